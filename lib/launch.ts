@@ -1,0 +1,60 @@
+/**
+ * Starting the steps' real scripts as processes, for `npm start`, the tests
+ * and the benchmark: each runs exactly as a learner would run it by hand.
+ */
+import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+export const STEPS_DIR = join(ROOT, "steps");
+
+/** The step folders, in order: 01-tcp-echo, 02-tcp-squares, … */
+export function stepFolders(): string[] {
+  return readdirSync(STEPS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/** A step's folder from "03", "3" or "03-tcp-persistent", or undefined if there is no such step. */
+export function findStep(name: string): string | undefined {
+  return stepFolders().find((folder) => folder === name || folder.slice(0, 2) === name.padStart(2, "0"));
+}
+
+/** Runs one of a step's scripts with tsx, like `npx tsx steps/<folder>/<script>.ts <args>`. */
+export function runScript(folder: string, script: "server" | "client", args: string[], options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", join(STEPS_DIR, folder, `${script}.ts`), ...args], { cwd: ROOT, ...options });
+}
+
+export interface RunningServer {
+  process: ChildProcess;
+  host: string;
+  port: number;
+  /** every line the server has printed so far */
+  output: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts a step's server on a free port and waits for its `listening on HOST:PORT` line. */
+export function startServer(folder: string, args: string[] = []): Promise<RunningServer> {
+  const child = runScript(folder, "server", ["--host", "127.0.0.1", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  createInterface({ input: child.stderr! }).on("line", (line) => output.push(line));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      output.push(line);
+      const listening = /^listening on (\S+):(\d+)$/.exec(line);
+      if (listening) resolve({ process: child, host: listening[1]!, port: Number(listening[2]), output, stop });
+    });
+    child.once("exit", (code) => reject(new Error(`the ${folder} server exited (${code}) before listening:\n${output.join("\n")}`)));
+  });
+}

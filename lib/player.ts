@@ -1,0 +1,200 @@
+/**
+ * The person (or bot) at a client: controls, screen, statistics and a clean exit.
+ *
+ * A step's client.ts does the networking and reports to this session what it
+ * sent and received; everything a player sees and presses lives here, so the
+ * step files show only what changes from one step to the next: the network.
+ */
+import readline from "node:readline";
+import type { ClientOptions } from "./args.ts";
+import { BotControl, type Control, KeyboardControl } from "./controls.ts";
+import type { Input } from "./game.ts";
+import type { GameMap } from "./map.ts";
+import type { ClientMessage, GameState, ServerMessage } from "./protocol.ts";
+import { Screen, renderFrame } from "./screen.ts";
+import { percentile, round1 } from "./stats.ts";
+
+const KEYS: Record<string, Input> = {
+  up: "UP", down: "DOWN", left: "LEFT", right: "RIGHT", w: "UP", s: "DOWN", a: "LEFT", d: "RIGHT", space: "NONE",
+};
+/** How long the goodbye may take before the client leaves without it (a server that stopped answering). */
+const GOODBYE_TIMEOUT_MS = 1000;
+
+export interface Summary {
+  step: string;
+  name: string;
+  connected: boolean;
+  moves: number;
+  states: number;
+  players: number;
+  rttMs: { p50: number; p99: number };
+}
+
+export class PlayerSession {
+  /** false once the player quits or --duration runs out: the client then says goodbye and calls leave() */
+  playing = true;
+  /** resolves when `playing` turns false */
+  readonly stopped: Promise<void>;
+  map: GameMap | undefined;
+  state: GameState | undefined;
+  /** extra facts a step adds to the status line, like its simulated network */
+  statusExtra = "";
+
+  private readonly control: Control;
+  private readonly screen: Screen | undefined;
+  private readonly rtts: number[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stop!: () => void;
+  private message = "arrows or WASD move · space stops · q quits";
+  private connected = false;
+  private moves = 0;
+  private states = 0;
+  private mostPlayers = 0;
+  private sentThisSecond = 0;
+  private receivedThisSecond = 0;
+  private rate = { sent: 0, received: 0 };
+
+  constructor(private readonly options: ClientOptions) {
+    this.stopped = new Promise((resolve) => (this.stop = resolve));
+    if (options.bot || !process.stdin.isTTY) {
+      this.control = new BotControl([...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7));
+      for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => this.quit());
+    } else {
+      const keyboard = new KeyboardControl();
+      this.control = keyboard;
+      this.screen = new Screen();
+      readline.emitKeypressEvents(process.stdin);
+      process.stdin.setRawMode(true);
+      process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
+        if (key?.name === "q" || (key?.ctrl && key.name === "c")) this.quit();
+        else if (key?.name && KEYS[key.name]) keyboard.press(KEYS[key.name]!, performance.now());
+      });
+      // whatever ends the process, the terminal is given back
+      process.on("exit", () => this.restoreTerminal());
+      process.on("uncaughtException", (error) => {
+        this.restoreTerminal();
+        console.error(error);
+        process.exit(1);
+      });
+    }
+    this.timers.push(setInterval(() => this.everySecond(), 1000));
+    if (options.duration !== undefined) this.timers.push(setTimeout(() => this.quit(), options.duration * 1000));
+    this.draw();
+  }
+
+  /** The input the player holds right now. */
+  input(): Input {
+    return this.control.next(performance.now());
+  }
+
+  sent(message: ClientMessage): void {
+    this.sentThisSecond++;
+    if (message.type === "INPUT") this.moves++;
+  }
+
+  /** Counts a message from the server and shows what it says. */
+  received(message: ServerMessage): void {
+    this.receivedThisSecond++;
+    if (message.type === "ERROR") {
+      if (!this.connected) this.fail(`the server refused: ${message.reason}`);
+      this.message = `server said: ERROR ${message.reason}`;
+    }
+    if (message.type === "CONNECTED") {
+      this.connected = true;
+      this.map = message.map;
+    }
+    if (message.type === "CONNECTED" || message.type === "STATE") {
+      this.states++;
+      this.show(message.state);
+    }
+  }
+
+  /** Draws a state: the one the server sent, or (step 07) one the client predicted. */
+  show(state: GameState): void {
+    this.state = state;
+    this.mostPlayers = Math.max(this.mostPlayers, state.players.length);
+    this.draw();
+  }
+
+  ping(ms: number): void {
+    this.rtts.push(ms);
+  }
+
+  quit(): void {
+    if (!this.playing) return;
+    this.playing = false;
+    this.stop();
+    this.timers.push(setTimeout(() => this.leave(), GOODBYE_TIMEOUT_MS));
+  }
+
+  /** The goodbye is said: give the terminal back, print the summary, exit (1 if the server never answered). */
+  leave(): never {
+    this.restoreTerminal();
+    const summary = this.summary();
+    if (this.options.bot) console.log(JSON.stringify(summary));
+    else console.log(`bye ${summary.name}: ${summary.moves} moves, ping p50 ${summary.rttMs.p50} ms`);
+    process.exit(this.connected ? 0 : 1);
+  }
+
+  /** Something went wrong that the player cannot fix by playing on: say it in words and exit 1. */
+  fail(problem: string | Error): never {
+    this.restoreTerminal();
+    console.error(`error: ${typeof problem === "string" ? problem : this.explain(problem)}`);
+    if (this.options.bot) console.log(JSON.stringify(this.summary()));
+    process.exit(1);
+  }
+
+  summary(): Summary {
+    return {
+      step: this.options.step,
+      name: this.options.name,
+      connected: this.connected,
+      moves: this.moves,
+      states: this.states,
+      players: this.mostPlayers,
+      rttMs: { p50: round1(percentile(this.rtts, 0.5)), p99: round1(percentile(this.rtts, 0.99)) },
+    };
+  }
+
+  /** A network error in words a player understands. */
+  private explain(error: NodeJS.ErrnoException): string {
+    const server = `${this.options.host}:${this.options.port}`;
+    switch (error.code) {
+      case "ECONNREFUSED":
+        return this.connected ? `the server at ${server} has gone away` : `nothing is listening on ${server}: is the server running?`;
+      case "ECONNRESET":
+      case "EPIPE":
+        return `the server at ${server} closed the connection`;
+      case "ENOTFOUND":
+      case "EAI_AGAIN":
+        return `cannot find the host ${this.options.host}: check --host`;
+      default:
+        return error.message;
+    }
+  }
+
+  private everySecond(): void {
+    this.rate = { sent: this.sentThisSecond, received: this.receivedThisSecond };
+    this.sentThisSecond = this.receivedThisSecond = 0;
+    this.draw();
+  }
+
+  private draw(): void {
+    if (!this.screen) return;
+    const lastPing = this.rtts.length ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
+    const status = [
+      ` ping ${lastPing}`, `${this.state?.players.length ?? 0} online`,
+      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`, this.statusExtra,
+    ].filter(Boolean).join(" · ");
+    const { host, port, step, name } = this.options;
+    const title = `Haunted Chronicles · step ${step} · ${host}:${port}`;
+    this.screen.draw(renderFrame({ title, you: name, map: this.map, state: this.state, status: status.padEnd(80), message: this.message }));
+  }
+
+  private restoreTerminal(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.screen?.close();
+    if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
+    process.stdin.pause();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The text messages of the write-up, encoded and validated in one place.
+ *
+ * Every message is one line of space-separated words. Framing (where a message
+ * ends) is the transport's job: a TCP stream needs it, a UDP datagram does not.
+ *
+ *   client → server                        server → client
+ *   CONNECTED <username>                   CONNECTED <port> <username> <size> WALLS <wallstring> STATE <statestring> END
+ *   INPUT <username> <direction> [<seq>]   STATE <statestring> END
+ *   GETSTATE <username>                    DISCONNECTED <username>
+ *   DISCONNECT <username>                  ERROR <reason>
+ *
+ * <size> is the map's `<width>x<height>`, <wallstring> its rows of `#` and `.`
+ * joined by `/`, and <statestring> is `[tick=<n>] ghost=<name|-> <name>,<x>,<y>[,<ack>] …`.
+ */
+import { INPUTS, type Input, type World } from "./game.ts";
+import { type GameMap, mapFromRows } from "./map.ts";
+
+/** The write-up's receive size: the longest message a server accepts, in bytes. */
+export const MAX_MESSAGE_BYTES = 1024;
+export const MAX_USERNAME_LENGTH = 16;
+
+export interface PlayerState {
+  name: string;
+  x: number;
+  y: number;
+  /** the last input sequence number the server applied for this player (from step 06) */
+  ack?: number;
+}
+
+export interface GameState {
+  /** the server's tick counter (from step 05), so a client can ignore a state older than one it has shown */
+  tick?: number;
+  ghost: string | null;
+  players: PlayerState[];
+}
+
+export type ClientMessage =
+  | { type: "CONNECTED"; username: string }
+  | { type: "INPUT"; username: string; input: Input; seq?: number }
+  | { type: "GETSTATE"; username: string }
+  | { type: "DISCONNECT"; username: string };
+
+export type ServerMessage =
+  | { type: "CONNECTED"; port: number; username: string; map: GameMap; state: GameState }
+  | { type: "STATE"; state: GameState }
+  | { type: "DISCONNECTED"; username: string }
+  | { type: "ERROR"; reason: string };
+
+export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string };
+
+/** Why a username is refused, or undefined when it is fine. */
+export function usernameProblem(name: string): string | undefined {
+  if (name === "") return "username is empty";
+  if (name.length > MAX_USERNAME_LENGTH) return `username is longer than ${MAX_USERNAME_LENGTH} characters`;
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) return "username may only use letters, digits, _ and -";
+  return undefined;
+}
+
+/** The state of the world as the server sends it. */
+export function snapshot(world: World): GameState {
+  return { ghost: world.ghost, players: [...world.players.values()].map(({ name, x, y }) => ({ name, x, y })) };
+}
+
+export function encode(message: ClientMessage | ServerMessage): string {
+  switch (message.type) {
+    case "CONNECTED":
+      if (!("port" in message)) return `CONNECTED ${message.username}`;
+      return [
+        "CONNECTED", message.port, message.username, `${message.map.width}x${message.map.height}`,
+        "WALLS", message.map.rows.join("/"), "STATE", encodeState(message.state), "END",
+      ].join(" ");
+    case "INPUT":
+      return ["INPUT", message.username, message.input, ...(message.seq === undefined ? [] : [message.seq])].join(" ");
+    case "GETSTATE":
+    case "DISCONNECT":
+    case "DISCONNECTED":
+      return `${message.type} ${message.username}`;
+    case "STATE":
+      return `STATE ${encodeState(message.state)} END`;
+    case "ERROR":
+      return `ERROR ${message.reason}`;
+  }
+}
+
+function encodeState(state: GameState): string {
+  const players = state.players.map(({ name, x, y, ack }) => [name, x, y, ...(ack === undefined ? [] : [ack])].join(","));
+  const tick = state.tick === undefined ? [] : [`tick=${state.tick}`];
+  return [...tick, `ghost=${state.ghost ?? "-"}`, ...players].join(" ");
+}
+
+const fail = (reason: string) => ({ ok: false, reason }) as const;
+const ok = <T>(message: T) => ({ ok: true, message }) as const;
+
+/** Parses what a client sent. Every way it can be wrong has a reason fit for `ERROR <reason>`. */
+export function parseClientMessage(line: string): Parsed<ClientMessage> {
+  const words = line.trim().split(/\s+/);
+  const [type, username = ""] = words;
+  const expect = (usage: string, count: number) =>
+    words.length === count ? usernameProblem(username) : `expected ${usage}`;
+  let problem: string | undefined;
+  switch (type) {
+    case "CONNECTED":
+      if (words.length === 1) return fail("username is empty");
+      problem = expect("CONNECTED <username>", 2);
+      return problem ? fail(problem) : ok({ type, username });
+    case "GETSTATE":
+    case "DISCONNECT":
+      problem = expect(`${type} <username>`, 2);
+      return problem ? fail(problem) : ok({ type, username });
+    case "INPUT": {
+      const usage = "INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> [<seq>]";
+      problem = words.length === 4 || words.length === 3 ? usernameProblem(username) : `expected ${usage}`;
+      if (problem) return fail(problem);
+      const input = words[2] as Input;
+      if (!INPUTS.includes(input)) return fail(`unknown direction ${words[2]}`);
+      if (words.length === 3) return ok({ type, username, input });
+      const seq = parseCount(words[3]!);
+      return seq === undefined ? fail(`bad sequence number ${words[3]}`) : ok({ type, username, input, seq });
+    }
+    case "":
+      return fail("empty message");
+    default:
+      return fail(`unknown command ${type!.slice(0, 32)}`);
+  }
+}
+
+/** Parses what a server sent; a client that gets something else says so instead of guessing. */
+export function parseServerMessage(line: string): Parsed<ServerMessage> {
+  const words = line.trim().split(/\s+/);
+  const [type] = words;
+  switch (type) {
+    case "CONNECTED": {
+      const [, portWord = "", username = "", size = "", walls, wallstring = "", stateWord] = words;
+      const port = parseCount(portWord);
+      const dimensions = /^(\d+)x(\d+)$/.exec(size);
+      if (port === undefined || port > 65535 || usernameProblem(username) || !dimensions) return fail("malformed CONNECTED");
+      if (walls !== "WALLS" || stateWord !== "STATE" || words.at(-1) !== "END") return fail("malformed CONNECTED");
+      let map: GameMap;
+      try {
+        map = mapFromRows(wallstring.split("/"));
+      } catch {
+        return fail("malformed WALLS");
+      }
+      if (`${map.width}x${map.height}` !== size) return fail("WALLS do not match the size");
+      const state = parseState(words.slice(7, -1));
+      return state ? ok({ type, port, username, map, state }) : fail("malformed STATE");
+    }
+    case "STATE": {
+      const state = words.at(-1) === "END" ? parseState(words.slice(1, -1)) : undefined;
+      return state ? ok({ type, state }) : fail("malformed STATE");
+    }
+    case "DISCONNECTED":
+      return words.length === 2 && !usernameProblem(words[1]!) ? ok({ type, username: words[1]! }) : fail("malformed DISCONNECTED");
+    case "ERROR":
+      return ok({ type, reason: line.trim().slice("ERROR".length).trim() || "unknown error" });
+    default:
+      return fail(`unknown message ${(type ?? "").slice(0, 32)}`);
+  }
+}
+
+/** For a client: the server's message, or an error saying the client cannot make sense of it. */
+export function expectServerMessage(line: string): ServerMessage {
+  const parsed = parseServerMessage(line);
+  if (!parsed.ok) throw new Error(`the server sent something this client does not understand (${parsed.reason})`);
+  return parsed.message;
+}
+
+function parseState(words: string[]): GameState | undefined {
+  let tick: number | undefined;
+  if (words[0]?.startsWith("tick=")) {
+    tick = parseCount(words.shift()!.slice("tick=".length));
+    if (tick === undefined) return undefined;
+  }
+  const ghostWord = words.shift();
+  if (!ghostWord?.startsWith("ghost=")) return undefined;
+  const ghost = ghostWord.slice("ghost=".length);
+  if (ghost !== "-" && usernameProblem(ghost)) return undefined;
+  const players: PlayerState[] = [];
+  const names = new Set<string>();
+  for (const word of words) {
+    const [name = "", ...numbers] = word.split(",");
+    const [x, y, ack] = numbers.map(parseCount);
+    if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined) return undefined;
+    if (numbers.length > 3 || (numbers.length === 3 && ack === undefined)) return undefined;
+    names.add(name);
+    players.push(ack === undefined ? { name, x, y } : { name, x, y, ack });
+  }
+  return { ...(tick === undefined ? {} : { tick }), ghost: ghost === "-" ? null : ghost, players };
+}
+
+/** A whole number written in plain digits, or undefined. */
+function parseCount(word: string): number | undefined {
+  return /^\d{1,15}$/.test(word) ? Number(word) : undefined;
+}

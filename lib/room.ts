@@ -1,0 +1,96 @@
+/**
+ * The game as a server runs it: who is in the house, and the answer to each
+ * request. Every step's server owns one GameRoom and does only the networking
+ * around it, so two steps' servers differ by how messages travel, not by the game.
+ */
+import { type Input, addPlayer, applyInput, createWorld, removePlayer } from "./game.ts";
+import { HOUSE_MAP } from "./map.ts";
+import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
+import { log } from "./serve.ts";
+
+export class GameRoom {
+  readonly world = createWorld(HOUSE_MAP);
+  /** when each player was last heard from, for the steps that have no connection to tell them a player is gone */
+  private readonly lastHeard = new Map<string, number>();
+
+  constructor(private readonly logLine: (line: string) => void = log) {}
+
+  has(name: string): boolean {
+    return this.world.players.has(name);
+  }
+
+  get size(): number {
+    return this.world.players.size;
+  }
+
+  /** Puts a new player in the house, or says why not. */
+  join(name: string): string | undefined {
+    if (this.has(name)) return `username ${name} is taken`;
+    if (!addPlayer(this.world, name)) return "the house is full";
+    this.logLine(`${name} joined (${this.size} online)`);
+    return undefined;
+  }
+
+  leave(name: string, why = "left"): void {
+    if (!this.has(name)) return;
+    removePlayer(this.world, name);
+    this.lastHeard.delete(name);
+    this.logLine(`${name} ${why} (${this.size} online)`);
+  }
+
+  move(name: string, input: Input, now = performance.now()): void {
+    const ghost = this.world.ghost;
+    applyInput(this.world, name, input, now);
+    if (this.world.ghost !== ghost) this.logLine(`${ghost} tagged ${this.world.ghost}: ${this.world.ghost} is the ghost`);
+  }
+
+  heardFrom(name: string, now = performance.now()): void {
+    if (this.has(name)) this.lastHeard.set(name, now);
+  }
+
+  /** Removes the players not heard from for `silenceMs`: without a connection, silence is the only sign a player has gone. */
+  dropSilent(silenceMs: number, now = performance.now()): void {
+    for (const [name, heardAt] of this.lastHeard) {
+      if (now - heardAt > silenceMs) this.leave(name, `timed out after ${silenceMs / 1000} s of silence`);
+    }
+  }
+
+  state(): GameState {
+    return snapshot(this.world);
+  }
+
+  welcome(name: string, port: number): ServerMessage {
+    return { type: "CONNECTED", port, username: name, map: this.world.map, state: this.state() };
+  }
+
+  /**
+   * The answer to one request, for the steps where every message gets one
+   * (02 to 04): `port` is the one the player should talk to from now on.
+   */
+  answer(message: ClientMessage, port: number): ServerMessage {
+    if (message.type === "CONNECTED") {
+      const refused = this.join(message.username);
+      if (refused) return this.refuse(refused);
+      this.heardFrom(message.username);
+      return this.welcome(message.username, port);
+    }
+    if (!this.has(message.username)) return this.refuse(`${message.username} is not connected`);
+    this.heardFrom(message.username);
+    switch (message.type) {
+      case "INPUT":
+        this.move(message.username, message.input);
+        return { type: "STATE", state: this.state() };
+      case "GETSTATE":
+        return { type: "STATE", state: this.state() };
+      case "DISCONNECT":
+        this.leave(message.username);
+        return { type: "DISCONNECTED", username: message.username };
+    }
+  }
+
+  /** An ERROR answer, logged in one line so the server's output tells what strangers tried. */
+  refuse(reason: string): ServerMessage {
+    this.logLine(`refused: ${reason}`);
+    return { type: "ERROR", reason };
+  }
+}
