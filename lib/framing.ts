@@ -3,6 +3,8 @@
  * a line, or three lines and a bit. LineReader cuts the stream back into the
  * lines that were sent, whatever the pieces it arrives in.
  */
+import type { Readable } from "node:stream";
+
 export class LineReader {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -37,10 +39,13 @@ export class LineTooLongError extends Error {
   }
 }
 
-/** The lines of a stream (a TCP socket), one at a time, as they complete. */
-export async function* readLines(stream: AsyncIterable<Buffer>, maxLineBytes: number): AsyncGenerator<string> {
+/**
+ * The lines of a stream (a TCP socket), one at a time, as they complete. The
+ * stream stays open when the reading stops, so the caller can still answer.
+ */
+export async function* readLines(stream: Readable, maxLineBytes: number): AsyncGenerator<string> {
   const reader = new LineReader(maxLineBytes);
-  for await (const piece of stream) {
+  for await (const piece of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     const lines = reader.push(piece);
     if (!lines) throw new LineTooLongError(maxLineBytes);
     yield* lines;

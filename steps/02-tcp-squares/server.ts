@@ -26,7 +26,7 @@ const server = net.createServer((socket) => {
   });
   socket.on("end", () => {
     const parsed = parseClientMessage(Buffer.concat(pieces).toString("utf8"));
-    reply(parsed.ok ? room.answer(parsed.message, port) : room.refuse(parsed.reason));
+    reply(parsed.ok ? room.answer(parsed.message, socket.localPort!) : room.refuse(parsed.reason));
   });
   // A stranger who connects and never finishes a message must not hold a socket forever.
   socket.setTimeout(5000, () => socket.destroy());

@@ -27,7 +27,7 @@ const server = net.createServer(async (socket) => {
       if (!parsed.ok) reply(room.refuse(parsed.reason));
       else if (username && parsed.message.username !== username) reply(room.refuse(`this connection plays ${username}`));
       else {
-        const answer = room.answer(parsed.message, port);
+        const answer = room.answer(parsed.message, socket.localPort!);
         if (answer.type === "CONNECTED") username = answer.username;
         if (answer.type === "DISCONNECTED") username = undefined;
         reply(answer);

@@ -1,0 +1,77 @@
+/**
+ * What the step tests share: real sockets to the real servers, and the real
+ * clients run as processes. Nothing here mocks the network.
+ */
+import { execFile } from "node:child_process";
+import net from "node:net";
+import { once } from "node:events";
+import { promisify } from "node:util";
+import { readLines } from "../lib/framing.ts";
+import { type Input, stepFrom } from "../lib/game.ts";
+import { type GameMap, isWall } from "../lib/map.ts";
+import type { Summary } from "../lib/player.ts";
+import type { GameState } from "../lib/protocol.ts";
+import { ROOT, STEPS_DIR } from "../lib/launch.ts";
+
+export { startServer } from "../lib/launch.ts";
+
+/** One TCP connection: send bytes, then read everything until the server closes. */
+export async function askOnce(port: number, bytes: Buffer | string, { endAfterSending = true } = {}): Promise<Buffer> {
+  const socket = net.connect(port, "127.0.0.1");
+  if (endAfterSending) socket.end(bytes);
+  else socket.write(bytes);
+  const pieces: Buffer[] = [];
+  for await (const piece of socket) pieces.push(piece);
+  return Buffer.concat(pieces);
+}
+
+/** A persistent TCP connection that reads the server's answers line by line. */
+export async function connectLines(port: number) {
+  const socket = net.connect(port, "127.0.0.1");
+  await once(socket, "connect");
+  const lines = readLines(socket, 1 << 20);
+  return {
+    socket,
+    send: (text: string) => socket.write(text),
+    /** the next line the server sends, or undefined once it has closed the connection */
+    next: async () => (await lines.next()).value as string | undefined,
+    close: () => socket.destroy(),
+  };
+}
+
+/** A direction in which `name` can take one step right now: floor, and nobody there. */
+export function freeDirection(map: GameMap, state: GameState, name: string): Input {
+  const me = state.players.find((player) => player.name === name)!;
+  const free = (["UP", "DOWN", "LEFT", "RIGHT"] as const).find((input) => {
+    const target = stepFrom(me, input);
+    return !isWall(map, target) && !state.players.some((other) => other.x === target.x && other.y === target.y);
+  });
+  if (!free) throw new Error(`${name} is boxed in`);
+  return free;
+}
+
+/** Runs a step's real client as a bot for a while and returns its exit code and its JSON summary. */
+export async function runBot(folder: string, port: number, name: string, seconds: number, extra: string[] = []) {
+  const args = ["--import", "tsx", `${STEPS_DIR}/${folder}/client.ts`, "--port", String(port), "--name", name, "--bot", "--duration", String(seconds), ...extra];
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT });
+    return { code: 0, summary: JSON.parse(stdout.trim().split("\n").at(-1)!) as Summary, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    const last = stdout.trim().split("\n").at(-1);
+    return { code, summary: last ? (JSON.parse(last) as Summary) : undefined, stderr };
+  }
+}
+
+/** Messages a stranger might send, and the reason the server must give for each. */
+export const BAD_MESSAGES: readonly [message: string, reason: RegExp][] = [
+  ["HELLO there", /unknown command HELLO/],
+  ["", /empty message/],
+  ["CONNECTED", /username is empty/],
+  ["CONNECTED abcdefghijklmnopq", /longer than 16/],
+  ["CONNECTED bad!name", /letters, digits/],
+  ["CONNECTED two words", /expected CONNECTED <username>/],
+  ["INPUT ghostly UP", /ghostly is not connected/],
+  ["INPUT alice SIDEWAYS", /unknown direction SIDEWAYS/],
+  ["GETSTATE", /expected GETSTATE <username>/],
+];
