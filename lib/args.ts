@@ -5,6 +5,7 @@
 import { basename, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type NetworkConditions } from "./netsim.ts";
 import { usernameProblem } from "./protocol.ts";
 
 export interface OptionSpec {
@@ -137,4 +138,37 @@ export function clientOptions<S extends OptionSpecs>(
     sendRate: numberOption(values["send-rate"] as string, "--send-rate", { min: 1, max: 1000 }),
     values: values as Values<S>,
   };
+}
+
+/** The options of every UDP server and client: a network made worse on purpose (see lib/netsim.ts). */
+export const NETWORK_OPTIONS = {
+  lag: { type: "string", default: "0", placeholder: "MS", description: "simulated one-way delay of every datagram this program sends" },
+  jitter: { type: "string", default: "0", placeholder: "MS", description: "simulated random extra delay, up to this much (reorders datagrams)" },
+  loss: { type: "string", default: "0", placeholder: "PERCENT", description: "simulated share of datagrams lost on the way" },
+  duplicate: { type: "string", default: "0", placeholder: "PERCENT", description: "simulated share of datagrams delivered twice" },
+} satisfies OptionSpecs;
+
+export function networkConditions(values: { lag: string; jitter: string; loss: string; duplicate: string }): NetworkConditions {
+  return {
+    lagMs: numberOption(values.lag, "--lag", { max: 10_000 }),
+    jitterMs: numberOption(values.jitter, "--jitter", { max: 10_000 }),
+    lossPercent: numberOption(values.loss, "--loss", { max: 100 }),
+    duplicatePercent: numberOption(values.duplicate, "--duplicate", { max: 100 }),
+  };
+}
+
+/**
+ * The server's pool of dedicated ports, like the write-up's availablePorts:
+ * a range such as `10000-10063`, or a count such as `64` for that many ports
+ * chosen by the system (0 means "any free port" to bind), which tests use.
+ */
+export function portPoolOption(value: string): number[] {
+  const range = /^(\d+)-(\d+)$/.exec(value);
+  if (range) {
+    const [first, last] = [portOption(range[1]!, "--ports"), portOption(range[2]!, "--ports")];
+    if (first === 0 || last < first) exitWithUsageError(`--ports must be a range like 10000-10063, not '${value}'`);
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  }
+  if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 10_000) return Array<number>(Number(value)).fill(0);
+  exitWithUsageError(`--ports must be a range like 10000-10063 or a count like 64, not '${value}'`);
 }

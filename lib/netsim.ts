@@ -22,22 +22,37 @@ export const PERFECT_NETWORK: NetworkConditions = { lagMs: 0, jitterMs: 0, lossP
 
 export interface SimulatedSender {
   send(message: string | Uint8Array, port: number, address: string): void;
-  /** sent = datagrams actually handed to the socket. */
-  readonly counts: { sent: number; dropped: number; duplicated: number };
+  /** sent = datagrams handed to the socket; failed = those the system then refused to send (counted, never thrown). */
+  readonly counts: { sent: number; dropped: number; duplicated: number; failed: number };
+  /** Resolves once every datagram sent so far has left the socket, so closing the socket then loses none. */
+  drain(): Promise<void>;
   /** Cancels every datagram still in flight, so nothing is sent on a closed socket. */
   close(): void;
 }
 
 export function simulateNetwork(socket: Socket, conditions: NetworkConditions, seed = 1): SimulatedSender {
   const random = seededRandom(seed);
-  const counts = { sent: 0, dropped: 0, duplicated: 0 };
+  const counts = { sent: 0, dropped: 0, duplicated: 0, failed: 0 };
   // The timers are deliberately not unref()'d: a client waiting for a delayed
   // reply must not exit early. close() clears them, so shutdown is never held up.
   const inFlight = new Set<NodeJS.Timeout>();
+  // A datagram handed to the socket is only on its way once the socket calls back.
+  let leaving = 0;
+  const drained: (() => void)[] = [];
+  const settle = () => {
+    if (inFlight.size === 0 && leaving === 0) drained.splice(0).forEach((resolve) => resolve());
+  };
 
   function transmit(message: string | Uint8Array, port: number, address: string): void {
     try {
-      socket.send(message, port, address);
+      // With a callback, a datagram the system cannot send (too big, no route) is an error
+      // for this datagram only; without one it would be an 'error' event on the whole socket.
+      socket.send(message, port, address, (error) => {
+        if (error) counts.failed++;
+        leaving--;
+        settle();
+      });
+      leaving++;
       counts.sent++;
     } catch (error) {
       // The socket closed while this datagram was "in flight": the game ended,
@@ -53,6 +68,7 @@ export function simulateNetwork(socket: Socket, conditions: NetworkConditions, s
     const timer = setTimeout(() => {
       inFlight.delete(timer);
       transmit(message, port, address);
+      settle();
     }, delayMs);
     inFlight.add(timer);
   }
@@ -73,9 +89,16 @@ export function simulateNetwork(socket: Socket, conditions: NetworkConditions, s
         deliver(bytes, port, address);
       }
     },
+    drain() {
+      return new Promise((resolve) => {
+        drained.push(resolve);
+        settle();
+      });
+    },
     close() {
       for (const timer of inFlight) clearTimeout(timer);
       inFlight.clear();
+      settle();
     },
   };
 }

@@ -116,6 +116,11 @@ export class PlayerSession {
     this.draw();
   }
 
+  /** Where this player's own square was in the last state shown. */
+  position(): { x: number; y: number } | undefined {
+    return this.state?.players.find((square) => square.name === this.options.name);
+  }
+
   ping(ms: number): void {
     this.rtts.push(ms);
   }

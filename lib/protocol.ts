@@ -11,7 +11,7 @@
  *   DISCONNECT <username>                  ERROR <reason>
  *
  * <size> is the map's `<width>x<height>`, <wallstring> its rows of `#` and `.`
- * joined by `/`, and <statestring> is `[tick=<n>] ghost=<name|-> <name>,<x>,<y>[,<ack>] …`.
+ * joined by `/`, and <statestring> is `[tick=<n>] [ghost=<name>] <name>,<x>,<y>[,<ack>] …`.
  */
 import { INPUTS, type Input, type World } from "./game.ts";
 import { type GameMap, mapFromRows } from "./map.ts";
@@ -86,7 +86,8 @@ export function encode(message: ClientMessage | ServerMessage): string {
 function encodeState(state: GameState): string {
   const players = state.players.map(({ name, x, y, ack }) => [name, x, y, ...(ack === undefined ? [] : [ack])].join(","));
   const tick = state.tick === undefined ? [] : [`tick=${state.tick}`];
-  return [...tick, `ghost=${state.ghost ?? "-"}`, ...players].join(" ");
+  const ghost = state.ghost === null ? [] : [`ghost=${state.ghost}`];
+  return [...tick, ...ghost, ...players].join(" ");
 }
 
 const fail = (reason: string) => ({ ok: false, reason }) as const;
@@ -172,10 +173,11 @@ function parseState(words: string[]): GameState | undefined {
     tick = parseCount(words.shift()!.slice("tick=".length));
     if (tick === undefined) return undefined;
   }
-  const ghostWord = words.shift();
-  if (!ghostWord?.startsWith("ghost=")) return undefined;
-  const ghost = ghostWord.slice("ghost=".length);
-  if (ghost !== "-" && usernameProblem(ghost)) return undefined;
+  let ghost: string | null = null;
+  if (words[0]?.startsWith("ghost=")) {
+    ghost = words.shift()!.slice("ghost=".length);
+    if (usernameProblem(ghost)) return undefined;
+  }
   const players: PlayerState[] = [];
   const names = new Set<string>();
   for (const word of words) {
@@ -186,7 +188,7 @@ function parseState(words: string[]): GameState | undefined {
     names.add(name);
     players.push(ack === undefined ? { name, x, y } : { name, x, y, ack });
   }
-  return { ...(tick === undefined ? {} : { tick }), ghost: ghost === "-" ? null : ghost, players };
+  return { ...(tick === undefined ? {} : { tick }), ghost, players };
 }
 
 /** A whole number written in plain digits, or undefined. */

@@ -24,9 +24,10 @@ export class GameRoom {
   }
 
   /** Puts a new player in the house, or says why not. */
-  join(name: string): string | undefined {
+  join(name: string, now = performance.now()): string | undefined {
     if (this.has(name)) return `username ${name} is taken`;
     if (!addPlayer(this.world, name)) return "the house is full";
+    this.lastHeard.set(name, now);
     this.logLine(`${name} joined (${this.size} online)`);
     return undefined;
   }
@@ -48,11 +49,14 @@ export class GameRoom {
     if (this.has(name)) this.lastHeard.set(name, now);
   }
 
-  /** Removes the players not heard from for `silenceMs`: without a connection, silence is the only sign a player has gone. */
-  dropSilent(silenceMs: number, now = performance.now()): void {
-    for (const [name, heardAt] of this.lastHeard) {
-      if (now - heardAt > silenceMs) this.leave(name, `timed out after ${silenceMs / 1000} s of silence`);
-    }
+  /**
+   * Removes the players not heard from for `silenceMs`, and returns their names:
+   * without a connection, silence is the only sign a player has gone.
+   */
+  dropSilent(silenceMs: number, now = performance.now()): string[] {
+    const silent = [...this.lastHeard].filter(([, heardAt]) => now - heardAt > silenceMs).map(([name]) => name);
+    for (const name of silent) this.leave(name, `timed out after ${silenceMs / 1000} s of silence`);
+    return silent;
   }
 
   state(): GameState {
@@ -70,9 +74,7 @@ export class GameRoom {
   answer(message: ClientMessage, port: number): ServerMessage {
     if (message.type === "CONNECTED") {
       const refused = this.join(message.username);
-      if (refused) return this.refuse(refused);
-      this.heardFrom(message.username);
-      return this.welcome(message.username, port);
+      return refused ? this.refuse(refused) : this.welcome(message.username, port);
     }
     if (!this.has(message.username)) return this.refuse(`${message.username} is not connected`);
     this.heardFrom(message.username);

@@ -57,6 +57,14 @@ describe("step 03: one persistent TCP connection per player", () => {
     expect(await ask(bob, "INPUT alice UP")).toEqual({ type: "ERROR", reason: "this connection plays bob" });
   });
 
+  it("does not let a connection act before it has connected, nor connect twice", async () => {
+    const stranger = await connectLines(server.port);
+    expect(await ask(stranger, "DISCONNECT alice")).toEqual({ type: "ERROR", reason: "say CONNECTED <username> first" });
+    stranger.close();
+    expect(await ask(bob, "CONNECTED bobby")).toEqual({ type: "ERROR", reason: "this connection plays bob" });
+    expect(await namesSeenBy(bob, "bob")).toEqual(["alice", "bob"]);
+  });
+
   it.each(BAD_MESSAGES.filter(([message]) => !message.startsWith("INPUT ghostly")))(
     "answers %j with an ERROR on a fresh connection and keeps serving",
     async (message, reason) => {

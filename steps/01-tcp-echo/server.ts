@@ -25,6 +25,8 @@ const server = net.createServer((socket) => {
       server.close();
     }
   });
+  // A stranger who connects and never sends must not hold a socket forever.
+  socket.setTimeout(5000, () => socket.destroy());
   socket.on("error", () => socket.destroy()); // a client that vanishes is no reason to crash
 });
 

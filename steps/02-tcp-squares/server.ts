@@ -16,15 +16,14 @@ const server = net.createServer((socket) => {
   // The message is everything the client sends before it ends its side of the connection.
   const pieces: Buffer[] = [];
   let received = 0;
-  const reply = (message: ServerMessage) => {
-    if (socket.writable) socket.end(encode(message) + "\n");
-  };
+  const reply = (message: ServerMessage) => socket.end(encode(message) + "\n");
   socket.on("data", (piece) => {
-    pieces.push(piece);
     received += piece.length;
-    if (received > MAX_MESSAGE_BYTES) reply(room.refuse(`message longer than ${MAX_MESSAGE_BYTES} bytes`));
+    if (received <= MAX_MESSAGE_BYTES) pieces.push(piece);
+    else if (socket.writable) reply(room.refuse(`message longer than ${MAX_MESSAGE_BYTES} bytes`));
   });
   socket.on("end", () => {
+    if (!socket.writable) return; // already answered: the message was too long
     const parsed = parseClientMessage(Buffer.concat(pieces).toString("utf8"));
     reply(parsed.ok ? room.answer(parsed.message, socket.localPort!) : room.refuse(parsed.reason));
   });

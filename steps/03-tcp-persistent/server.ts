@@ -25,8 +25,10 @@ const server = net.createServer(async (socket) => {
     for await (const line of readLines(socket, MAX_MESSAGE_BYTES)) {
       const parsed = parseClientMessage(line);
       if (!parsed.ok) reply(room.refuse(parsed.reason));
-      else if (username && parsed.message.username !== username) reply(room.refuse(`this connection plays ${username}`));
-      else {
+      else if (!username && parsed.message.type !== "CONNECTED") reply(room.refuse("say CONNECTED <username> first"));
+      else if (username && (parsed.message.type === "CONNECTED" || parsed.message.username !== username)) {
+        reply(room.refuse(`this connection plays ${username}`));
+      } else {
         const answer = room.answer(parsed.message, socket.localPort!);
         if (answer.type === "CONNECTED") username = answer.username;
         if (answer.type === "DISCONNECTED") username = undefined;

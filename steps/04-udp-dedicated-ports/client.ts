@@ -1,0 +1,82 @@
+/**
+ * Step 04, the client: the same game over UDP. Say CONNECTED to the server's
+ * main port, then talk to the dedicated port it answers with. A datagram or
+ * its answer may be lost, so no wait lasts longer than half a second.
+ */
+import dgram from "node:dgram";
+import { setTimeout as sleep } from "node:timers/promises";
+import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
+import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
+import { PlayerSession } from "../../lib/player.ts";
+import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+
+/** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
+const SOCKET_TIMEOUT_MS = 500;
+/** Unanswered messages in a row after which the server is taken to be gone (5 s). */
+const MAX_UNANSWERED = 10;
+
+const options = clientOptions(import.meta.url, "Step 04: play the squares game over UDP, on a port of your own.", 9999, NETWORK_OPTIONS);
+const conditions = networkConditions(options.values);
+const player = new PlayerSession(options);
+player.statusExtra = describeConditions(conditions);
+const username = options.name;
+
+const socket = dgram.createSocket("udp4");
+const network = simulateNetwork(socket, conditions, options.port);
+/** The main port until the server gives us our own. */
+let serverPort = options.port;
+
+/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+function request(message: ClientMessage): Promise<ServerMessage | undefined> {
+  player.sent(message);
+  network.send(encode(message), serverPort, options.host);
+  return new Promise((resolve) => {
+    const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
+    const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
+      // anything that is not a message from our server is ignored, never obeyed
+      const parsed = parseServerMessage(datagram.toString("utf8"));
+      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+    };
+    const done = (answer: ServerMessage | undefined) => {
+      clearTimeout(giveUp);
+      socket.off("message", onMessage);
+      resolve(answer);
+    };
+    socket.on("message", onMessage);
+  });
+}
+
+/** Sends a message, times the round trip (the ping) and shows the answer, if one came. */
+async function exchange(message: ClientMessage): Promise<ServerMessage | undefined> {
+  const sentAt = performance.now();
+  const answer = await request(message);
+  if (answer) {
+    player.ping(performance.now() - sentAt);
+    player.received(answer);
+  }
+  return answer;
+}
+
+try {
+  let welcome: ServerMessage | undefined;
+  for (let tries = 0; !welcome; tries++) {
+    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    welcome = await exchange({ type: "CONNECTED", username });
+  }
+  if (welcome.type === "CONNECTED") serverPort = welcome.port;
+
+  let unanswered = 0;
+  while (player.playing) {
+    const frameStart = performance.now();
+    const input = player.input();
+    const answer = await exchange(input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input });
+    unanswered = answer ? 0 : unanswered + 1;
+    if (unanswered === MAX_UNANSWERED) player.fail(`the server at ${options.host}:${options.port} stopped answering`);
+    await sleep(1000 / options.sendRate - (performance.now() - frameStart));
+  }
+  // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
+  await request({ type: "DISCONNECT", username });
+  player.leave();
+} catch (error) {
+  player.fail(error as Error);
+}

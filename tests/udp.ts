@@ -1,0 +1,205 @@
+/**
+ * Real UDP sockets for the tests of steps 04 on, and the tests every UDP step
+ * must pass whatever else it changes: the dedicated port, the pool, time-outs,
+ * strangers and floods.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../lib/launch.ts";
+import { seededRandom } from "../lib/random.ts";
+import { type ClientMessage, type GameState, type ServerMessage, encode, parseServerMessage } from "../lib/protocol.ts";
+import { runBot } from "./helpers.ts";
+
+export interface Datagram {
+  message: ServerMessage;
+  port: number;
+}
+
+/** A UDP socket on 127.0.0.1 that keeps what arrives, so a test can wait for the datagram it expects. */
+export async function udpPeer() {
+  const socket = dgram.createSocket("udp4");
+  const inbox: Datagram[] = [];
+  const waiters: (() => void)[] = [];
+  socket.on("message", (bytes, from) => {
+    const parsed = parseServerMessage(bytes.toString("utf8"));
+    if (!parsed.ok) throw new Error(`the server sent an unparsable datagram: ${parsed.reason}`);
+    inbox.push({ message: parsed.message, port: from.port });
+    waiters.splice(0).forEach((wake) => wake());
+  });
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  return {
+    socket,
+    port: socket.address().port,
+    send(message: ClientMessage | string, port: number) {
+      socket.send(typeof message === "string" ? message : encode(message), port, "127.0.0.1");
+    },
+    /** the first datagram (kept or still to come) that `accept` takes, or undefined after `timeoutMs` */
+    async next(accept: (datagram: Datagram) => boolean = () => true, timeoutMs = 2000): Promise<Datagram | undefined> {
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        const index = inbox.findIndex(accept);
+        if (index !== -1) return inbox.splice(index, 1)[0];
+        const left = deadline - performance.now();
+        if (left <= 0) return undefined;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => (clearTimeout(timer), resolve()));
+        });
+      }
+    },
+    forget() {
+      inbox.length = 0;
+    },
+    close: () => socket.close(),
+  };
+}
+export type Peer = Awaited<ReturnType<typeof udpPeer>>;
+
+const isType = (type: ServerMessage["type"]) => (datagram: Datagram) => datagram.message.type === type;
+
+/** Says CONNECTED on the main port; returns the dedicated port, or the ERROR reason. */
+export async function join(peer: Peer, mainPort: number, username: string): Promise<{ port?: number; error?: string; welcome?: ServerMessage }> {
+  peer.send({ type: "CONNECTED", username }, mainPort);
+  const answer = await peer.next((d) => d.port === mainPort);
+  if (!answer) throw new Error(`no answer to CONNECTED ${username}`);
+  if (answer.message.type === "ERROR") return { error: answer.message.reason };
+  if (answer.message.type !== "CONNECTED") throw new Error(`unexpected ${answer.message.type}`);
+  return { port: answer.message.port, welcome: answer.message };
+}
+
+/**
+ * The next state from a dedicated port. Step 04 answers GETSTATE; later steps
+ * broadcast every tick and ignore it, so asking works for every UDP step.
+ */
+export async function nextState(peer: Peer, port: number, username: string): Promise<GameState> {
+  peer.forget();
+  peer.send({ type: "GETSTATE", username }, port);
+  const datagram = await peer.next((d) => d.port === port && d.message.type === "STATE");
+  if (datagram?.message.type !== "STATE") throw new Error(`no state from port ${port}`);
+  return datagram.message.state;
+}
+
+export const namesIn = (state: GameState) => state.players.map((player) => player.name).sort();
+
+/** The behaviour every UDP step keeps: run inside a describe() of the step's own test file. */
+export function dedicatedPortTests(folder: string): void {
+  let server: RunningServer;
+  let alice: Peer;
+  let alicePort: number;
+  let keepAlive: NodeJS.Timeout;
+  beforeAll(async () => {
+    // a pool of 3 ports the system picks, and a short silence limit, so the tests can reach both ends
+    server = await startServer(folder, ["--ports", "3", "--timeout", "1"]);
+    alice = await udpPeer();
+    // alice keeps talking, as a real client does, so that only the players a test leaves silent time out
+    keepAlive = setInterval(() => alicePort && alice.send({ type: "GETSTATE", username: "alice" }, alicePort), 200);
+  });
+  afterAll(async () => {
+    clearInterval(keepAlive);
+    alice.close();
+    await server.stop();
+  });
+
+  it("welcomes a player on the main port with a dedicated port of their own, which then serves them", async () => {
+    const { port, welcome } = await join(alice, server.port, "alice");
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(server.port);
+    expect(welcome).toMatchObject({ type: "CONNECTED", username: "alice" });
+    alicePort = port!;
+    expect(namesIn(await nextState(alice, alicePort, "alice"))).toEqual(["alice"]);
+  });
+
+  it("answers a repeated CONNECTED (its answer was lost) with the same port, and no second square", async () => {
+    expect((await join(alice, server.port, "alice")).port).toBe(alicePort);
+    expect(namesIn(await nextState(alice, alicePort, "alice"))).toEqual(["alice"]);
+    const impostor = await udpPeer();
+    expect((await join(impostor, server.port, "alice")).error).toBe("username alice is taken");
+    impostor.close();
+  });
+
+  it("never applies a datagram sent to a player's port from anyone else", async () => {
+    const before = (await nextState(alice, alicePort, "alice")).players[0]!;
+    const stranger = await udpPeer();
+    for (const input of ["UP", "DOWN", "LEFT", "RIGHT", "UP", "LEFT"] as const) stranger.send({ type: "INPUT", username: "alice", input }, alicePort);
+    stranger.send({ type: "DISCONNECT", username: "alice" }, alicePort);
+    expect(await stranger.next(() => true, 300)).toBeUndefined(); // not even answered
+    stranger.close();
+    const after = await nextState(alice, alicePort, "alice");
+    expect(after.players).toEqual([before]);
+  });
+
+  it("answers 'server full' when the pool is empty, and nobody playing notices", async () => {
+    const peers = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
+    expect((await join(peers[0]!, server.port, "bob")).port).toBeGreaterThan(0);
+    expect((await join(peers[1]!, server.port, "carol")).port).toBeGreaterThan(0);
+    expect(await join(peers[2]!, server.port, "dave")).toEqual({ error: "server full" });
+    expect(namesIn(await nextState(alice, alicePort, "alice"))).toEqual(["alice", "bob", "carol"]);
+    // bob and carol go silent: the time-out (1 s here) removes them and gives their ports back
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    peers.forEach((peer) => peer.close());
+  });
+
+  it("frees a silent player's port: after the time-out, a newcomer gets in", async () => {
+    const newcomer = await udpPeer();
+    expect((await join(newcomer, server.port, "erin")).port).toBeGreaterThan(0);
+    newcomer.send({ type: "DISCONNECT", username: "erin" }, (await join(newcomer, server.port, "erin")).port!);
+    expect(await newcomer.next((d) => d.message.type === "DISCONNECTED")).toBeDefined();
+    newcomer.close();
+    expect(server.output.some((line) => /bob timed out/.test(line))).toBe(true);
+  });
+
+  it("gives every port back: 1000 connect/disconnect cycles through a pool of 3 all succeed", async () => {
+    const peer = await udpPeer();
+    for (let cycle = 0; cycle < 1000; cycle++) {
+      const { port, error } = await join(peer, server.port, `cycler${cycle}`);
+      expect(error).toBeUndefined();
+      peer.send({ type: "DISCONNECT", username: `cycler${cycle}` }, port!);
+      expect(await peer.next((d) => d.port === port && isType("DISCONNECTED")(d))).toBeDefined();
+    }
+    peer.close();
+    // all three ports are free again: three players fit, a fourth does not
+    const peers = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
+    alice.send({ type: "DISCONNECT", username: "alice" }, alicePort);
+    await alice.next(isType("DISCONNECTED"));
+    const joined = await Promise.all(peers.map((peer, i) => join(peer, server.port, `full${i}`)));
+    expect(joined.every(({ port }) => port! > 0)).toBe(true);
+    expect(await join(alice, server.port, "alice")).toEqual({ error: "server full" });
+    peers.forEach((peer) => peer.close());
+    await new Promise((resolve) => setTimeout(resolve, 1600)); // let them time out
+  });
+
+  it("survives a flood of random and malformed datagrams, and keeps serving a real player", async () => {
+    const { port } = await join(alice, server.port, "alice");
+    alicePort = port!;
+    const flooder = await udpPeer();
+    const random = seededRandom(42);
+    const junk = ["", "CONNECTED", "INPUT alice", "STATE tick=1 END", "x".repeat(5000), "CONNECTED " + "a".repeat(40), "\u0000\u00ff"];
+    for (let i = 0; i < 3000; i++) {
+      const bytes = i % 2 ? Buffer.from(junk[i % junk.length]!) : Buffer.from(Array.from({ length: Math.floor(random() * 1500) }, () => Math.floor(random() * 256)));
+      flooder.socket.send(bytes, i % 3 ? server.port : alicePort, "127.0.0.1");
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the server breathe, as a real network would
+    }
+    flooder.close();
+    expect(server.process.exitCode).toBeNull();
+    expect(namesIn(await nextState(alice, alicePort, "alice"))).toEqual(["alice"]);
+  });
+
+  it("runs the real client as a bot that plays through 20% loss both ways", async () => {
+    const lossy = await startServer(folder, ["--ports", "3", "--loss", "20"]);
+    const bot = await runBot(folder, lossy.port, "lossy", 3, ["--loss", "20"]);
+    await lossy.stop();
+    expect(bot.code).toBe(0);
+    expect(bot.summary).toMatchObject({ step: folder.slice(0, 2), connected: true, players: 1 });
+    expect(bot.summary!.moves).toBeGreaterThan(5);
+    expect(bot.summary!.states).toBeGreaterThan(5);
+  });
+
+  it("has a client that exits 1 and says so when nobody answers", async () => {
+    const bot = await runBot(folder, 1, "lonely", 30);
+    expect(bot.code).toBe(1);
+    expect(bot.summary).toMatchObject({ connected: false });
+    expect(bot.stderr).toMatch(/no answer from 127.0.0.1:1/);
+  });
+}
