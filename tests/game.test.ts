@@ -1,0 +1,166 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { INPUTS, type Input, TAG_GRACE_MS, type World, addPlayer, applyInput, createWorld, removePlayer } from "../lib/game.ts";
+import { type GameMap, type Position, HOUSE_MAP, isWall, mapFromRows } from "../lib/map.ts";
+
+/** A small room with floor all around its middle cell (3, 2). */
+const ROOM = mapFromRows([
+  "#######",
+  "#.....#",
+  "#.....#",
+  "#.....#",
+  "#######",
+]);
+
+/** A world with squares placed by hand, oldest first; the first one is the ghost. */
+function worldWith(map: GameMap, ...squares: [name: string, x: number, y: number][]): World {
+  const world = createWorld(map);
+  for (const [name, x, y] of squares) world.players.set(name, { name, x, y });
+  world.ghost = squares[0]?.[0] ?? null;
+  return world;
+}
+
+const positionOf = (world: World, name: string): Position => {
+  const { x, y } = world.players.get(name)!;
+  return { x, y };
+};
+
+describe("movement", () => {
+  it.each([
+    ["UP", { x: 3, y: 1 }],
+    ["DOWN", { x: 3, y: 3 }],
+    ["LEFT", { x: 2, y: 2 }],
+    ["RIGHT", { x: 4, y: 2 }],
+    ["NONE", { x: 3, y: 2 }],
+  ] as const)("%s moves one cell from the middle", (input, expected) => {
+    const world = worldWith(ROOM, ["ann", 3, 2]);
+    applyInput(world, "ann", input, 0);
+    expect(positionOf(world, "ann")).toEqual(expected);
+  });
+
+  it("walls block", () => {
+    const world = worldWith(ROOM, ["ann", 1, 1]);
+    applyInput(world, "ann", "UP", 0);
+    applyInput(world, "ann", "LEFT", 0);
+    expect(positionOf(world, "ann")).toEqual({ x: 1, y: 1 });
+  });
+
+  it("a square never moves onto another square", () => {
+    const world = worldWith(ROOM, ["ghost", 5, 3], ["ann", 1, 1], ["bob", 2, 1]);
+    applyInput(world, "ann", "RIGHT", 0);
+    expect(positionOf(world, "ann")).toEqual({ x: 1, y: 1 });
+    expect(positionOf(world, "bob")).toEqual({ x: 2, y: 1 });
+  });
+});
+
+describe("ghost tag", () => {
+  it("the ghost bumping a human passes the curse on, and neither moves", () => {
+    const world = worldWith(ROOM, ["ghost", 1, 1], ["ann", 2, 1]);
+    applyInput(world, "ghost", "RIGHT", 10_000);
+    expect(world.ghost).toBe("ann");
+    expect(positionOf(world, "ghost")).toEqual({ x: 1, y: 1 });
+  });
+
+  it("the new ghost cannot tag back before TAG_GRACE_MS has passed", () => {
+    const world = worldWith(ROOM, ["ghost", 1, 1], ["ann", 2, 1]);
+    applyInput(world, "ghost", "RIGHT", 10_000);
+
+    applyInput(world, "ann", "LEFT", 10_000 + TAG_GRACE_MS - 1);
+    expect(world.ghost).toBe("ann");
+
+    applyInput(world, "ann", "LEFT", 10_000 + TAG_GRACE_MS);
+    expect(world.ghost).toBe("ghost");
+  });
+
+  it("a human bumping the ghost, or another human, does not tag", () => {
+    const world = worldWith(ROOM, ["ghost", 1, 1], ["ann", 2, 1], ["bob", 3, 1]);
+    applyInput(world, "bob", "LEFT", 10_000);
+    applyInput(world, "ann", "LEFT", 10_000);
+    expect(world.ghost).toBe("ghost");
+  });
+
+  it("when the ghost leaves, the oldest remaining player inherits the curse", () => {
+    const world = worldWith(ROOM, ["ghost", 1, 1], ["ann", 3, 1], ["bob", 5, 1]);
+    removePlayer(world, "ghost");
+    expect(world.ghost).toBe("ann");
+  });
+});
+
+describe("addPlayer", () => {
+  /** Three floor cells in a row: (1, 1), (2, 1) and (3, 1). */
+  const CORRIDOR = mapFromRows([
+    "#####",
+    "#...#",
+    "#####",
+  ]);
+
+  it("spawns on the free floor cell farthest from the others; the first player is the ghost", () => {
+    const world = createWorld(CORRIDOR);
+    expect(addPlayer(world, "ann")).toEqual({ name: "ann", x: 1, y: 1 });
+    expect(addPlayer(world, "bob")).toEqual({ name: "bob", x: 3, y: 1 });
+    expect(addPlayer(world, "cid")).toEqual({ name: "cid", x: 2, y: 1 });
+    expect(world.ghost).toBe("ann");
+  });
+
+  it("returns undefined when the house is full", () => {
+    const world = createWorld(CORRIDOR);
+    for (const name of ["ann", "bob", "cid"]) addPlayer(world, name);
+    expect(addPlayer(world, "dan")).toBeUndefined();
+    expect(world.players.size).toBe(3);
+  });
+});
+
+describe("HOUSE_MAP", () => {
+  it("every floor cell can be reached from every other", () => {
+    const floor: Position[] = [];
+    for (let y = 0; y < HOUSE_MAP.height; y++) {
+      for (let x = 0; x < HOUSE_MAP.width; x++) if (!isWall(HOUSE_MAP, { x, y })) floor.push({ x, y });
+    }
+    // flood fill from one floor cell: if all cells are reached from it, all reach each other
+    const reached = new Set<string>();
+    const toVisit = [floor[0]!];
+    for (let cell = toVisit.pop(); cell; cell = toVisit.pop()) {
+      const key = `${cell.x},${cell.y}`;
+      if (isWall(HOUSE_MAP, cell) || reached.has(key)) continue;
+      reached.add(key);
+      toVisit.push({ x: cell.x + 1, y: cell.y }, { x: cell.x - 1, y: cell.y }, { x: cell.x, y: cell.y + 1 }, { x: cell.x, y: cell.y - 1 });
+    }
+    expect(reached.size).toBe(floor.length);
+  });
+
+  it("fits an 80 × 24 terminal: two columns per cell, a name row and a status line", () => {
+    expect(HOUSE_MAP.width * 2).toBeLessThanOrEqual(80);
+    expect(HOUSE_MAP.height + 3).toBeLessThanOrEqual(24);
+  });
+});
+
+describe("any sequence of inputs (property)", () => {
+  /** Four players packed in the library's corner, so that they bump into walls and each other. */
+  const CROWD: [string, number, number][] = [["a", 1, 1], ["b", 2, 1], ["c", 1, 2], ["d", 2, 2]];
+  const moves = fc.array(fc.tuple(fc.integer({ min: 0, max: CROWD.length - 1 }), fc.constantFrom(...INPUTS)), { maxLength: 200 });
+
+  /** Plays the moves, one every 100 ms so that tags happen too, and checks `invariant` after each. */
+  const play = (sequence: [number, Input][], invariant: (world: World) => void) => {
+    const world = worldWith(HOUSE_MAP, ...CROWD);
+    sequence.forEach(([player, input], step) => {
+      applyInput(world, CROWD[player]![0], input, step * 100);
+      invariant(world);
+    });
+  };
+
+  it("no square is ever inside a wall, and no two squares share a cell", () => {
+    fc.assert(
+      fc.property(moves, (sequence) =>
+        play(sequence, (world) => {
+          const squares = [...world.players.values()];
+          expect(squares.filter((square) => isWall(HOUSE_MAP, square))).toEqual([]);
+          expect(new Set(squares.map(({ x, y }) => `${x},${y}`)).size).toBe(squares.length);
+        }),
+      ),
+    );
+  });
+
+  it("moving never changes the number of players", () => {
+    fc.assert(fc.property(moves, (sequence) => play(sequence, (world) => expect(world.players.size).toBe(CROWD.length))));
+  });
+});
