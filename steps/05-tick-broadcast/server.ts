@@ -63,7 +63,7 @@ main.on("message", (datagram, from) => {
   openSeat(username, from, freePorts.shift()!, reply);
 });
 
-function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, reply: (message: ServerMessage) => void): void {
+function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, reply: (message: ServerMessage) => void, triesLeft = freePorts.length): void {
   const socket = dgram.createSocket("udp4");
   const seat: Seat = { username, address: from.address, clientPort: from.port, poolPort, socket, network: simulateNetwork(socket, conditions), input: "NONE" };
   seats.set(username, seat);
@@ -85,10 +85,14 @@ function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, re
     }
   });
   socket.on("error", (error) => {
-    // Most likely the pool's port is taken by another program: give the player a clear answer.
+    // Another program holds this port of the pool: put it at the back and try the next one.
     log(`cannot open port ${poolPort} for ${username}: ${error.message}`);
-    closeSeat(seat);
-    reply(room.refuse("no port could be opened for you, try again"));
+    seats.delete(username);
+    socket.close();
+    freePorts.push(poolPort);
+    if (triesLeft > 0) return openSeat(username, from, freePorts.shift()!, reply, triesLeft - 1);
+    room.leave(username);
+    reply(room.refuse("server full: no port of the pool could be opened"));
   });
   socket.bind(poolPort, host, () => {
     seat.port = socket.address().port;

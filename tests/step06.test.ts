@@ -1,0 +1,92 @@
+/** Step 06 (steps/06-input-changes): only input changes are sent, repeated until the server acknowledges them. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Input } from "../lib/game.ts";
+import { type RunningServer, startServer } from "../lib/launch.ts";
+import { simulateNetwork } from "../lib/netsim.ts";
+import { encode, type GameState } from "../lib/protocol.ts";
+import { runBot } from "./helpers.ts";
+import { type Peer, dedicatedPortTests, join, udpPeer } from "./udp.ts";
+
+const STEP = "06-input-changes";
+
+describe("step 06: what every UDP step keeps", () => dedicatedPortTests(STEP));
+
+describe("step 06: input changes and their acknowledgement", () => {
+  let server: RunningServer;
+  let alice: Peer;
+  let port: number;
+  const latestState = async (): Promise<GameState> => {
+    alice.forget();
+    const datagram = await alice.next((d) => d.message.type === "STATE");
+    if (datagram?.message.type !== "STATE") throw new Error("no state");
+    return datagram.message.state;
+  };
+  const me = (state: GameState) => state.players.find((square) => square.name === "alice")!;
+
+  beforeAll(async () => {
+    // 30% of the server's datagrams are lost on the way back too
+    server = await startServer(STEP, ["--ports", "4", "--loss", "30"]);
+    alice = await udpPeer();
+    let joined;
+    do joined = await join(alice, server.port, "alice").catch(() => undefined); // the answer itself may be lost
+    while (!joined?.port);
+    port = joined.port;
+  });
+  afterAll(async () => {
+    alice.close();
+    await server.stop();
+  });
+
+  it("refuses an INPUT without a sequence number", async () => {
+    let refusal;
+    for (let tries = 0; !refusal && tries < 20; tries++) {
+      alice.send("INPUT alice UP", port);
+      refusal = await alice.next((d) => d.message.type === "ERROR", 100);
+    }
+    expect(refusal?.message).toEqual({ type: "ERROR", reason: "INPUT needs a sequence number: INPUT <username> <direction> <seq>" });
+  });
+
+  it("through 30% loss both ways, every change sent until acknowledged ends applied, in order, never going back", async () => {
+    const lossy = simulateNetwork(alice.socket, { lagMs: 0, jitterMs: 0, lossPercent: 30, duplicatePercent: 30 }, 7);
+    const changes: Input[] = ["LEFT", "RIGHT", "DOWN", "UP", "NONE", "RIGHT", "LEFT", "DOWN", "RIGHT", "NONE"];
+    const acksSeen: number[] = [];
+    for (const [index, input] of changes.entries()) {
+      const seq = index + 1;
+      // the rack, as the client does it: the same change again every 50 ms until a state acknowledges it
+      for (let acked = false; !acked; ) {
+        lossy.send(encode({ type: "INPUT", username: "alice", input, seq }), port, "127.0.0.1");
+        const state = await alice.next((d) => d.message.type === "STATE", 50);
+        if (state?.message.type !== "STATE") continue;
+        const ack = me(state.message.state).ack!;
+        acksSeen.push(ack);
+        acked = ack >= seq;
+      }
+    }
+    expect(acksSeen).toEqual([...acksSeen].sort((a, b) => a - b)); // the server never went back to an older change
+    expect(me(await latestState()).ack).toBe(changes.length);
+    lossy.close();
+  });
+
+  it("ignores a late or repeated change: it never undoes a newer one", async () => {
+    const before = me(await latestState()); // the last change was NONE: alice stands still
+    for (const seq of [1, 2, 5, 9]) alice.send({ type: "INPUT", username: "alice", input: "RIGHT", seq }, port); // old RIGHTs
+    alice.send({ type: "INPUT", username: "alice", input: "NONE", seq: 10 }, port); // the current change, repeated
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const after = me(await latestState());
+    expect({ x: after.x, y: after.y, ack: after.ack }).toEqual({ x: before.x, y: before.y, ack: 10 });
+  });
+});
+
+describe("step 06: fewer datagrams than step 05", () => {
+  it("sends far fewer inputs per player than step 05 for the same bot", async () => {
+    const counts: Record<string, number> = {};
+    for (const step of ["05-tick-broadcast", STEP]) {
+      const server = await startServer(step, ["--ports", "2"]);
+      const bot = await runBot(step, server.port, "samebot", 3);
+      await server.stop();
+      expect(bot.summary).toMatchObject({ connected: true });
+      counts[step] = bot.summary!.moves; // every datagram the bot sent after connecting is an INPUT
+    }
+    expect(counts[STEP]! * 4).toBeLessThan(counts["05-tick-broadcast"]!);
+  });
+});
