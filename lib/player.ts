@@ -17,6 +17,8 @@ import { percentile, round1 } from "./stats.ts";
 const KEYS: Record<string, Input> = {
   up: "UP", down: "DOWN", left: "LEFT", right: "RIGHT", w: "UP", s: "DOWN", a: "LEFT", d: "RIGHT", space: "NONE",
 };
+/** How long an error from the server stays on the screen. */
+const NOTICE_MS = 5000;
 /** How long the goodbye may take before the client leaves without it (a server that stopped answering). */
 const GOODBYE_TIMEOUT_MS = 1000;
 
@@ -37,15 +39,20 @@ export class PlayerSession {
   readonly stopped: Promise<void>;
   map: GameMap | undefined;
   state: GameState | undefined;
-  /** extra facts a step adds to the status line, like its simulated network */
+  /** extra facts a step shows under the status line, like its simulated network */
   statusExtra = "";
+  /** extra facts a step adds to the summary, like how often its predictions were wrong */
+  summaryExtra: Record<string, unknown> = {};
+  /** what is drawn for a state: the state itself, or (step 07) the client's own picture of it */
+  view: (state: GameState) => GameState = (state) => state;
 
   private readonly control: Control;
   private readonly screen: Screen | undefined;
   private readonly rtts: number[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
   private stop!: () => void;
-  private message = "arrows or WASD move · space stops · q quits";
+  /** shown under the status line instead of statusExtra while it lasts: the keys until the first one, then errors */
+  private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
   private connected = false;
   private moves = 0;
   private states = 0;
@@ -67,7 +74,10 @@ export class PlayerSession {
       process.stdin.setRawMode(true);
       process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
         if (key?.name === "q" || (key?.ctrl && key.name === "c")) this.quit();
-        else if (key?.name && KEYS[key.name]) keyboard.press(KEYS[key.name]!, performance.now());
+        else if (key?.name && KEYS[key.name]) {
+          keyboard.press(KEYS[key.name]!, performance.now());
+          if (this.notice.until === Infinity) this.notice.until = 0;
+        }
       });
       // whatever ends the process, the terminal is given back
       process.on("exit", () => this.restoreTerminal());
@@ -97,7 +107,7 @@ export class PlayerSession {
     this.receivedThisSecond++;
     if (message.type === "ERROR") {
       if (!this.connected) this.fail(`the server refused: ${message.reason}`);
-      this.message = `server said: ERROR ${message.reason}`;
+      this.notice = { text: `server said: ERROR ${message.reason}`, until: performance.now() + NOTICE_MS };
     }
     if (message.type === "CONNECTED") {
       this.connected = true;
@@ -109,7 +119,7 @@ export class PlayerSession {
     }
   }
 
-  /** Draws a state: the one the server sent, or (step 07) one the client predicted. */
+  /** Keeps and draws a state from the server. */
   show(state: GameState): void {
     this.state = state;
     this.mostPlayers = Math.max(this.mostPlayers, state.players.length);
@@ -151,6 +161,7 @@ export class PlayerSession {
 
   summary(): Summary {
     return {
+      ...this.summaryExtra,
       step: this.options.step,
       name: this.options.name,
       connected: this.connected,
@@ -184,16 +195,17 @@ export class PlayerSession {
     this.draw();
   }
 
-  private draw(): void {
+  /** Redraws the screen (a step that changes its view between states calls it every frame). */
+  draw(): void {
     if (!this.screen) return;
     const lastPing = this.rtts.length ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
     const status = [
       ` ping ${lastPing}`, `${this.state?.players.length ?? 0} online`,
-      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`, this.statusExtra,
+      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`,
     ].filter(Boolean).join(" · ");
     const { host, port, step, name } = this.options;
     const title = `Haunted Chronicles · step ${step} · ${host}:${port}`;
-    this.screen.draw(renderFrame({ title, you: name, map: this.map, state: this.state, status: status.padEnd(80), message: this.message }));
+    this.screen.draw(renderFrame({ title, you: name, map: this.map, state: this.state && this.view(this.state), status: status.padEnd(80), message: performance.now() < this.notice.until ? this.notice.text : this.statusExtra }));
   }
 
   private restoreTerminal(): void {

@@ -1,0 +1,69 @@
+/**
+ * Client-side prediction with reconciliation (step 07).
+ *
+ * The client moves its own square at once, by the same rule the server uses,
+ * instead of waiting a round trip to see it move. When a state arrives, it
+ * starts again from where the server has the square and replays the frames
+ * the server has not simulated yet, so a wrong guess is corrected once.
+ */
+import { type Input, applyInput, createWorld } from "./game.ts";
+import type { GameMap, Position } from "./map.ts";
+import type { GameState } from "./protocol.ts";
+
+export class Prediction {
+  /** where the client shows its own square: its best guess of where the server will have it */
+  position: Position | undefined;
+  /** how often, and by how many cells in all, a state proved the guess wrong */
+  readonly corrections = { count: 0, cells: 0 };
+
+  private frame = 0;
+  /** every local frame the server may not have simulated yet: its input, and the change it belongs to */
+  private history: { frame: number; input: Input; seq: number }[] = [];
+  /** for each change not yet replaced by a newer one: the local frame and the server tick that first applied it */
+  private readonly changes = new Map<number, { frame: number; tick?: number }>();
+
+  constructor(
+    private readonly map: GameMap,
+    private readonly name: string,
+  ) {}
+
+  /** One local frame: move the own square now, among the others as last seen. */
+  step(input: Input, seq: number, state: GameState): void {
+    this.frame++;
+    if (!this.changes.has(seq)) this.changes.set(seq, { frame: this.frame });
+    this.history.push({ frame: this.frame, input, seq });
+    if (this.position) this.position = this.move(this.position, input, state);
+  }
+
+  /** A state arrived: take the server's position, drop the frames it covers, replay the rest. */
+  reconcile(state: GameState): void {
+    const own = state.players.find((square) => square.name === this.name);
+    if (!own || state.tick === undefined) return;
+    const ack = own.ack ?? 0;
+    for (const seq of this.changes.keys()) if (seq < ack) this.changes.delete(seq);
+    // The first state that acknowledges a change is the tick in which the server first applied it,
+    // the same move as the local frame that first applied it: from then on one tick is one frame.
+    const current = this.changes.get(ack);
+    if (current && current.tick === undefined) current.tick = state.tick;
+    const coveredUntil = current?.tick === undefined ? Infinity : current.frame + (state.tick - current.tick);
+    this.history = this.history.filter(({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil));
+
+    let replayed: Position = { x: own.x, y: own.y };
+    for (const { input } of this.history) replayed = this.move(replayed, input, state);
+    if (this.position && (this.position.x !== replayed.x || this.position.y !== replayed.y)) {
+      this.corrections.count++;
+      this.corrections.cells += Math.abs(this.position.x - replayed.x) + Math.abs(this.position.y - replayed.y);
+    }
+    this.position = replayed;
+  }
+
+  /** The server's movement rule, run on a copy of the world as the client last saw it. */
+  private move(from: Position, input: Input, state: GameState): Position {
+    const world = createWorld(this.map);
+    for (const { name, x, y } of state.players) world.players.set(name, { name, x, y });
+    world.players.set(this.name, { name: this.name, ...from });
+    applyInput(world, this.name, input, 0);
+    const { x, y } = world.players.get(this.name)!;
+    return { x, y };
+  }
+}

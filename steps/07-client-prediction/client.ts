@@ -1,0 +1,151 @@
+/**
+ * Step 07, the client: it stops waiting for the server to see its own square
+ * move. It predicts its square with the server's own movement rule, corrects
+ * the guess when a state proves it wrong, and draws the other players a little
+ * in the past, in between two states, so that everything moves smoothly.
+ */
+import dgram from "node:dgram";
+import { setTimeout as sleep } from "node:timers/promises";
+import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
+import type { Input } from "../../lib/game.ts";
+import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
+import { PlayerSession } from "../../lib/player.ts";
+import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+import { Interpolation } from "../../lib/interpolation.ts";
+import { Prediction } from "../../lib/prediction.ts";
+import { ReactionTimer } from "../../lib/reaction.ts";
+
+/** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
+const SOCKET_TIMEOUT_MS = 500;
+/** Unanswered messages in a row after which the server is taken to be gone (5 s). */
+const MAX_UNANSWERED = 10;
+/** With nothing to say, the client still sends this often, so the server knows it is still there. */
+const HEARTBEAT_MS = 1000;
+
+const options = clientOptions(import.meta.url, "Step 07: play with client-side prediction and interpolation.", 9999, {
+  ...NETWORK_OPTIONS,
+  "no-predict": { type: "boolean", default: false, description: "draw your own square where the server last had it, as in step 06" },
+  "no-interp": { type: "boolean", default: false, description: "draw the others where the newest state has them, as in step 06" },
+});
+const predict = !options.values["no-predict"];
+const interpolate = !options.values["no-interp"];
+const conditions = networkConditions(options.values);
+const player = new PlayerSession(options);
+const username = options.name;
+
+const socket = dgram.createSocket("udp4");
+const network = simulateNetwork(socket, conditions, options.port);
+/** The main port until the server gives us our own. */
+let serverPort = options.port;
+
+/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+function request(message: ClientMessage): Promise<ServerMessage | undefined> {
+  player.sent(message);
+  network.send(encode(message), serverPort, options.host);
+  return new Promise((resolve) => {
+    const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
+    const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
+      // anything that is not a message from our server is ignored, never obeyed
+      const parsed = parseServerMessage(datagram.toString("utf8"));
+      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+    };
+    const done = (answer: ServerMessage | undefined) => {
+      clearTimeout(giveUp);
+      socket.off("message", onMessage);
+      resolve(answer);
+    };
+    socket.on("message", onMessage);
+  });
+}
+
+/** Sends a message, times the round trip (the ping) and shows the answer, if one came. */
+async function exchange(message: ClientMessage): Promise<ServerMessage | undefined> {
+  const sentAt = performance.now();
+  const answer = await request(message);
+  if (answer) {
+    player.ping(performance.now() - sentAt);
+    player.received(answer);
+  }
+  return answer;
+}
+
+try {
+  let welcome: ServerMessage | undefined;
+  for (let tries = 0; !welcome; tries++) {
+    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    welcome = await exchange({ type: "CONNECTED", username });
+  }
+  if (welcome.type !== "CONNECTED") throw new Error("the server's welcome was not CONNECTED");
+  serverPort = welcome.port;
+  const prediction = new Prediction(welcome.map, username);
+  const interpolation = new Interpolation(welcome.map, 1000 / options.sendRate);
+  // What is drawn: our own square where we predict it, the others where interpolation puts them.
+  player.view = (state) => {
+    const others = interpolation.positions(performance.now());
+    const players = state.players.map((square) =>
+      square.name === username
+        ? { ...square, ...(predict ? prediction.position : undefined) }
+        : { ...square, ...(interpolate ? others.get(square.name) : undefined) },
+    );
+    return { ...state, players };
+  };
+
+  // From now on the client does not wait for answers: states arrive when the server's tick sends them.
+  let newestTick = -1;
+  let lastHeardAt = performance.now();
+  const reaction = new ReactionTimer();
+  let input: Input = "NONE";
+  let sequence = 0;
+  let acknowledged = 0;
+  let lastSentAt = -Infinity;
+  socket.on("message", (datagram, from) => {
+    const parsed = parseServerMessage(datagram.toString("utf8"));
+    if (!parsed.ok || from.port !== serverPort) return;
+    lastHeardAt = performance.now();
+    if (parsed.message.type === "STATE") {
+      // A state older than one already shown came late or twice: showing it would move squares backwards.
+      if ((parsed.message.state.tick ?? 0) <= newestTick) return;
+      newestTick = parsed.message.state.tick ?? 0;
+    }
+    if (parsed.message.type === "STATE") {
+      acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+      interpolation.add(parsed.message.state, performance.now());
+      prediction.reconcile(parsed.message.state);
+    }
+    player.received(parsed.message);
+    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    if (reactionMs !== undefined) player.ping(reactionMs);
+  });
+
+  while (player.playing) {
+    const frameStart = performance.now();
+    const next = player.input();
+    if (next !== input) {
+      input = next;
+      sequence++;
+    }
+    reaction.inputSent(input, player.position(), frameStart);
+    // Our own move, shown now rather than a round trip from now.
+    if (predict && player.state) prediction.step(input, sequence, player.state);
+    const { count, cells } = prediction.corrections;
+    const predicting = predict ? `prediction: ${count} fixes (${cells} cells)` : "prediction off";
+    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
+    player.summaryExtra = { corrections: count, correctedCells: cells };
+    player.draw();
+    // The rack: an unacknowledged change goes again every frame; otherwise only a heartbeat now and then.
+    if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
+      const message: ClientMessage = { type: "INPUT", username, input, seq: sequence };
+      player.sent(message);
+      network.send(encode(message), serverPort, options.host);
+      lastSentAt = frameStart;
+    }
+    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS) player.fail(`the server at ${options.host}:${options.port} stopped sending`);
+    // One frame per server tick, so that one predicted move is one move of the server.
+    await sleep(interpolation.tickMs - (performance.now() - frameStart));
+  }
+  // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
+  await request({ type: "DISCONNECT", username });
+  player.leave();
+} catch (error) {
+  player.fail(error as Error);
+}
