@@ -63,7 +63,8 @@ try {
     if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await exchange({ type: "CONNECTED", username });
   }
-  if (welcome.type === "CONNECTED") serverPort = welcome.port;
+  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  serverPort = welcome.port;
 
   let unanswered = 0;
   while (player.playing) {

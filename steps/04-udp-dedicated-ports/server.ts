@@ -40,7 +40,10 @@ const mainNetwork = simulateNetwork(main, conditions);
 
 main.on("message", (datagram, from) => {
   // Nobody asked for an answer bigger than the question: a too-long datagram is dropped unanswered.
-  if (datagram.length > MAX_MESSAGE_BYTES) return void dropped.tooLong++;
+  if (datagram.length > MAX_MESSAGE_BYTES) {
+    dropped.tooLong++;
+    return;
+  }
   const reply = (message: ServerMessage) => mainNetwork.send(encode(message), from.port, from.address);
   const parsed = parseClientMessage(datagram.toString("utf8"));
   if (!parsed.ok) return reply(room.refuse(parsed.reason));
@@ -64,8 +67,14 @@ function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, re
   seats.set(username, seat);
   socket.on("message", (datagram, sender) => {
     // The port is the player: a datagram from anyone else is never applied.
-    if (sender.address !== seat.address || sender.port !== seat.clientPort) return void dropped.fromStrangers++;
-    if (datagram.length > MAX_MESSAGE_BYTES) return void dropped.tooLong++;
+    if (sender.address !== seat.address || sender.port !== seat.clientPort) {
+      dropped.fromStrangers++;
+      return;
+    }
+    if (datagram.length > MAX_MESSAGE_BYTES) {
+      dropped.tooLong++;
+      return;
+    }
     const answer = (message: ServerMessage) => seat.network.send(encode(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));

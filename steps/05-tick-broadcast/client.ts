@@ -64,7 +64,8 @@ try {
     if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await exchange({ type: "CONNECTED", username });
   }
-  if (welcome.type === "CONNECTED") serverPort = welcome.port;
+  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  serverPort = welcome.port;
 
   // From now on the client does not wait for answers: states arrive when the server's tick sends them.
   let newestTick = -1;

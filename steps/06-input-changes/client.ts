@@ -67,7 +67,8 @@ try {
     if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await exchange({ type: "CONNECTED", username });
   }
-  if (welcome.type === "CONNECTED") serverPort = welcome.port;
+  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  serverPort = welcome.port;
 
   // From now on the client does not wait for answers: states arrive when the server's tick sends them.
   let newestTick = -1;
@@ -87,7 +88,9 @@ try {
       newestTick = parsed.message.state.tick ?? 0;
     }
     player.received(parsed.message);
-    if (parsed.message.type === "STATE") acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+    if (parsed.message.type === "STATE") {
+      acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+    }
     const reactionMs = reaction.stateShown(player.position(), performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });

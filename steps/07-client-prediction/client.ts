@@ -75,7 +75,7 @@ try {
     if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await exchange({ type: "CONNECTED", username });
   }
-  if (welcome.type !== "CONNECTED") throw new Error("the server's welcome was not CONNECTED");
+  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
   const prediction = new Prediction(welcome.map, username);
   const interpolation = new Interpolation(welcome.map, 1000 / options.sendRate);
@@ -107,12 +107,12 @@ try {
       if ((parsed.message.state.tick ?? 0) <= newestTick) return;
       newestTick = parsed.message.state.tick ?? 0;
     }
+    player.received(parsed.message);
     if (parsed.message.type === "STATE") {
       acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
       interpolation.add(parsed.message.state, performance.now());
       prediction.reconcile(parsed.message.state);
     }
-    player.received(parsed.message);
     const reactionMs = reaction.stateShown(player.position(), performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
