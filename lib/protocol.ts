@@ -91,6 +91,8 @@ function encodeState(state: GameState): string {
 }
 
 const fail = (reason: string) => ({ ok: false, reason }) as const;
+/** A stranger's word quoted in an ERROR is cut short: an answer should never be much bigger than the question. */
+const shorten = (word: string) => word.slice(0, 32);
 const ok = <T>(message: T) => ({ ok: true, message }) as const;
 
 /** Parses what a client sent. Every way it can be wrong has a reason fit for `ERROR <reason>`. */
@@ -114,15 +116,15 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
       problem = words.length === 4 || words.length === 3 ? usernameProblem(username) : `expected ${usage}`;
       if (problem) return fail(problem);
       const input = words[2] as Input;
-      if (!INPUTS.includes(input)) return fail(`unknown direction ${words[2]}`);
+      if (!INPUTS.includes(input)) return fail(`unknown direction ${shorten(words[2]!)}`);
       if (words.length === 3) return ok({ type, username, input });
       const seq = parseCount(words[3]!);
-      return seq === undefined ? fail(`bad sequence number ${words[3]}`) : ok({ type, username, input, seq });
+      return seq === undefined ? fail(`bad sequence number ${shorten(words[3]!)}`) : ok({ type, username, input, seq });
     }
     case "":
       return fail("empty message");
     default:
-      return fail(`unknown command ${type!.slice(0, 32)}`);
+      return fail(`unknown command ${shorten(type!)}`);
   }
 }
 
@@ -156,7 +158,7 @@ export function parseServerMessage(line: string): Parsed<ServerMessage> {
     case "ERROR":
       return ok({ type, reason: line.trim().slice("ERROR".length).trim() || "unknown error" });
     default:
-      return fail(`unknown message ${(type ?? "").slice(0, 32)}`);
+      return fail(`unknown message ${shorten(type ?? "")}`);
   }
 }
 

@@ -77,6 +77,7 @@ try {
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
   await request({ type: "DISCONNECT", username });
+  await network.drain(); // a goodbye still held back by --lag must leave before we do
   player.leave();
 } catch (error) {
   player.fail(error as Error);

@@ -63,7 +63,7 @@ main.on("message", (datagram, from) => {
 
 function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, reply: (message: ServerMessage) => void, triesLeft = freePorts.length): void {
   const socket = dgram.createSocket("udp4");
-  const seat: Seat = { username, address: from.address, clientPort: from.port, poolPort, socket, network: simulateNetwork(socket, conditions) };
+  const seat: Seat = { username, address: from.address, clientPort: from.port, poolPort, socket, network: simulateNetwork(socket, conditions, from.port) };
   seats.set(username, seat);
   socket.on("message", (datagram, sender) => {
     // The port is the player: a datagram from anyone else is never applied.
