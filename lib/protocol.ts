@@ -95,37 +95,32 @@ const fail = (reason: string) => ({ ok: false, reason }) as const;
 const shorten = (word: string) => word.slice(0, 32);
 const ok = <T>(message: T) => ({ ok: true, message }) as const;
 
+const USAGE: Record<ClientMessage["type"], string> = {
+  CONNECTED: "CONNECTED <username>",
+  INPUT: "INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> [<seq>]",
+  GETSTATE: "GETSTATE <username>",
+  DISCONNECT: "DISCONNECT <username>",
+};
+
 /** Parses what a client sent. Every way it can be wrong has a reason fit for `ERROR <reason>`. */
 export function parseClientMessage(line: string): Parsed<ClientMessage> {
   const words = line.trim().split(/\s+/);
-  const [type, username = ""] = words;
-  const expect = (usage: string, count: number) =>
-    words.length === count ? usernameProblem(username) : `expected ${usage}`;
-  let problem: string | undefined;
-  switch (type) {
-    case "CONNECTED":
-      if (words.length === 1) return fail("username is empty");
-      problem = expect("CONNECTED <username>", 2);
-      return problem ? fail(problem) : ok({ type, username });
-    case "GETSTATE":
-    case "DISCONNECT":
-      problem = expect(`${type} <username>`, 2);
-      return problem ? fail(problem) : ok({ type, username });
-    case "INPUT": {
-      const usage = "INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> [<seq>]";
-      problem = words.length === 4 || words.length === 3 ? usernameProblem(username) : `expected ${usage}`;
-      if (problem) return fail(problem);
-      const input = words[2] as Input;
-      if (!INPUTS.includes(input)) return fail(`unknown direction ${shorten(words[2]!)}`);
-      if (words.length === 3) return ok({ type, username, input });
-      const seq = parseCount(words[3]!);
-      return seq === undefined ? fail(`bad sequence number ${shorten(words[3]!)}`) : ok({ type, username, input, seq });
-    }
-    case "":
-      return fail("empty message");
-    default:
-      return fail(`unknown command ${shorten(type!)}`);
-  }
+  const [command = "", username = "", direction = "", seqWord] = words;
+  if (command === "") return fail("empty message");
+  if (!Object.hasOwn(USAGE, command)) return fail(`unknown command ${shorten(command)}`);
+  const type = command as ClientMessage["type"];
+  if (words.length === 1) return fail("username is empty");
+  const fits = type === "INPUT" ? words.length === 3 || words.length === 4 : words.length === 2;
+  if (!fits) return fail(`expected ${USAGE[type]}`);
+  const problem = usernameProblem(username);
+  if (problem) return fail(problem);
+  if (type !== "INPUT") return ok({ type, username });
+
+  const input = direction as Input;
+  if (!INPUTS.includes(input)) return fail(`unknown direction ${shorten(direction)}`);
+  if (seqWord === undefined) return ok({ type, username, input });
+  const seq = parseCount(seqWord);
+  return seq === undefined ? fail(`bad sequence number ${shorten(seqWord)}`) : ok({ type, username, input, seq });
 }
 
 /** Parses what a server sent; a client that gets something else says so instead of guessing. */

@@ -73,5 +73,6 @@ export const BAD_MESSAGES: readonly [message: string, reason: RegExp][] = [
   ["CONNECTED two words", /expected CONNECTED <username>/],
   ["INPUT ghostly UP", /ghostly is not connected/],
   ["INPUT alice SIDEWAYS", /unknown direction SIDEWAYS/],
-  ["GETSTATE", /expected GETSTATE <username>/],
+  ["GETSTATE", /username is empty/],
+  ["GETSTATE alice bob", /expected GETSTATE <username>/],
 ];
