@@ -192,7 +192,7 @@ export function dedicatedPortTests(folder: string): void {
     await lossy.stop();
     expect(bot.code).toBe(0);
     expect(bot.summary).toMatchObject({ step: folder.slice(0, 2), connected: true, players: 1 });
-    expect(bot.summary!.moves).toBeGreaterThan(5);
+    expect(bot.summary!.moves).toBeGreaterThan(2); // from step 06 on, a bot sends only its input changes
     expect(bot.summary!.states).toBeGreaterThan(5);
   });
 

@@ -111,7 +111,7 @@ try {
     if (parsed.message.type === "STATE") {
       acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
       interpolation.add(parsed.message.state, performance.now());
-      prediction.reconcile(parsed.message.state);
+      if (predict) prediction.reconcile(parsed.message.state);
     }
     const reactionMs = reaction.stateShown(player.position(), performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
