@@ -35,8 +35,6 @@ export interface Summary {
 export class PlayerSession {
   /** false once the player quits or --duration runs out: the client then says goodbye and calls leave() */
   playing = true;
-  /** resolves when `playing` turns false */
-  readonly stopped: Promise<void>;
   map: GameMap | undefined;
   state: GameState | undefined;
   /** extra facts a step shows under the status line, like its simulated network */
@@ -50,7 +48,6 @@ export class PlayerSession {
   private readonly screen: Screen | undefined;
   private readonly rtts: number[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
-  private stop!: () => void;
   /** shown under the status line instead of statusExtra while it lasts: the keys until the first one, then errors */
   private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
   private connected = false;
@@ -62,7 +59,7 @@ export class PlayerSession {
   private rate = { sent: 0, received: 0 };
 
   constructor(private readonly options: ClientOptions) {
-    this.stopped = new Promise((resolve) => (this.stop = resolve));
+    if (!options.bot && !process.stdin.isTTY) console.error("the keyboard is not a terminal here: playing as a bot");
     if (options.bot || !process.stdin.isTTY) {
       this.control = new BotControl([...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7));
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => this.quit());
@@ -138,7 +135,6 @@ export class PlayerSession {
   quit(): void {
     if (!this.playing) return;
     this.playing = false;
-    this.stop();
     this.timers.push(setTimeout(() => this.leave(), GOODBYE_TIMEOUT_MS));
   }
 
