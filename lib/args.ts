@@ -122,7 +122,7 @@ export function clientOptions<S extends OptionSpecs>(
     name: { type: "string", placeholder: "NAME", description: "your username: 1 to 16 of A-Z a-z 0-9 _ - (default: a random one)" },
     bot: { type: "boolean", default: false, description: "play headless: move by itself and print a JSON summary at the end" },
     duration: { type: "string", placeholder: "SECONDS", description: "leave the game after this many seconds" },
-    "send-rate": { type: "string", default: "20", placeholder: "HZ", description: "messages sent to the server per second" },
+    "send-rate": { type: "string", default: "20", placeholder: "HZ", description: "client frames per second: each sends the held input (steps 02-05) or looks for a change (06-07)" },
     ...extra,
   });
   const name = (values.name as string | undefined) ?? `player${Math.floor(Math.random() * 10000)}`;

@@ -31,7 +31,7 @@ export class Interpolation {
     this.first ??= { tick: state.tick, at: now };
     this.latest = { tick: state.tick, at: now };
     // over many ticks the jitter of single arrivals averages out
-    if (this.latest.tick - this.first.tick >= 10 && this.latest.at > this.first.at) this.tickMs = (this.latest.at - this.first.at) / (this.latest.tick - this.first.tick);
+    if (this.latest.tick - this.first.tick >= 3 && this.latest.at > this.first.at) this.tickMs = (this.latest.at - this.first.at) / (this.latest.tick - this.first.tick);
     this.states.push({ tick: state.tick, players: new Map(state.players.map((square) => [square.name, square])) });
     if (this.states.length > KEPT_STATES) this.states.shift();
   }

@@ -194,14 +194,22 @@ export class PlayerSession {
   /** Redraws the screen (a step that changes its view between states calls it every frame). */
   draw(): void {
     if (!this.screen) return;
+    const { host, port, step, name } = this.options;
     const lastPing = this.rtts.length ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
     const status = [
       ` ping ${lastPing}`, `${this.state?.players.length ?? 0} online`,
-      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`,
-    ].filter(Boolean).join(" · ");
-    const { host, port, step, name } = this.options;
-    const title = `Haunted Chronicles · step ${step} · ${host}:${port}`;
-    this.screen.draw(renderFrame({ title, you: name, map: this.map, state: this.state && this.view(this.state), status: status.padEnd(80), message: performance.now() < this.notice.until ? this.notice.text : this.statusExtra }));
+      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`, `${host}:${port}`,
+    ].join(" · ");
+    this.screen.draw(
+      renderFrame({
+        title: `Haunted Chronicles ${step}`,
+        you: name,
+        map: this.map,
+        state: this.state && this.view(this.state),
+        status: status.padEnd(80),
+        message: performance.now() < this.notice.until ? this.notice.text : this.statusExtra,
+      }),
+    );
   }
 
   private restoreTerminal(): void {

@@ -34,7 +34,7 @@ export interface Frame {
 /** The 24 lines of the screen: title, the map (or a wait message), status, message. */
 export function renderFrame({ title, you, map, state, status, message }: Frame): string[] {
   const ghost = state?.ghost;
-  const role = ghost === you ? chalk.whiteBright.bold("you are the ghost: tag someone!") : `ghost: ${ghost ? colourOf(ghost)(` ${ghost} `) : "nobody"}`;
+  const role = ghost === you ? chalk.whiteBright.bold("ghost: you! tag someone") : `ghost: ${ghost ? colourOf(ghost)(` ${ghost} `) : "nobody"}`;
   const header = `${chalk.bold(title)} · you: ${colourOf(you).black(` ${you} `)} · ${role}`;
   const body = map ? renderMap(map, state) : [chalk.dim("connecting…")];
   return [header, ...body, chalk.inverse(status), message];
