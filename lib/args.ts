@@ -159,16 +159,16 @@ export function networkConditions(values: { lag: string; jitter: string; loss: s
 
 /**
  * The server's pool of dedicated ports, like the write-up's availablePorts:
- * a range such as `10000-10063`, or a count such as `64` for that many ports
+ * a range such as `10000-10255`, or a count such as `64` for that many ports
  * chosen by the system (0 means "any free port" to bind), which tests use.
  */
 export function portPoolOption(value: string): number[] {
   const range = /^(\d+)-(\d+)$/.exec(value);
   if (range) {
     const [first, last] = [portOption(range[1]!, "--ports"), portOption(range[2]!, "--ports")];
-    if (first === 0 || last < first) exitWithUsageError(`--ports must be a range like 10000-10063, not '${value}'`);
+    if (first === 0 || last < first) exitWithUsageError(`--ports must be a range like 10000-10255, not '${value}'`);
     return Array.from({ length: last - first + 1 }, (_, i) => first + i);
   }
   if (/^\d+$/.test(value) && Number(value) >= 1 && Number(value) <= 10_000) return Array<number>(Number(value)).fill(0);
-  exitWithUsageError(`--ports must be a range like 10000-10063 or a count like 64, not '${value}'`);
+  exitWithUsageError(`--ports must be a range like 10000-10255 or a count like 64, not '${value}'`);
 }

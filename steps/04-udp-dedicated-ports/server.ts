@@ -11,7 +11,7 @@ import { GameRoom } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 
 const { host, port, values } = serverOptions(import.meta.url, "Step 04: the squares game over UDP, a dedicated port per player.", 9999, {
-  ports: { type: "string", default: "10000-10063", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
+  ports: { type: "string", default: "10000-10255", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
   timeout: { type: "string", default: "5", placeholder: "SECONDS", description: "remove a player silent for this long" },
   ...NETWORK_OPTIONS,
 });

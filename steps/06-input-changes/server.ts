@@ -13,7 +13,7 @@ import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 
 const { host, port, values } = serverOptions(import.meta.url, "Step 06: players send only input changes; the server keeps and acknowledges them.", 9999, {
   "tick-rate": { type: "string", default: "20", placeholder: "HZ", description: "world steps (and state broadcasts) per second" },
-  ports: { type: "string", default: "10000-10063", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
+  ports: { type: "string", default: "10000-10255", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
   timeout: { type: "string", default: "5", placeholder: "SECONDS", description: "remove a player silent for this long" },
   ...NETWORK_OPTIONS,
 });
