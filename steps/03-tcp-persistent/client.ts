@@ -15,7 +15,7 @@ const username = options.name;
 
 // One connection for the whole game: the handshake is paid once, not on every message.
 const socket = net.connect(options.port, options.host);
-const answers = readLines(socket, 1 << 20);
+const answers = readLines(socket, 1 << 20); // the server is trusted with long lines: a welcome carries the map
 
 /** Sends a message as one line and waits for the line that answers it. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
