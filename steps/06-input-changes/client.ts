@@ -50,23 +50,14 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   });
 }
 
-/** Sends a message, times the round trip (the ping) and shows the answer, if one came. */
-async function exchange(message: ClientMessage): Promise<ServerMessage | undefined> {
-  const sentAt = performance.now();
-  const answer = await request(message);
-  if (answer) {
-    player.ping(performance.now() - sentAt);
-    player.received(answer);
-  }
-  return answer;
-}
-
 try {
   let welcome: ServerMessage | undefined;
   for (let tries = 0; !welcome; tries++) {
     if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
-    welcome = await exchange({ type: "CONNECTED", username });
+    welcome = await request({ type: "CONNECTED", username });
   }
+  // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
+  player.received(welcome);
   if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
 
