@@ -32,7 +32,7 @@ export class Prediction {
     this.frame++;
     if (!this.changes.has(seq)) this.changes.set(seq, { frame: this.frame });
     this.history.push({ frame: this.frame, input, seq });
-    if (this.position) this.position = this.move(this.position, input, state);
+    if (this.position) this.position = this.replay(this.position, [input], state);
   }
 
   /** A state arrived: take the server's position, drop the frames it covers, replay the rest. */
@@ -48,8 +48,7 @@ export class Prediction {
     const coveredUntil = current?.tick === undefined ? Infinity : current.frame + (state.tick - current.tick);
     this.history = this.history.filter(({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil));
 
-    let replayed: Position = { x: own.x, y: own.y };
-    for (const { input } of this.history) replayed = this.move(replayed, input, state);
+    const replayed = this.replay(own, this.history.map(({ input }) => input), state);
     if (this.position && (this.position.x !== replayed.x || this.position.y !== replayed.y)) {
       this.corrections.count++;
       this.corrections.cells += Math.abs(this.position.x - replayed.x) + Math.abs(this.position.y - replayed.y);
@@ -57,12 +56,12 @@ export class Prediction {
     this.position = replayed;
   }
 
-  /** The server's movement rule, run on a copy of the world as the client last saw it. */
-  private move(from: Position, input: Input, state: GameState): Position {
+  /** The server's movement rule, applied to the own square on a copy of the world as the client last saw it. */
+  private replay(from: Position, inputs: Input[], state: GameState): Position {
     const world = createWorld(this.map);
     for (const { name, x, y } of state.players) world.players.set(name, { name, x, y });
-    world.players.set(this.name, { name: this.name, ...from });
-    applyInput(world, this.name, input, 0);
+    world.players.set(this.name, { name: this.name, x: from.x, y: from.y });
+    for (const input of inputs) applyInput(world, this.name, input, 0);
     const { x, y } = world.players.get(this.name)!;
     return { x, y };
   }
