@@ -31,8 +31,12 @@ export class Interpolation {
     this.first ??= { tick: state.tick, at: now };
     this.latest = { tick: state.tick, at: now };
     // over many ticks the jitter of single arrivals averages out
-    if (this.latest.tick - this.first.tick >= 3 && this.latest.at > this.first.at) this.tickMs = (this.latest.at - this.first.at) / (this.latest.tick - this.first.tick);
-    this.states.push({ tick: state.tick, players: new Map(state.players.map((square) => [square.name, square])) });
+    if (this.latest.tick - this.first.tick >= 3 && this.latest.at > this.first.at)
+      this.tickMs = (this.latest.at - this.first.at) / (this.latest.tick - this.first.tick);
+    this.states.push({
+      tick: state.tick,
+      players: new Map(state.players.map((square) => [square.name, square])),
+    });
     if (this.states.length > KEPT_STATES) this.states.shift();
   }
 
@@ -43,11 +47,16 @@ export class Interpolation {
     const serverTickNow = this.latest.tick + Math.min(1, (now - this.latest.at) / this.tickMs);
     this.shownTick = Math.max(this.shownTick, serverTickNow - INTERPOLATION_DELAY_TICKS);
     const after = this.states.find((state) => state.tick >= this.shownTick) ?? this.states.at(-1)!;
-    const before = [...this.states].reverse().find((state) => state.tick <= this.shownTick) ?? after;
-    const share = after.tick === before.tick ? 1 : (this.shownTick - before.tick) / (after.tick - before.tick);
+    const before =
+      [...this.states].reverse().find((state) => state.tick <= this.shownTick) ?? after;
+    const share =
+      after.tick === before.tick ? 1 : (this.shownTick - before.tick) / (after.tick - before.tick);
     for (const [name, to] of after.players) {
       const from = before.players.get(name) ?? to;
-      const between = { x: Math.round(from.x + (to.x - from.x) * share), y: Math.round(from.y + (to.y - from.y) * share) };
+      const between = {
+        x: Math.round(from.x + (to.x - from.x) * share),
+        y: Math.round(from.y + (to.y - from.y) * share),
+      };
       // a straight line between two cells may cut a corner: never draw a square inside a wall
       drawn.set(name, isWall(this.map, between) ? from : between);
     }

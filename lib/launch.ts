@@ -21,12 +21,23 @@ export function stepFolders(): string[] {
 
 /** A step's folder from "03", "3" or "03-tcp-persistent", or undefined if there is no such step. */
 export function findStep(name: string): string | undefined {
-  return stepFolders().find((folder) => folder === name || folder.slice(0, 2) === name.padStart(2, "0"));
+  return stepFolders().find(
+    (folder) => folder === name || folder.slice(0, 2) === name.padStart(2, "0"),
+  );
 }
 
 /** Runs one of a step's scripts with tsx, like `npx tsx steps/<folder>/<script>.ts <args>`. */
-export function runScript(folder: string, script: "server" | "client", args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", join(STEPS_DIR, folder, `${script}.ts`), ...args], { cwd: ROOT, ...options });
+export function runScript(
+  folder: string,
+  script: "server" | "client",
+  args: string[],
+  options: SpawnOptions = {},
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    ["--import", "tsx", join(STEPS_DIR, folder, `${script}.ts`), ...args],
+    { cwd: ROOT, ...options },
+  );
 }
 
 export interface RunningServer {
@@ -40,7 +51,9 @@ export interface RunningServer {
 
 /** Starts a step's server on a free port and waits for its `listening on HOST:PORT` line. */
 export function startServer(folder: string, args: string[] = []): Promise<RunningServer> {
-  const child = runScript(folder, "server", ["--host", "127.0.0.1", "--port", "0", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = runScript(folder, "server", ["--host", "127.0.0.1", "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -53,8 +66,13 @@ export function startServer(folder: string, args: string[] = []): Promise<Runnin
     createInterface({ input: child.stdout! }).on("line", (line) => {
       output.push(line);
       const listening = /^listening on (\S+):(\d+)$/.exec(line);
-      if (listening) resolve({ process: child, host: listening[1]!, port: Number(listening[2]), output, stop });
+      if (listening)
+        resolve({ process: child, host: listening[1]!, port: Number(listening[2]), output, stop });
     });
-    child.once("exit", (code) => reject(new Error(`the ${folder} server exited (${code}) before listening:\n${output.join("\n")}`)));
+    child.once("exit", (code) =>
+      reject(
+        new Error(`the ${folder} server exited (${code}) before listening:\n${output.join("\n")}`),
+      ),
+    );
   });
 }

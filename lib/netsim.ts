@@ -18,7 +18,12 @@ export interface NetworkConditions {
   duplicatePercent: number;
 }
 
-export const PERFECT_NETWORK: NetworkConditions = { lagMs: 0, jitterMs: 0, lossPercent: 0, duplicatePercent: 0 };
+export const PERFECT_NETWORK: NetworkConditions = {
+  lagMs: 0,
+  jitterMs: 0,
+  lossPercent: 0,
+  duplicatePercent: 0,
+};
 
 export interface SimulatedSender {
   send(message: string | Uint8Array, port: number, address: string): void;
@@ -30,7 +35,11 @@ export interface SimulatedSender {
   close(): void;
 }
 
-export function simulateNetwork(socket: Socket, conditions: NetworkConditions, seed = 1): SimulatedSender {
+export function simulateNetwork(
+  socket: Socket,
+  conditions: NetworkConditions,
+  seed = 1,
+): SimulatedSender {
   const random = seededRandom(seed);
   const counts = { sent: 0, dropped: 0, duplicated: 0, failed: 0 };
   // The timers are deliberately not unref()'d: a client waiting for a delayed

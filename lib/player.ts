@@ -15,7 +15,15 @@ import { Screen, renderFrame } from "./screen.ts";
 import { percentile, round1 } from "./stats.ts";
 
 const KEYS: Record<string, Input> = {
-  up: "UP", down: "DOWN", left: "LEFT", right: "RIGHT", w: "UP", s: "DOWN", a: "LEFT", d: "RIGHT", space: "NONE",
+  up: "UP",
+  down: "DOWN",
+  left: "LEFT",
+  right: "RIGHT",
+  w: "UP",
+  s: "DOWN",
+  a: "LEFT",
+  d: "RIGHT",
+  space: "NONE",
 };
 /** How long an error from the server stays on the screen. */
 const NOTICE_MS = 5000;
@@ -59,9 +67,12 @@ export class PlayerSession {
   private rate = { sent: 0, received: 0 };
 
   constructor(private readonly options: ClientOptions) {
-    if (!options.bot && !process.stdin.isTTY) console.error("the keyboard is not a terminal here: playing as a bot");
+    if (!options.bot && !process.stdin.isTTY)
+      console.error("the keyboard is not a terminal here: playing as a bot");
     if (options.bot || !process.stdin.isTTY) {
-      this.control = new BotControl([...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7));
+      this.control = new BotControl(
+        [...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7),
+      );
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => this.quit());
     } else {
       const keyboard = new KeyboardControl();
@@ -85,7 +96,8 @@ export class PlayerSession {
       });
     }
     this.timers.push(setInterval(() => this.everySecond(), 1000));
-    if (options.duration !== undefined) this.timers.push(setTimeout(() => this.quit(), options.duration * 1000));
+    if (options.duration !== undefined)
+      this.timers.push(setTimeout(() => this.quit(), options.duration * 1000));
     this.draw();
   }
 
@@ -104,7 +116,10 @@ export class PlayerSession {
     this.receivedThisSecond++;
     if (message.type === "ERROR") {
       if (!this.connected) this.fail(`the server refused: ${message.reason}`);
-      this.notice = { text: `server said: ERROR ${message.reason}`, until: performance.now() + NOTICE_MS };
+      this.notice = {
+        text: `server said: ERROR ${message.reason}`,
+        until: performance.now() + NOTICE_MS,
+      };
     }
     if (message.type === "CONNECTED") {
       this.connected = true;
@@ -143,7 +158,8 @@ export class PlayerSession {
     this.restoreTerminal();
     const summary = this.summary();
     if (this.options.bot) console.log(JSON.stringify(summary));
-    else console.log(`bye ${summary.name}: ${summary.moves} moves, ping p50 ${summary.rttMs.p50} ms`);
+    else
+      console.log(`bye ${summary.name}: ${summary.moves} moves, ping p50 ${summary.rttMs.p50} ms`);
     process.exit(this.connected ? 0 : 1);
   }
 
@@ -173,7 +189,9 @@ export class PlayerSession {
     const server = `${this.options.host}:${this.options.port}`;
     switch (error.code) {
       case "ECONNREFUSED":
-        return this.connected ? `the server at ${server} has gone away` : `nothing is listening on ${server}: is the server running?`;
+        return this.connected
+          ? `the server at ${server} has gone away`
+          : `nothing is listening on ${server}: is the server running?`;
       case "ECONNRESET":
       case "EPIPE":
         return `the server at ${server} closed the connection`;
@@ -197,8 +215,11 @@ export class PlayerSession {
     const { host, port, step, name } = this.options;
     const lastPing = this.rtts.length ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
     const status = [
-      ` ping ${lastPing}`, `${this.state?.players.length ?? 0} online`,
-      `sent ${this.rate.sent}/s`, `received ${this.rate.received}/s`, `${host}:${port}`,
+      ` ping ${lastPing}`,
+      `${this.state?.players.length ?? 0} online`,
+      `sent ${this.rate.sent}/s`,
+      `received ${this.rate.received}/s`,
+      `${host}:${port}`,
     ].join(" · ");
     this.screen.draw(
       renderFrame({

@@ -45,13 +45,21 @@ export class Prediction {
     // the same move as the local frame that first applied it: from then on one tick is one frame.
     const current = this.changes.get(ack);
     if (current && current.tick === undefined) current.tick = state.tick;
-    const coveredUntil = current?.tick === undefined ? Infinity : current.frame + (state.tick - current.tick);
-    this.history = this.history.filter(({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil));
+    const coveredUntil =
+      current?.tick === undefined ? Infinity : current.frame + (state.tick - current.tick);
+    this.history = this.history.filter(
+      ({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil),
+    );
 
-    const replayed = this.replay(own, this.history.map(({ input }) => input), state);
+    const replayed = this.replay(
+      own,
+      this.history.map(({ input }) => input),
+      state,
+    );
     if (this.position && (this.position.x !== replayed.x || this.position.y !== replayed.y)) {
       this.corrections.count++;
-      this.corrections.cells += Math.abs(this.position.x - replayed.x) + Math.abs(this.position.y - replayed.y);
+      this.corrections.cells +=
+        Math.abs(this.position.x - replayed.x) + Math.abs(this.position.y - replayed.y);
     }
     this.position = replayed;
   }

@@ -52,14 +52,18 @@ export type Parsed<T> = { ok: true; message: T } | { ok: false; reason: string }
 /** Why a username is refused, or undefined when it is fine. */
 export function usernameProblem(name: string): string | undefined {
   if (name === "") return "username is empty";
-  if (name.length > MAX_USERNAME_LENGTH) return `username is longer than ${MAX_USERNAME_LENGTH} characters`;
+  if (name.length > MAX_USERNAME_LENGTH)
+    return `username is longer than ${MAX_USERNAME_LENGTH} characters`;
   if (!/^[A-Za-z0-9_-]+$/.test(name)) return "username may only use letters, digits, _ and -";
   return undefined;
 }
 
 /** The state of the world as the server sends it. */
 export function snapshot(world: World): GameState {
-  return { ghost: world.ghost, players: [...world.players.values()].map(({ name, x, y }) => ({ name, x, y })) };
+  return {
+    ghost: world.ghost,
+    players: [...world.players.values()].map(({ name, x, y }) => ({ name, x, y })),
+  };
 }
 
 export function encode(message: ClientMessage | ServerMessage): string {
@@ -67,11 +71,23 @@ export function encode(message: ClientMessage | ServerMessage): string {
     case "CONNECTED":
       if (!("port" in message)) return `CONNECTED ${message.username}`;
       return [
-        "CONNECTED", message.port, message.username, `${message.map.width}x${message.map.height}`,
-        "WALLS", message.map.rows.join("/"), "STATE", encodeState(message.state), "END",
+        "CONNECTED",
+        message.port,
+        message.username,
+        `${message.map.width}x${message.map.height}`,
+        "WALLS",
+        message.map.rows.join("/"),
+        "STATE",
+        encodeState(message.state),
+        "END",
       ].join(" ");
     case "INPUT":
-      return ["INPUT", message.username, message.input, ...(message.seq === undefined ? [] : [message.seq])].join(" ");
+      return [
+        "INPUT",
+        message.username,
+        message.input,
+        ...(message.seq === undefined ? [] : [message.seq]),
+      ].join(" ");
     case "GETSTATE":
     case "DISCONNECT":
     case "DISCONNECTED":
@@ -84,7 +100,9 @@ export function encode(message: ClientMessage | ServerMessage): string {
 }
 
 function encodeState(state: GameState): string {
-  const players = state.players.map(({ name, x, y, ack }) => [name, x, y, ...(ack === undefined ? [] : [ack])].join(","));
+  const players = state.players.map(({ name, x, y, ack }) =>
+    [name, x, y, ...(ack === undefined ? [] : [ack])].join(","),
+  );
   const tick = state.tick === undefined ? [] : [`tick=${state.tick}`];
   const ghost = state.ghost === null ? [] : [`ghost=${state.ghost}`];
   return [...tick, ...ghost, ...players].join(" ");
@@ -120,7 +138,9 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
   if (!INPUTS.includes(input)) return fail(`unknown direction ${shorten(direction)}`);
   if (seqWord === undefined) return ok({ type, username, input });
   const seq = parseCount(seqWord);
-  return seq === undefined ? fail(`bad sequence number ${shorten(seqWord)}`) : ok({ type, username, input, seq });
+  return seq === undefined
+    ? fail(`bad sequence number ${shorten(seqWord)}`)
+    : ok({ type, username, input, seq });
 }
 
 /** Parses what a server sent; a client that gets something else says so instead of guessing. */
@@ -132,8 +152,10 @@ export function parseServerMessage(line: string): Parsed<ServerMessage> {
       const [, portWord = "", username = "", size = "", walls, wallstring = "", stateWord] = words;
       const port = parseCount(portWord);
       const dimensions = /^(\d+)x(\d+)$/.exec(size);
-      if (port === undefined || port > 65535 || usernameProblem(username) || !dimensions) return fail("malformed CONNECTED");
-      if (walls !== "WALLS" || stateWord !== "STATE" || words.at(-1) !== "END") return fail("malformed CONNECTED");
+      if (port === undefined || port > 65535 || usernameProblem(username) || !dimensions)
+        return fail("malformed CONNECTED");
+      if (walls !== "WALLS" || stateWord !== "STATE" || words.at(-1) !== "END")
+        return fail("malformed CONNECTED");
       let map: GameMap;
       try {
         map = mapFromRows(wallstring.split("/"));
@@ -149,7 +171,9 @@ export function parseServerMessage(line: string): Parsed<ServerMessage> {
       return state ? ok({ type, state }) : fail("malformed STATE");
     }
     case "DISCONNECTED":
-      return words.length === 2 && !usernameProblem(words[1]!) ? ok({ type, username: words[1]! }) : fail("malformed DISCONNECTED");
+      return words.length === 2 && !usernameProblem(words[1]!)
+        ? ok({ type, username: words[1]! })
+        : fail("malformed DISCONNECTED");
     case "ERROR":
       return ok({ type, reason: line.trim().slice("ERROR".length).trim() || "unknown error" });
     default:
@@ -160,7 +184,8 @@ export function parseServerMessage(line: string): Parsed<ServerMessage> {
 /** For a client: the server's message, or an error saying the client cannot make sense of it. */
 export function expectServerMessage(line: string): ServerMessage {
   const parsed = parseServerMessage(line);
-  if (!parsed.ok) throw new Error(`the server sent something this client does not understand (${parsed.reason})`);
+  if (!parsed.ok)
+    throw new Error(`the server sent something this client does not understand (${parsed.reason})`);
   return parsed.message;
 }
 
@@ -180,7 +205,8 @@ function parseState(words: string[]): GameState | undefined {
   for (const word of words) {
     const [name = "", ...numbers] = word.split(",");
     const [x, y, ack] = numbers.map(parseCount);
-    if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined) return undefined;
+    if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined)
+      return undefined;
     if (numbers.length > 3 || (numbers.length === 3 && ack === undefined)) return undefined;
     names.add(name);
     players.push(ack === undefined ? { name, x, y } : { name, x, y, ack });

@@ -15,7 +15,8 @@ export class ReactionTimer {
 
   /** Call for every input sent, with where the square was last seen. */
   inputSent(input: Input, position: Position | undefined, now: number): void {
-    if (input !== this.lastInput && input !== "NONE" && position) this.waiting = { input, from: position, sentAt: now };
+    if (input !== this.lastInput && input !== "NONE" && position)
+      this.waiting = { input, from: position, sentAt: now };
     this.lastInput = input;
   }
 

@@ -42,7 +42,8 @@ export class GameRoom {
   move(name: string, input: Input, now = performance.now()): void {
     const ghost = this.world.ghost;
     applyInput(this.world, name, input, now);
-    if (this.world.ghost !== ghost) this.logLine(`${ghost} tagged ${this.world.ghost}: ${this.world.ghost} is the ghost`);
+    if (this.world.ghost !== ghost)
+      this.logLine(`${ghost} tagged ${this.world.ghost}: ${this.world.ghost} is the ghost`);
   }
 
   heardFrom(name: string, now = performance.now()): void {
@@ -54,7 +55,9 @@ export class GameRoom {
    * without a connection, silence is the only sign a player has gone.
    */
   dropSilent(silenceMs: number, now = performance.now()): string[] {
-    const silent = [...this.lastHeard].filter(([, heardAt]) => now - heardAt > silenceMs).map(([name]) => name);
+    const silent = [...this.lastHeard]
+      .filter(([, heardAt]) => now - heardAt > silenceMs)
+      .map(([name]) => name);
     for (const name of silent) this.leave(name, `timed out after ${silenceMs / 1000} s of silence`);
     return silent;
   }

@@ -11,8 +11,18 @@ import { ROOM_LABELS } from "./map.ts";
 import type { GameState } from "./protocol.ts";
 
 const SQUARE_COLOURS: readonly ChalkInstance[] = [
-  chalk.bgRed, chalk.bgGreen, chalk.bgYellow, chalk.bgBlue, chalk.bgMagenta, chalk.bgCyan,
-  chalk.bgRedBright, chalk.bgGreenBright, chalk.bgYellowBright, chalk.bgBlueBright, chalk.bgMagentaBright, chalk.bgCyanBright,
+  chalk.bgRed,
+  chalk.bgGreen,
+  chalk.bgYellow,
+  chalk.bgBlue,
+  chalk.bgMagenta,
+  chalk.bgCyan,
+  chalk.bgRedBright,
+  chalk.bgGreenBright,
+  chalk.bgYellowBright,
+  chalk.bgBlueBright,
+  chalk.bgMagentaBright,
+  chalk.bgCyanBright,
 ];
 
 /** A player's colour comes from their name, so every client paints them the same without being told. */
@@ -34,18 +44,24 @@ export interface Frame {
 /** The 24 lines of the screen: title, the map (or a wait message), status, message. */
 export function renderFrame({ title, you, map, state, status, message }: Frame): string[] {
   const ghost = state?.ghost;
-  const role = ghost === you ? chalk.whiteBright.bold("ghost: you! tag someone") : `ghost: ${ghost ? colourOf(ghost)(` ${ghost} `) : "nobody"}`;
+  const role =
+    ghost === you
+      ? chalk.whiteBright.bold("ghost: you! tag someone")
+      : `ghost: ${ghost ? colourOf(ghost)(` ${ghost} `) : "nobody"}`;
   const header = `${chalk.bold(title)} · you: ${colourOf(you).black(` ${you} `)} · ${role}`;
   const body = map ? renderMap(map, state) : [chalk.dim("connecting…")];
   return [header, ...body, chalk.inverse(status), message];
 }
 
 function renderMap(map: GameMap, state: GameState | undefined): string[] {
-  const cells = map.rows.map((row) => [...row].map((cell) => (cell === "#" ? chalk.gray("██") : "  ")));
+  const cells = map.rows.map((row) =>
+    [...row].map((cell) => (cell === "#" ? chalk.gray("██") : "  ")),
+  );
   for (const { text, at } of ROOM_LABELS) {
     // a label is written over the floor two columns per cell, so it takes half as many cells
     for (let i = 0; i < text.length; i += 2) {
-      if (cells[at.y]?.[at.x + i / 2] === "  ") cells[at.y]![at.x + i / 2] = chalk.dim(text.slice(i, i + 2).padEnd(2));
+      if (cells[at.y]?.[at.x + i / 2] === "  ")
+        cells[at.y]![at.x + i / 2] = chalk.dim(text.slice(i, i + 2).padEnd(2));
     }
   }
   for (const { name, x, y } of state?.players ?? []) {

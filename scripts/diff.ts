@@ -10,24 +10,49 @@ import { ROOT, findStep, stepFolders } from "../lib/launch.ts";
 const { values, positionals } = parseOptions(
   {
     command: "npm run diff --",
-    summary: "Shows what changes between two steps (A B), or between a step and the one before it (B).",
+    summary:
+      "Shows what changes between two steps (A B), or between a step and the one before it (B).",
     positionals: "[A] B",
   },
-  { readme: { type: "boolean", default: false, description: "compare the READMEs too, not only server.ts and client.ts" } },
+  {
+    readme: {
+      type: "boolean",
+      default: false,
+      description: "compare the READMEs too, not only server.ts and client.ts",
+    },
+  },
 );
 
 const steps = stepFolders();
-if (positionals.length === 0 || positionals.length > 2) exitWithUsageError(`name one or two steps, e.g. npm run diff -- 02 03 (steps: ${steps.join(", ")})`);
-const [from, to] = positionals.map((name) => findStep(name) ?? exitWithUsageError(`there is no step ${name} (steps: ${steps.join(", ")})`));
+if (positionals.length === 0 || positionals.length > 2)
+  exitWithUsageError(
+    `name one or two steps, e.g. npm run diff -- 02 03 (steps: ${steps.join(", ")})`,
+  );
+const [from, to] = positionals.map(
+  (name) =>
+    findStep(name) ?? exitWithUsageError(`there is no step ${name} (steps: ${steps.join(", ")})`),
+);
 const before = to === undefined ? steps[steps.indexOf(from!) - 1] : from;
 const after = to ?? from;
 if (!before) exitWithUsageError(`${after} is the first step: name two steps to compare`);
 
 const files = values.readme ? ["server.ts", "client.ts", "README.md"] : ["server.ts", "client.ts"];
 for (const file of files) {
-  const result = spawnSync("git", ["--no-pager", "diff", "--no-index", "--color=auto", "--", join("steps", before, file), join("steps", after!, file)], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
+  const result = spawnSync(
+    "git",
+    [
+      "--no-pager",
+      "diff",
+      "--no-index",
+      "--color=auto",
+      "--",
+      join("steps", before, file),
+      join("steps", after!, file),
+    ],
+    {
+      cwd: ROOT,
+      stdio: "inherit",
+    },
+  );
   if (result.error) exitWithUsageError(`git is needed to show diffs: ${result.error.message}`);
 }

@@ -8,15 +8,32 @@ import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
 import { findStep, runScript, startServer, stepFolders } from "../lib/launch.ts";
 
 const { values } = parseOptions(
-  { command: "npm start --", summary: "Plays a step on this machine: its server, some bots, and your client, in one command." },
   {
-    step: { type: "string", placeholder: "NN", description: "the step to play (default: the newest game step)" },
-    bots: { type: "string", default: "3", placeholder: "N", description: "how many bots play with you" },
+    command: "npm start --",
+    summary:
+      "Plays a step on this machine: its server, some bots, and your client, in one command.",
+  },
+  {
+    step: {
+      type: "string",
+      placeholder: "NN",
+      description: "the step to play (default: the newest game step)",
+    },
+    bots: {
+      type: "string",
+      default: "3",
+      placeholder: "N",
+      description: "how many bots play with you",
+    },
     name: { type: "string", default: "you", placeholder: "NAME", description: "your username" },
   },
 );
-const folder = values.step === undefined ? stepFolders().at(-1)! : (findStep(values.step) ?? exitWithUsageError(`there is no step ${values.step}`));
-if (folder.startsWith("01")) exitWithUsageError("step 01 is an echo server, not a game: run its two commands from its README");
+const folder =
+  values.step === undefined
+    ? stepFolders().at(-1)!
+    : (findStep(values.step) ?? exitWithUsageError(`there is no step ${values.step}`));
+if (folder.startsWith("01"))
+  exitWithUsageError("step 01 is an echo server, not a game: run its two commands from its README");
 const botCount = numberOption(values.bots, "--bots", { min: 0, max: 50 });
 
 const server = await startServer(folder).catch((error: Error) => {

@@ -18,7 +18,12 @@ function tableRows(markdown: string): string[][] {
   return markdown
     .split("\n")
     .filter((line) => line.startsWith("|") && !line.startsWith("| ---"))
-    .map((line) => line.slice(1, -1).split("|").map((cell) => cell.trim()));
+    .map((line) =>
+      line
+        .slice(1, -1)
+        .split("|")
+        .map((cell) => cell.trim()),
+    );
 }
 
 /** A figure as a number: "~61 ⚠" is 61; "–" (not measured) is NaN, which every range check fails. */
@@ -29,14 +34,40 @@ describe("npm run bench", () => {
   let stdout = "";
 
   beforeAll(async () => {
-    const args = ["--import", "tsx", "scripts/bench.ts", "--steps", "02,03", "--players", "2", "--seconds", "1", "--out", out];
-    ({ stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, timeout: 55_000 }));
+    const args = [
+      "--import",
+      "tsx",
+      "scripts/bench.ts",
+      "--steps",
+      "02,03",
+      "--players",
+      "2",
+      "--seconds",
+      "1",
+      "--out",
+      out,
+    ];
+    ({ stdout } = await promisify(execFile)(process.execPath, args, {
+      cwd: ROOT,
+      timeout: 55_000,
+    }));
   }, 60_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("prints a Markdown table with a row per step and player count", () => {
     const [header, ...rows] = tableRows(stdout);
-    expect(header).toEqual(expect.arrayContaining(["step", "players", "p50 (ms)", "p99 (ms)", "server CPU (%)", "msg/s up", "msg/s down", "failed bots"]));
+    expect(header).toEqual(
+      expect.arrayContaining([
+        "step",
+        "players",
+        "p50 (ms)",
+        "p99 (ms)",
+        "server CPU (%)",
+        "msg/s up",
+        "msg/s down",
+        "failed bots",
+      ]),
+    );
     expect(rows.map((row) => [row[0], row[1]])).toEqual(STEPS.map((step) => [step, "2"]));
     for (const row of rows) expect(row).toHaveLength(header!.length);
   });
@@ -71,6 +102,7 @@ describe("npm run bench", () => {
     expect(readFileSync(join(out, "results.md"), "utf8")).toContain("| step | players |");
     const svg = readFileSync(join(out, "chart.svg"), "utf8");
     expect(svg).toContain("<svg");
-    for (const step of STEPS) expect(svg.match(new RegExp(`<polyline[^>]*data-step="${step}"`, "g"))).toHaveLength(2); // one per panel
+    for (const step of STEPS)
+      expect(svg.match(new RegExp(`<polyline[^>]*data-step="${step}"`, "g"))).toHaveLength(2); // one per panel
   });
 });

@@ -8,7 +8,11 @@ const FRAME_MS = 50; // a client sending 20 inputs a second
  * Plays a timeline millisecond by millisecond: the key presses due at that
  * moment, then a frame every FRAME_MS. Returns the input of each frame.
  */
-function play(keys: KeyboardControl, presses: [at: number, input: Input][], untilMs: number): { at: number; input: Input }[] {
+function play(
+  keys: KeyboardControl,
+  presses: [at: number, input: Input][],
+  untilMs: number,
+): { at: number; input: Input }[] {
   const frames: { at: number; input: Input }[] = [];
   for (let now = 0; now < untilMs; now++) {
     for (const [at, input] of presses) if (at === now) keys.press(input, now);
@@ -29,7 +33,18 @@ const held = (input: Input, lastAt: number): [number, Input][] =>
 describe("KeyboardControl", () => {
   it("a single press gives exactly one step, then NONE", () => {
     const frames = play(new KeyboardControl(), [[10, "UP"]], 500);
-    expect(frames.map(({ input }) => input)).toEqual(["NONE", "UP", "NONE", "NONE", "NONE", "NONE", "NONE", "NONE", "NONE", "NONE"]);
+    expect(frames.map(({ input }) => input)).toEqual([
+      "NONE",
+      "UP",
+      "NONE",
+      "NONE",
+      "NONE",
+      "NONE",
+      "NONE",
+      "NONE",
+      "NONE",
+      "NONE",
+    ]);
   });
 
   it("auto-repeats keep it moving on every frame, and it stops within 150 ms of the last one", () => {
@@ -39,7 +54,14 @@ describe("KeyboardControl", () => {
   });
 
   it("a quick press of a different key is not lost", () => {
-    const frames = play(new KeyboardControl(), [[10, "UP"], [20, "LEFT"]], 200);
+    const frames = play(
+      new KeyboardControl(),
+      [
+        [10, "UP"],
+        [20, "LEFT"],
+      ],
+      200,
+    );
     expect(frames.map(({ input }) => input)).toEqual(["NONE", "UP", "LEFT", "NONE"]);
   });
 
@@ -52,18 +74,24 @@ describe("KeyboardControl", () => {
 
 describe("BotControl", () => {
   /** The bot's input on every frame of ten simulated seconds. */
-  const tenSeconds = (bot: Control) => Array.from({ length: 10_000 / FRAME_MS }, (_, frame) => bot.next(frame * FRAME_MS));
+  const tenSeconds = (bot: Control) =>
+    Array.from({ length: 10_000 / FRAME_MS }, (_, frame) => bot.next(frame * FRAME_MS));
 
   it("plays the same sequence for the same seed, another for another seed", () => {
     expect(tenSeconds(new BotControl(7))).toEqual(tenSeconds(new BotControl(7)));
     expect(tenSeconds(new BotControl(7))).not.toEqual(tenSeconds(new BotControl(8)));
   });
 
-  it.each([1, 2, 3])("with seed %i, it turns about twice a second and never stands still", (seed) => {
-    const inputs = tenSeconds(new BotControl(seed));
-    const turns = inputs.filter((input, frame) => frame > 0 && input !== inputs[frame - 1]).length;
-    expect(turns).toBeGreaterThanOrEqual(10);
-    expect(turns).toBeLessThanOrEqual(40);
-    expect(inputs).not.toContain("NONE");
-  });
+  it.each([1, 2, 3])(
+    "with seed %i, it turns about twice a second and never stands still",
+    (seed) => {
+      const inputs = tenSeconds(new BotControl(seed));
+      const turns = inputs.filter(
+        (input, frame) => frame > 0 && input !== inputs[frame - 1],
+      ).length;
+      expect(turns).toBeGreaterThanOrEqual(10);
+      expect(turns).toBeLessThanOrEqual(40);
+      expect(inputs).not.toContain("NONE");
+    },
+  );
 });

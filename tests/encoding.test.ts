@@ -23,7 +23,10 @@ describe("decodeText", () => {
     expect(decodeText(Buffer.from(hex, "hex"))).toEqual({ text: "héllo", encoding });
   });
 
-  it.each(["utf-8", "utf-16"] as const)("reads back what encodeText wrote in %s, 👻 included", (encoding) => {
-    expect(decodeText(encodeText("boo 👻", encoding))).toEqual({ text: "boo 👻", encoding });
-  });
+  it.each(["utf-8", "utf-16"] as const)(
+    "reads back what encodeText wrote in %s, 👻 included",
+    (encoding) => {
+      expect(decodeText(encodeText("boo 👻", encoding))).toEqual({ text: "boo 👻", encoding });
+    },
+  );
 });

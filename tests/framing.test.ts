@@ -5,7 +5,10 @@ import { LineReader, LineTooLongError, readLines } from "../lib/framing.ts";
 
 /** `bytes` cut at the given offsets: the pieces a TCP socket might deliver them in. */
 function cutAt(bytes: Buffer, offsets: number[]): Buffer[] {
-  const ends = [...offsets.map((offset) => offset % (bytes.length + 1)).sort((a, b) => a - b), bytes.length];
+  const ends = [
+    ...offsets.map((offset) => offset % (bytes.length + 1)).sort((a, b) => a - b),
+    bytes.length,
+  ];
   const pieces: Buffer[] = [];
   let start = 0;
   for (const end of ends) {
@@ -34,7 +37,9 @@ describe("LineReader", () => {
 
   it("keeps a character whole when it is split between two pieces", () => {
     const bytes = Buffer.from("é👻\n");
-    expect(readAll(new LineReader(1024), [bytes.subarray(0, 3), bytes.subarray(3)])).toEqual(["é👻"]);
+    expect(readAll(new LineReader(1024), [bytes.subarray(0, 3), bytes.subarray(3)])).toEqual([
+      "é👻",
+    ]);
   });
 
   it("returns every line a piece completes, and keeps the rest for later", () => {
@@ -71,10 +76,15 @@ describe("readLines", () => {
   }
 
   it("yields the lines of a stream", async () => {
-    expect(await collect(readLines(stream("he", "llo\nwor", "ld\n"), 16))).toEqual(["hello", "world"]);
+    expect(await collect(readLines(stream("he", "llo\nwor", "ld\n"), 16))).toEqual([
+      "hello",
+      "world",
+    ]);
   });
 
   it("throws LineTooLongError for a line longer than maxLineBytes", async () => {
-    await expect(collect(readLines(stream("hello\n", "a line far too long"), 8))).rejects.toThrow(LineTooLongError);
+    await expect(collect(readLines(stream("hello\n", "a line far too long"), 8))).rejects.toThrow(
+      LineTooLongError,
+    );
   });
 });

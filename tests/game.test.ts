@@ -1,16 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { INPUTS, type Input, TAG_GRACE_MS, type World, addPlayer, applyInput, createWorld, removePlayer } from "../lib/game.ts";
+import {
+  INPUTS,
+  type Input,
+  TAG_GRACE_MS,
+  type World,
+  addPlayer,
+  applyInput,
+  createWorld,
+  removePlayer,
+} from "../lib/game.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, mapFromRows } from "../lib/map.ts";
 
 /** A small room with floor all around its middle cell (3, 2). */
-const ROOM = mapFromRows([
-  "#######",
-  "#.....#",
-  "#.....#",
-  "#.....#",
-  "#######",
-]);
+const ROOM = mapFromRows(["#######", "#.....#", "#.....#", "#.....#", "#######"]);
 
 /** A world with squares placed by hand, oldest first; the first one is the ghost. */
 function worldWith(map: GameMap, ...squares: [name: string, x: number, y: number][]): World {
@@ -88,11 +91,7 @@ describe("ghost tag", () => {
 
 describe("addPlayer", () => {
   /** Three floor cells in a row: (1, 1), (2, 1) and (3, 1). */
-  const CORRIDOR = mapFromRows([
-    "#####",
-    "#...#",
-    "#####",
-  ]);
+  const CORRIDOR = mapFromRows(["#####", "#...#", "#####"]);
 
   it("spawns on the free floor cell farthest from the others; the first player is the ghost", () => {
     const world = createWorld(CORRIDOR);
@@ -114,7 +113,8 @@ describe("HOUSE_MAP", () => {
   it("every floor cell can be reached from every other", () => {
     const floor: Position[] = [];
     for (let y = 0; y < HOUSE_MAP.height; y++) {
-      for (let x = 0; x < HOUSE_MAP.width; x++) if (!isWall(HOUSE_MAP, { x, y })) floor.push({ x, y });
+      for (let x = 0; x < HOUSE_MAP.width; x++)
+        if (!isWall(HOUSE_MAP, { x, y })) floor.push({ x, y });
     }
     // flood fill from one floor cell: if all cells are reached from it, all reach each other
     const reached = new Set<string>();
@@ -123,7 +123,12 @@ describe("HOUSE_MAP", () => {
       const key = `${cell.x},${cell.y}`;
       if (isWall(HOUSE_MAP, cell) || reached.has(key)) continue;
       reached.add(key);
-      toVisit.push({ x: cell.x + 1, y: cell.y }, { x: cell.x - 1, y: cell.y }, { x: cell.x, y: cell.y + 1 }, { x: cell.x, y: cell.y - 1 });
+      toVisit.push(
+        { x: cell.x + 1, y: cell.y },
+        { x: cell.x - 1, y: cell.y },
+        { x: cell.x, y: cell.y + 1 },
+        { x: cell.x, y: cell.y - 1 },
+      );
     }
     expect(reached.size).toBe(floor.length);
   });
@@ -136,8 +141,16 @@ describe("HOUSE_MAP", () => {
 
 describe("any sequence of inputs (property)", () => {
   /** Four players packed in the library's corner, so that they bump into walls and each other. */
-  const CROWD: [string, number, number][] = [["a", 1, 1], ["b", 2, 1], ["c", 1, 2], ["d", 2, 2]];
-  const moves = fc.array(fc.tuple(fc.integer({ min: 0, max: CROWD.length - 1 }), fc.constantFrom(...INPUTS)), { maxLength: 200 });
+  const CROWD: [string, number, number][] = [
+    ["a", 1, 1],
+    ["b", 2, 1],
+    ["c", 1, 2],
+    ["d", 2, 2],
+  ];
+  const moves = fc.array(
+    fc.tuple(fc.integer({ min: 0, max: CROWD.length - 1 }), fc.constantFrom(...INPUTS)),
+    { maxLength: 200 },
+  );
 
   /** Plays the moves, one every 100 ms so that tags happen too, and checks `invariant` after each. */
   const play = (sequence: [number, Input][], invariant: (world: World) => void) => {
@@ -161,6 +174,10 @@ describe("any sequence of inputs (property)", () => {
   });
 
   it("moving never changes the number of players", () => {
-    fc.assert(fc.property(moves, (sequence) => play(sequence, (world) => expect(world.players.size).toBe(CROWD.length))));
+    fc.assert(
+      fc.property(moves, (sequence) =>
+        play(sequence, (world) => expect(world.players.size).toBe(CROWD.length)),
+      ),
+    );
   });
 });

@@ -16,7 +16,11 @@ import { ROOT, STEPS_DIR } from "../lib/launch.ts";
 export { startServer } from "../lib/launch.ts";
 
 /** One TCP connection: send bytes, then read everything until the server closes. */
-export async function askOnce(port: number, bytes: Buffer | string, { endAfterSending = true } = {}): Promise<Buffer> {
+export async function askOnce(
+  port: number,
+  bytes: Buffer | string,
+  { endAfterSending = true } = {},
+): Promise<Buffer> {
   const socket = net.connect(port, "127.0.0.1");
   if (endAfterSending) socket.end(bytes);
   else socket.write(bytes);
@@ -44,15 +48,36 @@ export function freeDirection(map: GameMap, state: GameState, name: string): Inp
   const me = state.players.find((player) => player.name === name)!;
   const free = (["UP", "DOWN", "LEFT", "RIGHT"] as const).find((input) => {
     const target = stepFrom(me, input);
-    return !isWall(map, target) && !state.players.some((other) => other.x === target.x && other.y === target.y);
+    return (
+      !isWall(map, target) &&
+      !state.players.some((other) => other.x === target.x && other.y === target.y)
+    );
   });
   if (!free) throw new Error(`${name} is boxed in`);
   return free;
 }
 
 /** Runs a step's real client as a bot for a while and returns its exit code and its JSON summary. */
-export async function runBot(folder: string, port: number, name: string, seconds: number, extra: string[] = []) {
-  const args = ["--import", "tsx", `${STEPS_DIR}/${folder}/client.ts`, "--port", String(port), "--name", name, "--bot", "--duration", String(seconds), ...extra];
+export async function runBot(
+  folder: string,
+  port: number,
+  name: string,
+  seconds: number,
+  extra: string[] = [],
+) {
+  const args = [
+    "--import",
+    "tsx",
+    `${STEPS_DIR}/${folder}/client.ts`,
+    "--port",
+    String(port),
+    "--name",
+    name,
+    "--bot",
+    "--duration",
+    String(seconds),
+    ...extra,
+  ];
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT });
     return { code: 0, summary: JSON.parse(stdout.trim().split("\n").at(-1)!) as Summary, stderr };

@@ -2,7 +2,12 @@ import { createSocket, type Socket } from "node:dgram";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextLoopTurn, setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeConditions, PERFECT_NETWORK, simulateNetwork, type SimulatedSender } from "../lib/netsim.ts";
+import {
+  describeConditions,
+  PERFECT_NETWORK,
+  simulateNetwork,
+  type SimulatedSender,
+} from "../lib/netsim.ts";
 
 const openSockets: Socket[] = [];
 
@@ -15,7 +20,9 @@ async function listen() {
   const socket = createSocket("udp4");
   openSockets.push(socket);
   const received: { text: string; at: number }[] = [];
-  socket.on("message", (message) => received.push({ text: message.toString(), at: performance.now() }));
+  socket.on("message", (message) =>
+    received.push({ text: message.toString(), at: performance.now() }),
+  );
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   return { port: socket.address().port, received };
 }
@@ -156,9 +163,9 @@ describe("describeConditions", () => {
   });
 
   it("lists only the conditions that are switched on", () => {
-    expect(describeConditions({ lagMs: 150, jitterMs: 30, lossPercent: 5, duplicatePercent: 0 })).toBe(
-      "lag 150ms jitter 30ms loss 5%",
-    );
+    expect(
+      describeConditions({ lagMs: 150, jitterMs: 30, lossPercent: 5, duplicatePercent: 0 }),
+    ).toBe("lag 150ms jitter 30ms loss 5%");
     expect(describeConditions({ ...PERFECT_NETWORK, duplicatePercent: 10 })).toBe("duplicate 10%");
   });
 });

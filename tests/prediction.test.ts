@@ -70,7 +70,12 @@ class Server {
   step(): GameState {
     for (const [name, { input }] of this.held) applyInput(this.world, name, input, this.tick);
     this.tick++;
-    const players = [...this.world.players.values()].map(({ name, x, y }) => ({ name, x, y, ack: this.held.get(name)!.seq }));
+    const players = [...this.world.players.values()].map(({ name, x, y }) => ({
+      name,
+      x,
+      y,
+      ack: this.held.get(name)!.seq,
+    }));
     return { tick: this.tick, ghost: this.world.ghost, players };
   }
 
@@ -117,7 +122,11 @@ class Client {
  * alice, starting at (2, 4) in the hall that runs along the top rooms, plays
  * `script` (her input on each frame). `beforeTick` may move others on the server.
  */
-function play(script: Input[], network: Network, { seed = 1, beforeTick = (_server: Server) => {} } = {}) {
+function play(
+  script: Input[],
+  network: Network,
+  { seed = 1, beforeTick = (_server: Server) => {} } = {},
+) {
   const random = seededRandom(seed);
   const server = new Server();
   server.place("alice", 2, 4);
@@ -150,8 +159,17 @@ const aliceIn = (state: GameState): Position => {
 
 describe("client-side prediction", () => {
   it("with lag and jitter, the predicted position equals the server's once the inputs are acknowledged", () => {
-    const script = [...hold("RIGHT", 6), ...hold("DOWN", 4), ...hold("NONE", 3), ...hold("LEFT", 5)];
-    const { server, prediction } = play([...script, ...hold("NONE", 80 - script.length)], { lag: 3, jitter: 2, loss: 0.1 });
+    const script = [
+      ...hold("RIGHT", 6),
+      ...hold("DOWN", 4),
+      ...hold("NONE", 3),
+      ...hold("LEFT", 5),
+    ];
+    const { server, prediction } = play([...script, ...hold("NONE", 80 - script.length)], {
+      lag: 3,
+      jitter: 2,
+      loss: 0.1,
+    });
     expect(prediction.corrections.count).toBeGreaterThan(0); // the jitter did fool it on the way…
     expect(prediction.position).toEqual(server.positionOf("alice")); // …and it ends where the server has alice
   });
@@ -161,11 +179,18 @@ describe("client-side prediction", () => {
     fc.assert(
       fc.property(
         fc.array(segment, { maxLength: 10 }),
-        fc.record({ lag: fc.integer({ min: 0, max: 5 }), jitter: fc.integer({ min: 0, max: 3 }), loss: fc.double({ min: 0, max: 0.3, noNaN: true }) }),
+        fc.record({
+          lag: fc.integer({ min: 0, max: 5 }),
+          jitter: fc.integer({ min: 0, max: 3 }),
+          loss: fc.double({ min: 0, max: 0.3, noNaN: true }),
+        }),
         fc.integer(),
         (segments, network, seed) => {
           // 40 frames of NONE at the end: time enough for the last change to be acknowledged
-          const script = [...segments.flatMap(([input, frames]) => hold(input, frames)), ...hold("NONE", 40)];
+          const script = [
+            ...segments.flatMap(([input, frames]) => hold(input, frames)),
+            ...hold("NONE", 40),
+          ];
           const { server, prediction } = play(script, network, { seed });
           expect(prediction.position).toEqual(server.positionOf("alice"));
         },
@@ -174,7 +199,14 @@ describe("client-side prediction", () => {
   });
 
   it("while nothing surprises it, the prediction is never corrected", () => {
-    const script = [...hold("NONE", 5), ...hold("RIGHT", 5), ...hold("DOWN", 3), ...hold("LEFT", 2), ...hold("UP", 2), ...hold("NONE", 10)];
+    const script = [
+      ...hold("NONE", 5),
+      ...hold("RIGHT", 5),
+      ...hold("DOWN", 3),
+      ...hold("LEFT", 2),
+      ...hold("UP", 2),
+      ...hold("NONE", 10),
+    ];
     const { prediction, frames } = play(script, { lag: 3, jitter: 0, loss: 0 });
     expect(prediction.corrections.count).toBe(0);
     // the first RIGHT moves alice on its own frame, 2 × 3 ticks before a state could acknowledge it
@@ -190,11 +222,17 @@ describe("client-side prediction", () => {
       if (server.positionOf("alice").x === 8) server.receive("bob", { input: "UP", seq: 1 });
       if (server.positionOf("alice").x === 9) server.receive("bob", { input: "NONE", seq: 2 });
     };
-    const { prediction, reconciled } = play([...hold("NONE", 3), ...hold("RIGHT", 60)], { lag: 3, jitter: 1, loss: 0.1 }, { beforeTick: bobStepsIn });
+    const { prediction, reconciled } = play(
+      [...hold("NONE", 3), ...hold("RIGHT", 60)],
+      { lag: 3, jitter: 1, loss: 0.1 },
+      { beforeTick: bobStepsIn },
+    );
     // the client had predicted alice walking on past bob's column: the state that shows bob proves it wrong
     expect(prediction.corrections.count).toBeGreaterThanOrEqual(1);
     // the first state that shows alice blocked: bob in the hall, in front of her
-    const blocked = reconciled.findIndex(({ state }) => state.players.some(({ name, x, y }) => name === "bob" && x === 10 && y === 4));
+    const blocked = reconciled.findIndex(({ state }) =>
+      state.players.some(({ name, x, y }) => name === "bob" && x === 10 && y === 4),
+    );
     expect(blocked).toBeGreaterThan(0);
     const later = reconciled.slice(blocked + 2);
     expect(later.length).toBeGreaterThan(10);
@@ -204,7 +242,9 @@ describe("client-side prediction", () => {
 });
 
 const TICK_MS = 50;
-const FLOOR: Position[] = HOUSE_MAP.rows.flatMap((row, y) => [...row].flatMap((cell, x) => (cell === "." ? [{ x, y }] : [])));
+const FLOOR: Position[] = HOUSE_MAP.rows.flatMap((row, y) =>
+  [...row].flatMap((cell, x) => (cell === "." ? [{ x, y }] : [])),
+);
 
 /**
  * bob walks `walk`, one cell per tick. The state of tick t leaves the server
@@ -214,12 +254,16 @@ const FLOOR: Position[] = HOUSE_MAP.rows.flatMap((row, y) => [...row].flatMap((c
 function watch(walk: Position[], delays: (number | undefined)[]): Position[] {
   const interpolation = new Interpolation(HOUSE_MAP, TICK_MS);
   const arrivals = walk
-    .map((cell, tick) => ({ at: tick * TICK_MS + (delays[tick] ?? Infinity), state: { tick, ghost: null, players: [{ name: "bob", ...cell }] } }))
+    .map((cell, tick) => ({
+      at: tick * TICK_MS + (delays[tick] ?? Infinity),
+      state: { tick, ghost: null, players: [{ name: "bob", ...cell }] },
+    }))
     .filter(({ at }) => at !== Infinity)
     .sort((a, b) => a.at - b.at);
   const drawn: Position[] = [];
   for (let now = 0; arrivals.length > 0 || now < walk.length * TICK_MS + 500; now += 5) {
-    while (arrivals.length > 0 && arrivals[0]!.at <= now) interpolation.add(arrivals.shift()!.state, now);
+    while (arrivals.length > 0 && arrivals[0]!.at <= now)
+      interpolation.add(arrivals.shift()!.state, now);
     const bob = interpolation.positions(now).get("bob");
     if (bob) drawn.push(bob);
   }
@@ -228,13 +272,25 @@ function watch(walk: Position[], delays: (number | undefined)[]): Position[] {
 
 /** Delays in ms for `count` states: about 1 in 3 lost (undefined), the others late by up to `maxMs`, so some overtake others. */
 const delaysArb = (count: number, maxMs: number) =>
-  fc.array(fc.option(fc.nat({ max: maxMs }), { nil: undefined, freq: 3 }), { minLength: count, maxLength: count });
+  fc.array(fc.option(fc.nat({ max: maxMs }), { nil: undefined, freq: 3 }), {
+    minLength: count,
+    maxLength: count,
+  });
 
 describe("entity interpolation", () => {
   it("never draws a square inside a wall", () => {
     // bob holds a direction for 1 to 5 ticks, then another; a move into a wall is no move
     const walkArb = fc
-      .tuple(fc.constantFrom(...FLOOR), fc.array(fc.tuple(fc.constantFrom<Input>("UP", "DOWN", "LEFT", "RIGHT"), fc.integer({ min: 1, max: 5 })), { maxLength: 20 }))
+      .tuple(
+        fc.constantFrom(...FLOOR),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom<Input>("UP", "DOWN", "LEFT", "RIGHT"),
+            fc.integer({ min: 1, max: 5 }),
+          ),
+          { maxLength: 20 },
+        ),
+      )
       .map(([start, segments]) => {
         const walk = [start];
         for (const [input, ticks] of segments) {
@@ -247,7 +303,14 @@ describe("entity interpolation", () => {
       });
     // Always tried too: up out of the library into the hall, then right, the state in between lost.
     // Halfway between (11, 5) and (12, 4) a straight line rounds to (12, 5): the library's wall.
-    const corner: [Position[], (number | undefined)[]] = [[{ x: 11, y: 5 }, { x: 11, y: 4 }, { x: 12, y: 4 }], [0, undefined, 0]];
+    const corner: [Position[], (number | undefined)[]] = [
+      [
+        { x: 11, y: 5 },
+        { x: 11, y: 4 },
+        { x: 12, y: 4 },
+      ],
+      [0, undefined, 0],
+    ];
     fc.assert(
       fc.property(walkArb, delaysArb(101, 200), (walk, delays) => {
         for (const cell of watch(walk, delays)) expect(isWall(HOUSE_MAP, cell)).toBe(false);
@@ -269,17 +332,22 @@ describe("entity interpolation", () => {
   it("draws the others about INTERPOLATION_DELAY_TICKS in the past", () => {
     const interpolation = new Interpolation(HOUSE_MAP, TICK_MS);
     for (let tick = 0; tick < 30; tick++) {
-      interpolation.add({ tick, ghost: null, players: [{ name: "bob", x: 1 + tick, y: 4 }] }, tick * TICK_MS);
+      interpolation.add(
+        { tick, ghost: null, players: [{ name: "bob", x: 1 + tick, y: 4 }] },
+        tick * TICK_MS,
+      );
       for (const sinceMs of [0, 25, 45]) {
         const drawnX = interpolation.positions(tick * TICK_MS + sinceMs).get("bob")!.x;
-        if (tick >= 5) expect(Math.abs(drawnX - (1 + tick - INTERPOLATION_DELAY_TICKS))).toBeLessThanOrEqual(1);
+        if (tick >= 5)
+          expect(Math.abs(drawnX - (1 + tick - INTERPOLATION_DELAY_TICKS))).toBeLessThanOrEqual(1);
       }
     }
   });
 
   it("learns the time between ticks from the tick numbers", () => {
     const interpolation = new Interpolation(HOUSE_MAP, 50);
-    for (let tick = 0; tick < 30; tick++) interpolation.add({ tick, ghost: null, players: [] }, tick * 100);
+    for (let tick = 0; tick < 30; tick++)
+      interpolation.add({ tick, ghost: null, players: [] }, tick * 100);
     expect(interpolation.tickMs).toBeCloseTo(100);
   });
 });

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HOUSE_MAP } from "../lib/map.ts";
-import { type ClientMessage, type ServerMessage, encode, parseClientMessage, parseServerMessage } from "../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+  parseServerMessage,
+} from "../lib/protocol.ts";
 
 const username = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
 
@@ -11,16 +17,41 @@ const gameState = (name = username) =>
     {
       tick: fc.nat(),
       ghost: fc.option(name, { nil: null }),
-      players: fc.uniqueArray(fc.record({ name, x: fc.nat(), y: fc.nat(), ack: fc.nat() }, { requiredKeys: ["name", "x", "y"] }), {
-        selector: (player) => player.name,
-        maxLength: 8,
-      }),
+      players: fc.uniqueArray(
+        fc.record(
+          { name, x: fc.nat(), y: fc.nat(), ack: fc.nat() },
+          { requiredKeys: ["name", "x", "y"] },
+        ),
+        {
+          selector: (player) => player.name,
+          maxLength: 8,
+        },
+      ),
     },
     { requiredKeys: ["ghost", "players"] },
   );
 
 /** Words of the protocol strung together, so that arbitrary lines reach past the first check. */
-const WORDS = ["CONNECTED", "INPUT", "GETSTATE", "DISCONNECT", "STATE", "END", "WALLS", "ERROR", "ann", "UP", "7", "-1", "3x1", "#.#", "ghost=ann", "tick=1", "ann,1,2", "é👻"];
+const WORDS = [
+  "CONNECTED",
+  "INPUT",
+  "GETSTATE",
+  "DISCONNECT",
+  "STATE",
+  "END",
+  "WALLS",
+  "ERROR",
+  "ann",
+  "UP",
+  "7",
+  "-1",
+  "3x1",
+  "#.#",
+  "ghost=ann",
+  "tick=1",
+  "ann,1,2",
+  "é👻",
+];
 const anyLine = fc.oneof(
   fc.string(),
   fc.string({ unit: "binary" }), // any code point: what fast-check 3 called fullUnicodeString
@@ -36,9 +67,12 @@ describe("client messages", () => {
     { type: "DISCONNECT", username: "ann" },
   ];
 
-  it.each(messages.map((message) => [encode(message), message] as const))("%s round-trips", (line, message) => {
-    expect(parseClientMessage(line)).toEqual({ ok: true, message });
-  });
+  it.each(messages.map((message) => [encode(message), message] as const))(
+    "%s round-trips",
+    (line, message) => {
+      expect(parseClientMessage(line)).toEqual({ ok: true, message });
+    },
+  );
 
   it.each([
     ["", "empty message"],
@@ -65,15 +99,28 @@ describe("client messages", () => {
 
 describe("server messages", () => {
   const messages: ServerMessage[] = [
-    { type: "STATE", state: { tick: 9, ghost: "ann", players: [{ name: "ann", x: 1, y: 2, ack: 5 }, { name: "bob", x: 3, y: 4 }] } },
+    {
+      type: "STATE",
+      state: {
+        tick: 9,
+        ghost: "ann",
+        players: [
+          { name: "ann", x: 1, y: 2, ack: 5 },
+          { name: "bob", x: 3, y: 4 },
+        ],
+      },
+    },
     { type: "STATE", state: { ghost: null, players: [] } },
     { type: "DISCONNECTED", username: "ann" },
     { type: "ERROR", reason: "username ann is taken" },
   ];
 
-  it.each(messages.map((message) => [encode(message), message] as const))("%s round-trips", (line, message) => {
-    expect(parseServerMessage(line)).toEqual({ ok: true, message });
-  });
+  it.each(messages.map((message) => [encode(message), message] as const))(
+    "%s round-trips",
+    (line, message) => {
+      expect(parseServerMessage(line)).toEqual({ ok: true, message });
+    },
+  );
 
   it.each([
     ["STATE ghost=ann ann,1,2 ann,3,4 END", "malformed STATE"],
@@ -85,20 +132,32 @@ describe("server messages", () => {
   });
 
   it("CONNECTED with the whole house round-trips", () => {
-    const message: ServerMessage = { type: "CONNECTED", port: 4001, username: "ann", map: HOUSE_MAP, state: { ghost: "ann", players: [{ name: "ann", x: 1, y: 1 }] } };
+    const message: ServerMessage = {
+      type: "CONNECTED",
+      port: 4001,
+      username: "ann",
+      map: HOUSE_MAP,
+      state: { ghost: "ann", players: [{ name: "ann", x: 1, y: 1 }] },
+    };
     expect(parseServerMessage(encode(message))).toEqual({ ok: true, message });
   });
 
   it("any valid state round-trips through STATE (property)", () => {
     fc.assert(
       fc.property(gameState(), (state) => {
-        expect(parseServerMessage(encode({ type: "STATE", state }))).toEqual({ ok: true, message: { type: "STATE", state } });
+        expect(parseServerMessage(encode({ type: "STATE", state }))).toEqual({
+          ok: true,
+          message: { type: "STATE", state },
+        });
       }),
     );
   });
 
   it('a ghost named "-" round-trips', () => {
-    const message: ServerMessage = { type: "STATE", state: { ghost: "-", players: [{ name: "-", x: 1, y: 1 }] } };
+    const message: ServerMessage = {
+      type: "STATE",
+      state: { ghost: "-", players: [{ name: "-", x: 1, y: 1 }] },
+    };
     expect(parseServerMessage(encode(message))).toEqual({ ok: true, message });
   });
 

@@ -8,13 +8,22 @@ const quietRoom = () => new GameRoom(() => {});
 describe("GameRoom.answer", () => {
   it("CONNECTED welcomes the player with the port to use, the map and a state that includes them", () => {
     const answer = quietRoom().answer({ type: "CONNECTED", username: "ann" }, 4001);
-    expect(answer).toMatchObject({ type: "CONNECTED", port: 4001, username: "ann", map: HOUSE_MAP, state: { ghost: "ann", players: [{ name: "ann" }] } });
+    expect(answer).toMatchObject({
+      type: "CONNECTED",
+      port: 4001,
+      username: "ann",
+      map: HOUSE_MAP,
+      state: { ghost: "ann", players: [{ name: "ann" }] },
+    });
   });
 
   it("refuses a second CONNECTED with a name already in the house", () => {
     const room = quietRoom();
     room.answer({ type: "CONNECTED", username: "ann" }, 4001);
-    expect(room.answer({ type: "CONNECTED", username: "ann" }, 4001)).toEqual({ type: "ERROR", reason: "username ann is taken" });
+    expect(room.answer({ type: "CONNECTED", username: "ann" }, 4001)).toEqual({
+      type: "ERROR",
+      reason: "username ann is taken",
+    });
   });
 
   it.each<ClientMessage>([
@@ -41,7 +50,10 @@ describe("GameRoom.answer", () => {
     const room = quietRoom();
     room.answer({ type: "CONNECTED", username: "ann" }, 4001);
     room.answer({ type: "CONNECTED", username: "bob" }, 4001);
-    expect(room.answer({ type: "DISCONNECT", username: "ann" }, 4001)).toEqual({ type: "DISCONNECTED", username: "ann" });
+    expect(room.answer({ type: "DISCONNECT", username: "ann" }, 4001)).toEqual({
+      type: "DISCONNECTED",
+      username: "ann",
+    });
     expect(room.has("ann")).toBe(false);
     expect(room.size).toBe(1);
   });

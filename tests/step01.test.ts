@@ -6,10 +6,16 @@ import { ROOT, STEPS_DIR, type RunningServer } from "../lib/launch.ts";
 import { askOnce, startServer } from "./helpers.ts";
 
 const STEP = "01-tcp-echo";
-const answerTo = (message: string) => `Hello client, you correctly sent your message : '${message}' to the server.`;
-const utf16 = (text: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+const answerTo = (message: string) =>
+  `Hello client, you correctly sent your message : '${message}' to the server.`;
+const utf16 = (text: string) =>
+  Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
 const runClient = (args: string[]) =>
-  promisify(execFile)(process.execPath, ["--import", "tsx", `${STEPS_DIR}/${STEP}/client.ts`, ...args], { cwd: ROOT });
+  promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", `${STEPS_DIR}/${STEP}/client.ts`, ...args],
+    { cwd: ROOT },
+  );
 
 describe("step 01: TCP echo", () => {
   let server: RunningServer;
@@ -45,7 +51,17 @@ describe("step 01: TCP echo", () => {
 
   it("refuses a port already in use in one line naming --port", async () => {
     const second = await promisify(execFile)(
-      process.execPath, ["--import", "tsx", `${STEPS_DIR}/${STEP}/server.ts`, "--host", "127.0.0.1", "--port", String(server.port)], { cwd: ROOT },
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        `${STEPS_DIR}/${STEP}/server.ts`,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(server.port),
+      ],
+      { cwd: ROOT },
     ).catch((error) => error);
     expect(second.code).toBe(1);
     expect(second.stderr.trim()).toMatch(/^error: port \d+ is already in use.*--port$/);
@@ -57,7 +73,9 @@ describe("step 01: STOP", () => {
     const server = await startServer(STEP);
     const answer = await askOnce(server.port, "STOP");
     expect(answer.toString()).toBe(answerTo("STOP"));
-    const [code] = await new Promise<[number | null]>((resolve) => server.process.once("exit", (c) => resolve([c])));
+    const [code] = await new Promise<[number | null]>((resolve) =>
+      server.process.once("exit", (c) => resolve([c])),
+    );
     expect(code).toBe(0);
   });
 });

@@ -52,7 +52,10 @@ describe("step 02: one TCP connection per message", () => {
   });
 
   it("refuses a username that is already taken", async () => {
-    expect(await ask("CONNECTED alice")).toEqual({ type: "ERROR", reason: "username alice is taken" });
+    expect(await ask("CONNECTED alice")).toEqual({
+      type: "ERROR",
+      reason: "username alice is taken",
+    });
   });
 
   it("answers a message over 1024 bytes with an ERROR and closes only that connection", async () => {
@@ -77,7 +80,10 @@ describe("step 02: one TCP connection per message", () => {
   });
 
   it("runs the real client as a bot, which connects, moves and sees the other players", async () => {
-    const [first, second] = await Promise.all([runBot(STEP, server.port, "bot1", 1.5), runBot(STEP, server.port, "bot2", 1.5)]);
+    const [first, second] = await Promise.all([
+      runBot(STEP, server.port, "bot1", 1.5),
+      runBot(STEP, server.port, "bot2", 1.5),
+    ]);
     for (const bot of [first, second]) {
       expect(bot.code).toBe(0);
       expect(bot.summary).toMatchObject({ step: "02", connected: true });

@@ -38,7 +38,10 @@ describe("step 03: one persistent TCP connection per player", () => {
     alice.send("ice\nGETSTATE alice\nGETS");
     await sleep(50);
     alice.send("TATE alice\n");
-    expect(expectServerMessage((await alice.next())!)).toMatchObject({ type: "CONNECTED", username: "alice" });
+    expect(expectServerMessage((await alice.next())!)).toMatchObject({
+      type: "CONNECTED",
+      username: "alice",
+    });
     expect(expectServerMessage((await alice.next())!)).toMatchObject({ type: "STATE" });
     expect(expectServerMessage((await alice.next())!)).toMatchObject({ type: "STATE" });
   });
@@ -49,19 +52,31 @@ describe("step 03: one persistent TCP connection per player", () => {
     const before = welcome.state.players.find((player) => player.name === "alice")!;
     await ask(alice, `INPUT alice ${freeDirection(welcome.map, welcome.state, "alice")}`);
     const seen = await ask(bob, "GETSTATE bob");
-    const after = seen.type === "STATE" ? seen.state.players.find((player) => player.name === "alice")! : before;
+    const after =
+      seen.type === "STATE"
+        ? seen.state.players.find((player) => player.name === "alice")!
+        : before;
     expect(Math.abs(after.x - before.x) + Math.abs(after.y - before.y)).toBe(1);
   });
 
   it("does not let a connection speak for another player", async () => {
-    expect(await ask(bob, "INPUT alice UP")).toEqual({ type: "ERROR", reason: "this connection plays bob" });
+    expect(await ask(bob, "INPUT alice UP")).toEqual({
+      type: "ERROR",
+      reason: "this connection plays bob",
+    });
   });
 
   it("does not let a connection act before it has connected, nor connect twice", async () => {
     const stranger = await connectLines(server.port);
-    expect(await ask(stranger, "DISCONNECT alice")).toEqual({ type: "ERROR", reason: "say CONNECTED <username> first" });
+    expect(await ask(stranger, "DISCONNECT alice")).toEqual({
+      type: "ERROR",
+      reason: "say CONNECTED <username> first",
+    });
     stranger.close();
-    expect(await ask(bob, "CONNECTED bobby")).toEqual({ type: "ERROR", reason: "this connection plays bob" });
+    expect(await ask(bob, "CONNECTED bobby")).toEqual({
+      type: "ERROR",
+      reason: "this connection plays bob",
+    });
     expect(await namesSeenBy(bob, "bob")).toEqual(["alice", "bob"]);
   });
 
@@ -99,7 +114,10 @@ describe("step 03: one persistent TCP connection per player", () => {
   });
 
   it("runs the real client as a bot, which connects, moves and sees the other players", async () => {
-    const [first, second] = await Promise.all([runBot(STEP, server.port, "bot1", 1.5), runBot(STEP, server.port, "bot2", 1.5)]);
+    const [first, second] = await Promise.all([
+      runBot(STEP, server.port, "bot1", 1.5),
+      runBot(STEP, server.port, "bot2", 1.5),
+    ]);
     for (const bot of [first, second]) {
       expect(bot.code).toBe(0);
       expect(bot.summary).toMatchObject({ step: "03", connected: true, players: 2 });

@@ -24,9 +24,15 @@ describe("step 04: one answer per message", () => {
 
   it("answers a malformed datagram from the player with an ERROR, and still serves them", async () => {
     alice.send("INPUT alice SIDEWAYS", port);
-    expect((await alice.next((d) => d.port === port))?.message).toEqual({ type: "ERROR", reason: "unknown direction SIDEWAYS" });
+    expect((await alice.next((d) => d.port === port))?.message).toEqual({
+      type: "ERROR",
+      reason: "unknown direction SIDEWAYS",
+    });
     alice.send("INPUT bob UP", port);
-    expect((await alice.next((d) => d.port === port))?.message).toEqual({ type: "ERROR", reason: "this port plays alice" });
+    expect((await alice.next((d) => d.port === port))?.message).toEqual({
+      type: "ERROR",
+      reason: "this port plays alice",
+    });
     expect((await nextState(alice, port, "alice")).players).toHaveLength(1);
   });
 
@@ -37,7 +43,8 @@ describe("step 04: one answer per message", () => {
 
   it("lets a client that sends faster move faster: the speed hack step 05 removes", async () => {
     const start = (await nextState(alice, port, "alice")).players[0]!; // alone, in the library's top-left corner
-    for (let i = 0; i < 5; i++) alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
+    for (let i = 0; i < 5; i++)
+      alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
     let end = start;
     for (let i = 0; i < 5; i++) {
       const answer = await alice.next((d) => d.message.type === "STATE");
@@ -47,7 +54,11 @@ describe("step 04: one answer per message", () => {
   });
 
   it("lets two real clients see each other", async () => {
-    const [first, second] = await Promise.all([runBot(STEP, server.port, "bot1", 2), runBot(STEP, server.port, "bot2", 2)]);
-    for (const bot of [first, second]) expect(bot.summary).toMatchObject({ step: "04", connected: true, players: 3 });
+    const [first, second] = await Promise.all([
+      runBot(STEP, server.port, "bot1", 2),
+      runBot(STEP, server.port, "bot2", 2),
+    ]);
+    for (const bot of [first, second])
+      expect(bot.summary).toMatchObject({ step: "04", connected: true, players: 3 });
   });
 });

@@ -30,7 +30,11 @@ describe("step 05: a state for everyone, every tick", () => {
     alice.forget();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const ticks: number[] = [];
-    for (let state = await alice.next(() => true, 0); state; state = await alice.next(() => true, 0)) {
+    for (
+      let state = await alice.next(() => true, 0);
+      state;
+      state = await alice.next(() => true, 0)
+    ) {
       if (state.message.type === "STATE") ticks.push(state.message.state.tick!);
     }
     expect(ticks.length).toBeGreaterThanOrEqual(7); // 10 Hz for a second, give or take a busy machine
@@ -45,14 +49,18 @@ describe("step 05: a state for everyone, every tick", () => {
       return datagram?.message.type === "STATE" ? datagram.message.state.players[0]!.x : NaN;
     };
     const start = await positionNow(); // alone, in the library's top-left corner, with room to the right
-    for (let i = 0; i < 8; i++) alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
+    for (let i = 0; i < 8; i++)
+      alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
     await new Promise((resolve) => setTimeout(resolve, 150)); // a tick and a half at 10 Hz
     expect((await positionNow()) - start).toBeLessThanOrEqual(2); // eight datagrams, at most one cell per tick
     expect((await positionNow()) - start).toBeGreaterThanOrEqual(1);
   });
 
   it("lets two real clients see each other", async () => {
-    const [first, second] = await Promise.all([runBot(STEP, server.port, "bot1", 2), runBot(STEP, server.port, "bot2", 2)]);
+    const [first, second] = await Promise.all([
+      runBot(STEP, server.port, "bot1", 2),
+      runBot(STEP, server.port, "bot2", 2),
+    ]);
     for (const bot of [first, second]) {
       expect(bot.summary).toMatchObject({ step: "05", connected: true, players: 3 });
       expect(bot.summary!.rttMs.p50).toBeGreaterThan(0); // input to the state that shows it: at least part of a tick
@@ -67,13 +75,25 @@ describe("step 05: the client shows only states newer than the last one shown", 
     fake.bind(0, "127.0.0.1");
     await once(fake, "listening");
     const fakePort = fake.address().port;
-    const stateWithTick = (tick: number) => encode({ type: "STATE", state: { tick, ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] } });
+    const stateWithTick = (tick: number) =>
+      encode({
+        type: "STATE",
+        state: { tick, ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] },
+      });
     fake.on("message", (bytes, from) => {
       const parsed = parseClientMessage(bytes.toString());
       if (!parsed.ok || parsed.message.type !== "CONNECTED") return;
-      const welcome = { type: "CONNECTED", port: fakePort, username: "alice", map: HOUSE_MAP, state: { ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] } } as const;
+      const welcome = {
+        type: "CONNECTED",
+        port: fakePort,
+        username: "alice",
+        map: HOUSE_MAP,
+        state: { ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] },
+      } as const;
       fake.send(encode(welcome), from.port, "127.0.0.1");
-      [1, 2, 5, 3, 4, 5, 2, 6].forEach((tick, i) => setTimeout(() => fake.send(stateWithTick(tick), from.port, "127.0.0.1"), 100 + i * 20));
+      [1, 2, 5, 3, 4, 5, 2, 6].forEach((tick, i) =>
+        setTimeout(() => fake.send(stateWithTick(tick), from.port, "127.0.0.1"), 100 + i * 20),
+      );
     });
     const bot = await runBot(STEP, fakePort, "alice", 1.2);
     fake.close();

@@ -28,7 +28,8 @@ describe("step 06: input changes and their acknowledgement", () => {
     server = await startServer(STEP, ["--ports", "4", "--loss", "30"]);
     alice = await udpPeer();
     let joined;
-    do joined = await join(alice, server.port, "alice").catch(() => undefined); // the answer itself may be lost
+    do
+      joined = await join(alice, server.port, "alice").catch(() => undefined); // the answer itself may be lost
     while (!joined?.port);
     port = joined.port;
   });
@@ -43,17 +44,35 @@ describe("step 06: input changes and their acknowledgement", () => {
       alice.send("INPUT alice UP", port);
       refusal = await alice.next((d) => d.message.type === "ERROR", 100);
     }
-    expect(refusal?.message).toEqual({ type: "ERROR", reason: "INPUT needs a sequence number: INPUT <username> <direction> <seq>" });
+    expect(refusal?.message).toEqual({
+      type: "ERROR",
+      reason: "INPUT needs a sequence number: INPUT <username> <direction> <seq>",
+    });
   });
 
   it("through 30% loss both ways, every change sent until acknowledged ends applied, in order, never going back", async () => {
-    const lossy = simulateNetwork(alice.socket, { lagMs: 0, jitterMs: 0, lossPercent: 30, duplicatePercent: 30 }, 7);
-    const changes: Input[] = ["LEFT", "RIGHT", "DOWN", "UP", "NONE", "RIGHT", "LEFT", "DOWN", "RIGHT", "NONE"];
+    const lossy = simulateNetwork(
+      alice.socket,
+      { lagMs: 0, jitterMs: 0, lossPercent: 30, duplicatePercent: 30 },
+      7,
+    );
+    const changes: Input[] = [
+      "LEFT",
+      "RIGHT",
+      "DOWN",
+      "UP",
+      "NONE",
+      "RIGHT",
+      "LEFT",
+      "DOWN",
+      "RIGHT",
+      "NONE",
+    ];
     const acksSeen: number[] = [];
     for (const [index, input] of changes.entries()) {
       const seq = index + 1;
       // the rack, as the client does it: the same change again every 50 ms until a state acknowledges it
-      for (let acked = false; !acked; ) {
+      for (let acked = false; !acked;) {
         lossy.send(encode({ type: "INPUT", username: "alice", input, seq }), port, "127.0.0.1");
         const state = await alice.next((d) => d.message.type === "STATE", 50);
         if (state?.message.type !== "STATE") continue;
@@ -69,11 +88,16 @@ describe("step 06: input changes and their acknowledgement", () => {
 
   it("ignores a late or repeated change: it never undoes a newer one", async () => {
     const before = me(await latestState()); // the last change was NONE: alice stands still
-    for (const seq of [1, 2, 5, 9]) alice.send({ type: "INPUT", username: "alice", input: "RIGHT", seq }, port); // old RIGHTs
+    for (const seq of [1, 2, 5, 9])
+      alice.send({ type: "INPUT", username: "alice", input: "RIGHT", seq }, port); // old RIGHTs
     alice.send({ type: "INPUT", username: "alice", input: "NONE", seq: 10 }, port); // the current change, repeated
     await new Promise((resolve) => setTimeout(resolve, 300));
     const after = me(await latestState());
-    expect({ x: after.x, y: after.y, ack: after.ack }).toEqual({ x: before.x, y: before.y, ack: 10 });
+    expect({ x: after.x, y: after.y, ack: after.ack }).toEqual({
+      x: before.x,
+      y: before.y,
+      ack: 10,
+    });
   });
 });
 

@@ -20,8 +20,20 @@ describe("step 07: what every UDP step keeps", () => dedicatedPortTests(STEP));
 
 describe("step 07: the real client, predicting", () => {
   it("plays through 100 ms of lag, jitter and loss, counts its corrections, and sends only input changes", async () => {
-    const summary = await playAlone(STEP, "predictor", ["--lag", "100", "--jitter", "30", "--loss", "5"]);
-    expect(summary).toMatchObject({ step: "07", connected: true, corrections: expect.any(Number), correctedCells: expect.any(Number) });
+    const summary = await playAlone(STEP, "predictor", [
+      "--lag",
+      "100",
+      "--jitter",
+      "30",
+      "--loss",
+      "5",
+    ]);
+    expect(summary).toMatchObject({
+      step: "07",
+      connected: true,
+      corrections: expect.any(Number),
+      correctedCells: expect.any(Number),
+    });
     expect(summary.states).toBeGreaterThan(0);
     // 3 s at 20 frames a second is 60 frames: a bot that turns about twice a second sends far fewer inputs
     expect(summary.moves).toBeLessThan(30);

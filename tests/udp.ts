@@ -8,7 +8,13 @@ import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import { seededRandom } from "../lib/random.ts";
-import { type ClientMessage, type GameState, type ServerMessage, encode, parseServerMessage } from "../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type GameState,
+  type ServerMessage,
+  encode,
+  parseServerMessage,
+} from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
 
 export interface Datagram {
@@ -36,7 +42,10 @@ export async function udpPeer() {
       socket.send(typeof message === "string" ? message : encode(message), port, "127.0.0.1");
     },
     /** the first datagram (kept or still to come) that `accept` takes, or undefined after `timeoutMs` */
-    async next(accept: (datagram: Datagram) => boolean = () => true, timeoutMs = 2000): Promise<Datagram | undefined> {
+    async next(
+      accept: (datagram: Datagram) => boolean = () => true,
+      timeoutMs = 2000,
+    ): Promise<Datagram | undefined> {
       const deadline = performance.now() + timeoutMs;
       for (;;) {
         const index = inbox.findIndex(accept);
@@ -57,10 +66,15 @@ export async function udpPeer() {
 }
 export type Peer = Awaited<ReturnType<typeof udpPeer>>;
 
-const isType = (type: ServerMessage["type"]) => (datagram: Datagram) => datagram.message.type === type;
+const isType = (type: ServerMessage["type"]) => (datagram: Datagram) =>
+  datagram.message.type === type;
 
 /** Says CONNECTED on the main port; returns the dedicated port, or the ERROR reason. */
-export async function join(peer: Peer, mainPort: number, username: string): Promise<{ port?: number; error?: string; welcome?: ServerMessage }> {
+export async function join(
+  peer: Peer,
+  mainPort: number,
+  username: string,
+): Promise<{ port?: number; error?: string; welcome?: ServerMessage }> {
   peer.send({ type: "CONNECTED", username }, mainPort);
   const answer = await peer.next((d) => d.port === mainPort);
   if (!answer) throw new Error(`no answer to CONNECTED ${username}`);
@@ -94,7 +108,10 @@ export function dedicatedPortTests(folder: string): void {
     server = await startServer(folder, ["--ports", "3", "--timeout", "1"]);
     alice = await udpPeer();
     // alice keeps talking, as a real client does, so that only the players a test leaves silent time out
-    keepAlive = setInterval(() => alicePort && alice.send({ type: "GETSTATE", username: "alice" }, alicePort), 200);
+    keepAlive = setInterval(
+      () => alicePort && alice.send({ type: "GETSTATE", username: "alice" }, alicePort),
+      200,
+    );
   });
   afterAll(async () => {
     clearInterval(keepAlive);
@@ -122,7 +139,8 @@ export function dedicatedPortTests(folder: string): void {
   it("never applies a datagram sent to a player's port from anyone else", async () => {
     const before = (await nextState(alice, alicePort, "alice")).players[0]!;
     const stranger = await udpPeer();
-    for (const input of ["UP", "DOWN", "LEFT", "RIGHT", "UP", "LEFT"] as const) stranger.send({ type: "INPUT", username: "alice", input }, alicePort);
+    for (const input of ["UP", "DOWN", "LEFT", "RIGHT", "UP", "LEFT"] as const)
+      stranger.send({ type: "INPUT", username: "alice", input }, alicePort);
     stranger.send({ type: "DISCONNECT", username: "alice" }, alicePort);
     expect(await stranger.next(() => true, 300)).toBeUndefined(); // not even answered
     stranger.close();
@@ -144,7 +162,10 @@ export function dedicatedPortTests(folder: string): void {
   it("frees a silent player's port: after the time-out, a newcomer gets in", async () => {
     const newcomer = await udpPeer();
     expect((await join(newcomer, server.port, "erin")).port).toBeGreaterThan(0);
-    newcomer.send({ type: "DISCONNECT", username: "erin" }, (await join(newcomer, server.port, "erin")).port!);
+    newcomer.send(
+      { type: "DISCONNECT", username: "erin" },
+      (await join(newcomer, server.port, "erin")).port!,
+    );
     expect(await newcomer.next((d) => d.message.type === "DISCONNECTED")).toBeDefined();
     newcomer.close();
     expect(server.output.some((line) => /bob timed out/.test(line))).toBe(true);
@@ -175,9 +196,22 @@ export function dedicatedPortTests(folder: string): void {
     alicePort = port!;
     const flooder = await udpPeer();
     const random = seededRandom(42);
-    const junk = ["", "CONNECTED", "INPUT alice", "STATE tick=1 END", "x".repeat(5000), "CONNECTED " + "a".repeat(40), "\u0000\u00ff"];
+    const junk = [
+      "",
+      "CONNECTED",
+      "INPUT alice",
+      "STATE tick=1 END",
+      "x".repeat(5000),
+      "CONNECTED " + "a".repeat(40),
+      "\u0000\u00ff",
+    ];
     for (let i = 0; i < 3000; i++) {
-      const bytes = i % 2 ? Buffer.from(junk[i % junk.length]!) : Buffer.from(Array.from({ length: Math.floor(random() * 1500) }, () => Math.floor(random() * 256)));
+      const bytes =
+        i % 2
+          ? Buffer.from(junk[i % junk.length]!)
+          : Buffer.from(
+              Array.from({ length: Math.floor(random() * 1500) }, () => Math.floor(random() * 256)),
+            );
       flooder.socket.send(bytes, i % 3 ? server.port : alicePort, "127.0.0.1");
       if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the server breathe, as a real network would
     }

@@ -54,7 +54,8 @@ subscribe("udp.socket", ({ socket }) => {
   // One more listener: the client's own listeners get every datagram as before.
   socket.on("message", (datagram) => {
     counted.down += datagram.length;
-    if (datagram.subarray(0, 6).toString() === "STATE ") largestStateDatagram = Math.max(largestStateDatagram, datagram.length);
+    if (datagram.subarray(0, 6).toString() === "STATE ")
+      largestStateDatagram = Math.max(largestStateDatagram, datagram.length);
   });
   // A UDP socket counts no bytes, so count what the client sends, then send it exactly as asked.
   const send = socket.send;
@@ -69,7 +70,10 @@ function datagramBytes([message, offset, length]) {
   // `length` is a number only in the send(message, offset, length, …) form
   if (typeof offset === "number" && typeof length === "number") return length;
   const parts = Array.isArray(message) ? message : [message];
-  return parts.reduce((sum, part) => sum + (typeof part === "string" ? Buffer.byteLength(part) : part.byteLength), 0);
+  return parts.reduce(
+    (sum, part) => sum + (typeof part === "string" ? Buffer.byteLength(part) : part.byteLength),
+    0,
+  );
 }
 
 // When a client ends its thread (process.exit), a datagram that arrives while

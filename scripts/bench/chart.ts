@@ -11,7 +11,16 @@ const PANEL = { width: 400, height: 270, top: 50, left: [70, 530] };
 /** the legend below the panels: three steps to a row, a row this tall */
 const LEGEND = { top: 395, columns: 3, columnWidth: 290, rowHeight: 20 };
 /** colours that stay apart on white, one per step */
-const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"];
+const COLOURS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#9467bd",
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#17becf",
+];
 
 interface Point {
   players: number;
@@ -25,11 +34,22 @@ interface Panel {
 }
 
 const PANELS: Panel[] = [
-  { title: "Latency p99", yLabel: "ms (log scale)", logY: true, value: (result) => result.figures?.latencyMs.p99 },
-  { title: "Server CPU", yLabel: "% of one core", logY: false, value: (result) => result.figures?.serverCpuPercent },
+  {
+    title: "Latency p99",
+    yLabel: "ms (log scale)",
+    logY: true,
+    value: (result) => result.figures?.latencyMs.p99,
+  },
+  {
+    title: "Server CPU",
+    yLabel: "% of one core",
+    logY: false,
+    value: (result) => result.figures?.serverCpuPercent,
+  },
 ];
 
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escape = (text: string) =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const round = (value: number) => Math.round(value * 10) / 10;
 
 /** Maps a value in [min, max] to [0, 1], on a logarithmic or linear scale. */
@@ -57,7 +77,10 @@ function yTicks(values: number[], log: boolean): number[] {
 function pointsOf(panel: Panel, step: string, results: RunResult[]): Point[] {
   return results
     .filter((result) => result.plan.folder === step && panel.value(result) !== undefined)
-    .map((result) => ({ players: result.plan.players, value: Math.max(panel.value(result)!, panel.logY ? 0.1 : 0) }));
+    .map((result) => ({
+      players: result.plan.players,
+      value: Math.max(panel.value(result)!, panel.logY ? 0.1 : 0),
+    }));
 }
 
 /** The panel's frame, title and axis labels. */
@@ -79,21 +102,39 @@ function line(step: string, colour: string, xy: [number, number][]): string[] {
   ];
 }
 
-function drawPanel(panel: Panel, left: number, steps: string[], counts: number[], results: RunResult[]): string[] {
+function drawPanel(
+  panel: Panel,
+  left: number,
+  steps: string[],
+  counts: number[],
+  results: RunResult[],
+): string[] {
   const { top, width, height } = PANEL;
   const series = steps.map((step) => ({ step, points: pointsOf(panel, step, results) }));
-  const ticks = yTicks(series.flatMap(({ points }) => points.map((point) => point.value)), panel.logY);
-  const x = (players: number) => round(left + 20 + scale(counts[0]!, counts.at(-1)!, true)(players) * (width - 40));
-  const y = (value: number) => round(top + height - scale(ticks[0]!, ticks.at(-1)!, panel.logY)(value) * height);
+  const ticks = yTicks(
+    series.flatMap(({ points }) => points.map((point) => point.value)),
+    panel.logY,
+  );
+  const x = (players: number) =>
+    round(left + 20 + scale(counts[0]!, counts.at(-1)!, true)(players) * (width - 40));
+  const y = (value: number) =>
+    round(top + height - scale(ticks[0]!, ticks.at(-1)!, panel.logY)(value) * height);
   return [
     ...frame(panel, left),
     ...ticks.flatMap((tick) => [
       `<line x1="${left}" x2="${left + width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`,
       `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`,
     ]),
-    ...counts.map((count) => `<text x="${x(count)}" y="${top + height + 18}" text-anchor="middle">${count}</text>`),
+    ...counts.map(
+      (count) =>
+        `<text x="${x(count)}" y="${top + height + 18}" text-anchor="middle">${count}</text>`,
+    ),
     ...series.flatMap(({ step, points }, i) =>
-      line(step, COLOURS[i % COLOURS.length]!, points.map((point) => [x(point.players), y(point.value)])),
+      line(
+        step,
+        COLOURS[i % COLOURS.length]!,
+        points.map((point) => [x(point.players), y(point.value)]),
+      ),
     ),
   ];
 }

@@ -47,7 +47,9 @@ export interface RunResult {
 /** Why a bot did not play to a clean end, in a few words, or undefined if it did. */
 export function failureOf(bot: BotResult): string | undefined {
   if (bot.code === 0 && bot.summary?.connected) return undefined;
-  const error = bot.error ?? (bot.summary?.connected === false ? "never connected" : `exited with code ${bot.code}`);
+  const error =
+    bot.error ??
+    (bot.summary?.connected === false ? "never connected" : `exited with code ${bot.code}`);
   if (/EADDRNOTAVAIL/.test(error)) return "out of ports (EADDRNOTAVAIL)";
   if (/EMFILE|ENFILE/.test(error)) return "out of file descriptors (EMFILE)";
   if (/ERR_WORKER_OUT_OF_MEMORY|out of memory/i.test(error)) return "out of memory";
@@ -57,7 +59,8 @@ export function failureOf(bot: BotResult): string | undefined {
 
 export function countFailures(bots: BotResult[]): Record<string, number> {
   const failures: Record<string, number> = {};
-  for (const reason of bots.map(failureOf)) if (reason) failures[reason] = (failures[reason] ?? 0) + 1;
+  for (const reason of bots.map(failureOf))
+    if (reason) failures[reason] = (failures[reason] ?? 0) + 1;
   return failures;
 }
 
@@ -78,7 +81,11 @@ export function figuresOf(
   if (played.length === 0 || window.bots === 0) return { problem: "no bot played to a clean end" };
   // A client reports its own p50 and p99 only, so the figures are the median bot's. The worst bot's p99 would
   // grow with the number of bots alone (more bots, more unlucky ones); the median bot's stays comparable.
-  const medianBot = (figure: (rtt: { p50: number; p99: number }) => number) => percentile(played.map((bot) => figure(bot.rttMs)), 0.5);
+  const medianBot = (figure: (rtt: { p50: number; p99: number }) => number) =>
+    percentile(
+      played.map((bot) => figure(bot.rttMs)),
+      0.5,
+    );
   const latencyMs = { p50: medianBot((rtt) => rtt.p50), p99: medianBot((rtt) => rtt.p99) };
   // A bot's counts cover its whole --duration, not only the window.
   const duration = botDurationSeconds(plan.seconds, plan.players);
@@ -87,14 +94,23 @@ export function figuresOf(
   return {
     figures: {
       latencyMs,
-      serverCpuPercent: round1(((server.closed.cpuSeconds - server.opened.cpuSeconds) / serverSeconds) * 100),
+      serverCpuPercent: round1(
+        ((server.closed.cpuSeconds - server.opened.cpuSeconds) / serverSeconds) * 100,
+      ),
       serverPeakMb: round1(server.closed.peakMemoryBytes / 2 ** 20),
-      messagesPerSecond: { up: round1(mean(played.map((bot) => bot.moves / duration))), down: round1(mean(played.map((bot) => bot.states / duration))) },
-      bytesPerSecond: { up: Math.round(perPlayer(window.bytesUp)), down: Math.round(perPlayer(window.bytesDown)) },
+      messagesPerSecond: {
+        up: round1(mean(played.map((bot) => bot.moves / duration))),
+        down: round1(mean(played.map((bot) => bot.states / duration))),
+      },
+      bytesPerSecond: {
+        up: Math.round(perPlayer(window.bytesUp)),
+        down: Math.round(perPlayer(window.bytesDown)),
+      },
       connectionsPerSecond: round1(perPlayer(window.connections)),
-      largestState: window.largestStateDatagram > 0
-        ? { bytes: window.largestStateDatagram, measured: true }
-        : { bytes: computedStateBytes(plan.players), measured: false },
+      largestState:
+        window.largestStateDatagram > 0
+          ? { bytes: window.largestStateDatagram, measured: true }
+          : { bytes: computedStateBytes(plan.players), measured: false },
       botsCpuPercent: round1((window.cpuSeconds / window.seconds) * 100),
     },
   };

@@ -33,7 +33,11 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
     const peakKb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return { at: performance.now(), cpuSeconds: ticks / TICKS_PER_SECOND, peakMemoryBytes: Number(peakKb ?? 0) * 1024 };
+    return {
+      at: performance.now(),
+      cpuSeconds: ticks / TICKS_PER_SECOND,
+      peakMemoryBytes: Number(peakKb ?? 0) * 1024,
+    };
   } catch {
     return undefined;
   }

@@ -12,8 +12,20 @@ const SATURATED = 0.75;
 const CORES = cpus().length;
 
 const COLUMNS = [
-  "step", "players", "p50 (ms)", "p99 (ms)", "server CPU (%)", "server memory (MB)",
-  "msg/s up", "msg/s down", "bytes/s up", "bytes/s down", "connections/s", "largest STATE (bytes)", "bots CPU (%)", "failed bots",
+  "step",
+  "players",
+  "p50 (ms)",
+  "p99 (ms)",
+  "server CPU (%)",
+  "server memory (MB)",
+  "msg/s up",
+  "msg/s down",
+  "bytes/s up",
+  "bytes/s down",
+  "connections/s",
+  "largest STATE (bytes)",
+  "bots CPU (%)",
+  "failed bots",
 ];
 
 function largestState({ largestState: { bytes, measured } }: Figures): string {
@@ -35,17 +47,30 @@ function row(result: RunResult): string[] {
   const { plan, figures: f } = result;
   const measured = f
     ? [
-        f.latencyMs.p50, f.latencyMs.p99, f.serverCpuPercent, f.serverPeakMb,
-        f.messagesPerSecond.up, f.messagesPerSecond.down, f.bytesPerSecond.up, f.bytesPerSecond.down,
-        f.connectionsPerSecond, largestState(f), botsCpu(f),
+        f.latencyMs.p50,
+        f.latencyMs.p99,
+        f.serverCpuPercent,
+        f.serverPeakMb,
+        f.messagesPerSecond.up,
+        f.messagesPerSecond.down,
+        f.bytesPerSecond.up,
+        f.bytesPerSecond.down,
+        f.connectionsPerSecond,
+        largestState(f),
+        botsCpu(f),
       ].map(String)
     : Array<string>(11).fill("–");
   return [plan.folder, String(plan.players), ...measured, failedBots(result)];
 }
 
 export function markdownTable(results: RunResult[]): string {
-  const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
-  return [line(COLUMNS), line(COLUMNS.map(() => "---")), ...results.map((result) => line(row(result)))].join("\n");
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
+  return [
+    line(COLUMNS),
+    line(COLUMNS.map(() => "---")),
+    ...results.map((result) => line(row(result))),
+  ].join("\n");
 }
 
 /** How every column is measured, in a few lines under the table (bench/README.md says why). */

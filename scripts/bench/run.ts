@@ -10,7 +10,13 @@ import { createInterface } from "node:readline";
 import { type RunningServer, ROOT, startServer } from "../../lib/launch.ts";
 import { type RunPlan, type RunResult, countFailures, figuresOf } from "./figures.ts";
 import { type ProcessSample, sampleProcess } from "./proc.ts";
-import { type BotResult, type SwarmEvent, type WindowFigures, botDurationSeconds, loadTimeoutSeconds } from "./swarm-protocol.ts";
+import {
+  type BotResult,
+  type SwarmEvent,
+  type WindowFigures,
+  botDurationSeconds,
+  loadTimeoutSeconds,
+} from "./swarm-protocol.ts";
 
 const SWARM = join(ROOT, "scripts", "bench", "swarm.ts");
 
@@ -52,12 +58,28 @@ interface Observed {
 
 function startSwarm(plan: RunPlan, server: RunningServer): ChildProcess {
   const where = ["--host", server.host, "--port", String(server.port)];
-  const args = [SWARM, "--step", plan.folder, ...where, "--bots", String(plan.players), "--seconds", String(plan.seconds)];
-  return spawn(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const args = [
+    SWARM,
+    "--step",
+    plan.folder,
+    ...where,
+    "--bots",
+    String(plan.players),
+    "--seconds",
+    String(plan.seconds),
+  ];
+  return spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Follows the swarm's events until it exits, sampling the server when the window opens and closes. */
-async function watchSwarm(swarm: ChildProcess, serverPid: number, progress: (stage: string) => void): Promise<Observed> {
+async function watchSwarm(
+  swarm: ChildProcess,
+  serverPid: number,
+  progress: (stage: string) => void,
+): Promise<Observed> {
   const observed: Observed = { bots: [], done: false };
   for await (const line of createInterface({ input: swarm.stdout! })) {
     const event = parseEvent(line);
@@ -66,7 +88,8 @@ async function watchSwarm(swarm: ChildProcess, serverPid: number, progress: (sta
       observed.loadSeconds = event.loadSeconds;
       progress("bots loaded, starting them all at once");
     }
-    if (event?.event === "starting") progress(`starting bots: ${event.onNetwork} of ${event.of} on the network`);
+    if (event?.event === "starting")
+      progress(`starting bots: ${event.onNetwork} of ${event.of} on the network`);
     if (event?.event === "window-open") {
       observed.opened = sampleProcess(serverPid);
       progress("measuring");
@@ -86,16 +109,24 @@ async function watchSwarm(swarm: ChildProcess, serverPid: number, progress: (sta
   return observed;
 }
 
-export async function measureRun(plan: RunPlan, progress: (stage: string) => void): Promise<RunResult> {
+export async function measureRun(
+  plan: RunPlan,
+  progress: (stage: string) => void,
+): Promise<RunResult> {
   progress("starting the server");
   let server: RunningServer;
   try {
     server = await startServer(plan.folder);
   } catch (error) {
-    return { plan, problem: `the server did not start: ${firstLine((error as Error).message)}`, failures: {} };
+    return {
+      plan,
+      problem: `the server did not start: ${firstLine((error as Error).message)}`,
+      failures: {},
+    };
   }
   let serverDied: string | undefined;
-  const noticeDeath = (code: number | null, signal: string | null) => (serverDied = `the server exited (${signal ?? code}) during the run`);
+  const noticeDeath = (code: number | null, signal: string | null) =>
+    (serverDied = `the server exited (${signal ?? code}) during the run`);
   server.process.once("exit", noticeDeath);
 
   const swarm = startSwarm(plan, server);
@@ -107,10 +138,13 @@ export async function measureRun(plan: RunPlan, progress: (stage: string) => voi
   };
   stopCurrentRun.add(stop);
   let lateBy: string | undefined;
-  const deadline = setTimeout(() => {
-    lateBy = `the run took longer than ${deadlineSeconds(plan)} s`;
-    swarm.kill("SIGKILL");
-  }, deadlineSeconds(plan) * 1000);
+  const deadline = setTimeout(
+    () => {
+      lateBy = `the run took longer than ${deadlineSeconds(plan)} s`;
+      swarm.kill("SIGKILL");
+    },
+    deadlineSeconds(plan) * 1000,
+  );
 
   const observed = await watchSwarm(swarm, server.process.pid!, progress);
   clearTimeout(deadline);
@@ -119,10 +153,22 @@ export async function measureRun(plan: RunPlan, progress: (stage: string) => voi
   await server.stop();
 
   const { bots, opened, closed, window, done, loadSeconds } = observed;
-  const common = { plan, failures: countFailures(bots), ...(loadSeconds !== undefined && { loadSeconds }) };
+  const common = {
+    plan,
+    failures: countFailures(bots),
+    ...(loadSeconds !== undefined && { loadSeconds }),
+  };
   if (serverDied || observed.gaveUp || lateBy || !done || !window || !opened || !closed) {
-    const why = swarmErrors.find((line) => /error/i.test(line)) ?? swarmErrors.at(-1) ?? "it gave no reason";
-    return { ...common, problem: serverDied ?? observed.gaveUp ?? lateBy ?? `the bot swarm stopped before the end: ${why.trim().slice(0, 120)}` };
+    const why =
+      swarmErrors.find((line) => /error/i.test(line)) ?? swarmErrors.at(-1) ?? "it gave no reason";
+    return {
+      ...common,
+      problem:
+        serverDied ??
+        observed.gaveUp ??
+        lateBy ??
+        `the bot swarm stopped before the end: ${why.trim().slice(0, 120)}`,
+    };
   }
   return { ...common, ...figuresOf(plan, { opened, closed }, window, bots) };
 }

@@ -24,7 +24,13 @@ import { exitWithUsageError, numberOption, parseOptions, portOption } from "../.
 import { ROOT, STEPS_DIR, findStep } from "../../lib/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import {
-  type BotResult, type SwarmEvent, type WindowFigures, SETTLE_SECONDS, botDurationSeconds, loadTimeoutSeconds, rampSeconds,
+  type BotResult,
+  type SwarmEvent,
+  type WindowFigures,
+  SETTLE_SECONDS,
+  botDurationSeconds,
+  loadTimeoutSeconds,
+  rampSeconds,
 } from "./swarm-protocol.ts";
 
 /**
@@ -58,7 +64,11 @@ class BotThread {
   private crash: string | undefined;
   private answerCount: ((counters: Counters) => void) | undefined;
 
-  constructor(readonly name: string, clientArgs: string[], threadData: object) {
+  constructor(
+    readonly name: string,
+    clientArgs: string[],
+    threadData: object,
+  ) {
     this.worker = new Worker(new URL("./bot-thread.mjs", import.meta.url), {
       argv: [...clientArgs, "--name", name],
       workerData: threadData,
@@ -74,13 +84,16 @@ class BotThread {
       });
     this.loaded = messages("ready");
     this.onNetwork = messages("on-network");
-    this.worker.on("message", (message) => message.type === "counters" && this.answerCount?.(message));
+    this.worker.on(
+      "message",
+      (message) => message.type === "counters" && this.answerCount?.(message),
+    );
     // an exception nothing caught in the thread (a client that does not load, say): it ends the thread
     this.worker.on("error", (error) => (this.crash = error.message));
     const exited = new Promise<number>((resolve) => this.worker.once("exit", resolve));
     exited.then(() => (this.ended = true));
-    this.result = Promise.all([exited, text(this.worker.stdout), text(this.worker.stderr)]).then(([code, stdout, stderr]) =>
-      this.describe(code, stdout, stderr),
+    this.result = Promise.all([exited, text(this.worker.stdout), text(this.worker.stderr)]).then(
+      ([code, stdout, stderr]) => this.describe(code, stdout, stderr),
     );
   }
 
@@ -125,11 +138,17 @@ function giveUp(reason: string): never {
 function javascriptOfTheProject(): Record<string, string> {
   const javascript: Record<string, string> = {};
   for (const folder of [join(ROOT, "lib"), STEPS_DIR]) {
-    for (const file of readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".ts"))) {
+    for (const file of readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((name) =>
+      name.endsWith(".ts"),
+    )) {
       const path = join(folder, file);
       const { outputText } = ts.transpileModule(readFileSync(path, "utf8"), {
         fileName: path,
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2022,
+          verbatimModuleSyntax: true,
+        },
       });
       javascript[pathToFileURL(path).href] = outputText;
     }
@@ -148,7 +167,11 @@ function dependencyUrls(clientPath: string): string[] {
 }
 
 /** Loads every bot thread, a few at a time, up to the gate. */
-async function loadBots(count: number, clientArgs: string[], threadData: object): Promise<BotThread[]> {
+async function loadBots(
+  count: number,
+  clientArgs: string[],
+  threadData: object,
+): Promise<BotThread[]> {
   const bots: BotThread[] = [];
   let loaded = 0;
   const loadNext = async () => {
@@ -165,7 +188,10 @@ async function loadBots(count: number, clientArgs: string[], threadData: object)
   const allLoaded = Promise.all(Array.from({ length: Math.min(LOADING_AT_ONCE, count) }, loadNext));
   const inTime = await Promise.race([allLoaded.then(() => true), sleep(timeout * 1000, false)]);
   clearInterval(progress);
-  if (!inTime) giveUp(`bots failed to start in time: ${loaded} of ${count} loaded after ${Math.round(timeout)} s`);
+  if (!inTime)
+    giveUp(
+      `bots failed to start in time: ${loaded} of ${count} loaded after ${Math.round(timeout)} s`,
+    );
   tell({ event: "ready", loadSeconds: (performance.now() - started) / 1000 });
   return bots;
 }
@@ -209,7 +235,9 @@ async function startTogether(bots: BotThread[]): Promise<void> {
   clearInterval(progress);
   if (!inTime) {
     // the usual reason is a machine too small for this many bots: the CPU they used says so
-    const cpuPercent = Math.round(((cpuSeconds() - cpuAtGo) / ((performance.now() - goAt) / 1000)) * 100);
+    const cpuPercent = Math.round(
+      ((cpuSeconds() - cpuAtGo) / ((performance.now() - goAt) / 1000)) * 100,
+    );
     giveUp(
       `bots failed to start in time: ${onNetwork} of ${bots.length} were on the network ${Math.round(patience)} s after the start, ` +
         `while the bots used ${cpuPercent} % CPU of the machine's ${availableParallelism() * 100} %`,
@@ -224,23 +252,47 @@ async function measureWindow(bots: BotThread[], seconds: number): Promise<Window
   tell({ event: "window-open" });
   await Promise.race([sleep(seconds * 1000), firstBotToLeave(bots)]);
   const after = await Promise.all(bots.map((bot) => bot.count()));
-  return { seconds: (performance.now() - openedAt) / 1000, cpuSeconds: cpuSeconds() - cpuAtOpen, ...bytesBetween(before, after) };
+  return {
+    seconds: (performance.now() - openedAt) / 1000,
+    cpuSeconds: cpuSeconds() - cpuAtOpen,
+    ...bytesBetween(before, after),
+  };
 }
 
 function options() {
   const { values } = parseOptions(
-    { command: "node --import tsx scripts/bench/swarm.ts", summary: "Runs N bots of a step's real client in the threads of one process, for the bench." },
     {
-      step: { type: "string", placeholder: "NN", description: "the step whose client.ts the bots run" },
-      host: { type: "string", default: "127.0.0.1", placeholder: "HOST", description: "the server's address" },
+      command: "node --import tsx scripts/bench/swarm.ts",
+      summary: "Runs N bots of a step's real client in the threads of one process, for the bench.",
+    },
+    {
+      step: {
+        type: "string",
+        placeholder: "NN",
+        description: "the step whose client.ts the bots run",
+      },
+      host: {
+        type: "string",
+        default: "127.0.0.1",
+        placeholder: "HOST",
+        description: "the server's address",
+      },
       port: { type: "string", placeholder: "PORT", description: "the server's port" },
       bots: { type: "string", default: "1", placeholder: "N", description: "how many bots play" },
-      seconds: { type: "string", default: "5", placeholder: "S", description: "length of the measured window" },
+      seconds: {
+        type: "string",
+        default: "5",
+        placeholder: "S",
+        description: "length of the measured window",
+      },
     },
   );
-  if (values.port === undefined) exitWithUsageError("--port is needed: the port the step's server listens on");
+  if (values.port === undefined)
+    exitWithUsageError("--port is needed: the port the step's server listens on");
   return {
-    folder: findStep(values.step ?? "") ?? exitWithUsageError(`--step: there is no step '${values.step ?? ""}'`),
+    folder:
+      findStep(values.step ?? "") ??
+      exitWithUsageError(`--step: there is no step '${values.step ?? ""}'`),
     host: values.host,
     port: portOption(values.port),
     count: numberOption(values.bots, "--bots", { min: 1, max: 10_000 }),
@@ -255,12 +307,25 @@ const parent = process.ppid;
 setInterval(() => process.ppid !== parent && process.exit(1), 1000).unref();
 
 const clientPath = join(STEPS_DIR, folder, "client.ts");
-const threadData = { clientUrl: pathToFileURL(clientPath).href, dependencyUrls: dependencyUrls(clientPath), javascript: javascriptOfTheProject() };
-const clientArgs = ["--host", host, "--port", String(port), "--bot", "--duration", String(botDurationSeconds(seconds, count))];
+const threadData = {
+  clientUrl: pathToFileURL(clientPath).href,
+  dependencyUrls: dependencyUrls(clientPath),
+  javascript: javascriptOfTheProject(),
+};
+const clientArgs = [
+  "--host",
+  host,
+  "--port",
+  String(port),
+  "--bot",
+  "--duration",
+  String(botDurationSeconds(seconds, count)),
+];
 const bots = await loadBots(count, clientArgs, threadData);
 await startTogether(bots);
 await sleep(SETTLE_SECONDS * 1000);
 tell({ event: "window-close", window: await measureWindow(bots, seconds) });
-for (const result of await Promise.all(bots.map((bot) => bot.result))) tell({ event: "bot", result });
+for (const result of await Promise.all(bots.map((bot) => bot.result)))
+  tell({ event: "bot", result });
 tell({ event: "done" });
 process.exit(0);

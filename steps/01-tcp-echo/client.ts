@@ -7,11 +7,29 @@ import { parseOptions, portOption } from "../../lib/args.ts";
 import { decodeText, encodeText } from "../../lib/encoding.ts";
 
 const { values, positionals } = parseOptions(
-  { command: "npx tsx steps/01-tcp-echo/client.ts", summary: "Step 01: send one message to the echo server and print its answer.", positionals: "[MESSAGE]" },
   {
-    host: { type: "string", default: "127.0.0.1", placeholder: "HOST", description: "the server's address" },
-    port: { type: "string", default: "9998", placeholder: "PORT", description: "the server's port" },
-    utf16: { type: "boolean", default: false, description: "encode as UTF-16 like the write-up's Python client (default: UTF-8)" },
+    command: "npx tsx steps/01-tcp-echo/client.ts",
+    summary: "Step 01: send one message to the echo server and print its answer.",
+    positionals: "[MESSAGE]",
+  },
+  {
+    host: {
+      type: "string",
+      default: "127.0.0.1",
+      placeholder: "HOST",
+      description: "the server's address",
+    },
+    port: {
+      type: "string",
+      default: "9998",
+      placeholder: "PORT",
+      description: "the server's port",
+    },
+    utf16: {
+      type: "boolean",
+      default: false,
+      description: "encode as UTF-16 like the write-up's Python client (default: UTF-8)",
+    },
   },
 );
 const message = positionals.join(" ") || "Hello server, this is Haunted Chronicles calling!";
@@ -26,7 +44,10 @@ const answer: Buffer[] = [];
 socket.on("data", (bytes) => answer.push(bytes));
 socket.on("end", () => console.log(decodeText(Buffer.concat(answer)).text));
 socket.on("error", (error: NodeJS.ErrnoException) => {
-  const reason = error.code === "ECONNREFUSED" ? `nothing is listening on ${values.host}:${port}: is the server running?` : error.message;
+  const reason =
+    error.code === "ECONNREFUSED"
+      ? `nothing is listening on ${values.host}:${port}: is the server running?`
+      : error.message;
   console.error(`error: ${reason}`);
   process.exitCode = 1;
 });

@@ -7,7 +7,11 @@ import { serverOptions } from "../../lib/args.ts";
 import { decodeText, encodeText } from "../../lib/encoding.ts";
 import { announce, exitOnListenError } from "../../lib/serve.ts";
 
-const { host, port } = serverOptions(import.meta.url, "Step 01: a TCP echo server that confirms every message it receives.", 9998);
+const { host, port } = serverOptions(
+  import.meta.url,
+  "Step 01: a TCP echo server that confirms every message it receives.",
+  9998,
+);
 
 const server = net.createServer((socket) => {
   // Like the write-up's recv(1024): the first piece that arrives is the message.

@@ -6,9 +6,18 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, expectServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  expectServerMessage,
+} from "../../lib/protocol.ts";
 
-const options = clientOptions(import.meta.url, "Step 02: play the squares game, one TCP connection per message.", 9999);
+const options = clientOptions(
+  import.meta.url,
+  "Step 02: play the squares game, one TCP connection per message.",
+  9999,
+);
 const player = new PlayerSession(options);
 const username = options.name;
 
@@ -35,7 +44,9 @@ try {
   while (player.playing) {
     const frameStart = performance.now();
     const input = player.input();
-    await exchange(input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input });
+    await exchange(
+      input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input },
+    );
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   await request({ type: "DISCONNECT", username });

@@ -5,11 +5,20 @@
  */
 import net from "node:net";
 import { serverOptions } from "../../lib/args.ts";
-import { MAX_MESSAGE_BYTES, type ServerMessage, encode, parseClientMessage } from "../../lib/protocol.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+} from "../../lib/protocol.ts";
 import { GameRoom } from "../../lib/room.ts";
 import { announce, exitOnListenError } from "../../lib/serve.ts";
 
-const { host, port } = serverOptions(import.meta.url, "Step 02: the squares game, one TCP connection per message.", 9999);
+const { host, port } = serverOptions(
+  import.meta.url,
+  "Step 02: the squares game, one TCP connection per message.",
+  9999,
+);
 const room = new GameRoom();
 
 const server = net.createServer((socket) => {

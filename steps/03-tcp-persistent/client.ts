@@ -7,9 +7,18 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import { readLines } from "../../lib/framing.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, expectServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  expectServerMessage,
+} from "../../lib/protocol.ts";
 
-const options = clientOptions(import.meta.url, "Step 03: play the squares game over one persistent TCP connection.", 9999);
+const options = clientOptions(
+  import.meta.url,
+  "Step 03: play the squares game over one persistent TCP connection.",
+  9999,
+);
 const player = new PlayerSession(options);
 const username = options.name;
 
@@ -22,7 +31,8 @@ async function request(message: ClientMessage): Promise<ServerMessage> {
   player.sent(message);
   socket.write(encode(message) + "\n");
   const answer = await answers.next();
-  if (answer.done) throw Object.assign(new Error("the server closed the connection"), { code: "ECONNRESET" });
+  if (answer.done)
+    throw Object.assign(new Error("the server closed the connection"), { code: "ECONNRESET" });
   return expectServerMessage(answer.value);
 }
 
@@ -39,7 +49,9 @@ try {
   while (player.playing) {
     const frameStart = performance.now();
     const input = player.input();
-    await exchange(input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input });
+    await exchange(
+      input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input },
+    );
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   await request({ type: "DISCONNECT", username });

@@ -6,11 +6,20 @@
 import net from "node:net";
 import { serverOptions } from "../../lib/args.ts";
 import { LineTooLongError, readLines } from "../../lib/framing.ts";
-import { MAX_MESSAGE_BYTES, type ServerMessage, encode, parseClientMessage } from "../../lib/protocol.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+} from "../../lib/protocol.ts";
 import { GameRoom } from "../../lib/room.ts";
 import { announce, exitOnListenError } from "../../lib/serve.ts";
 
-const { host, port } = serverOptions(import.meta.url, "Step 03: the squares game over one persistent TCP connection per player.", 9999);
+const { host, port } = serverOptions(
+  import.meta.url,
+  "Step 03: the squares game over one persistent TCP connection per player.",
+  9999,
+);
 const room = new GameRoom();
 
 const server = net.createServer(async (socket) => {
@@ -25,8 +34,12 @@ const server = net.createServer(async (socket) => {
     for await (const line of readLines(socket, MAX_MESSAGE_BYTES)) {
       const parsed = parseClientMessage(line);
       if (!parsed.ok) reply(room.refuse(parsed.reason));
-      else if (!username && parsed.message.type !== "CONNECTED") reply(room.refuse("say CONNECTED <username> first"));
-      else if (username && (parsed.message.type === "CONNECTED" || parsed.message.username !== username)) {
+      else if (!username && parsed.message.type !== "CONNECTED")
+        reply(room.refuse("say CONNECTED <username> first"));
+      else if (
+        username &&
+        (parsed.message.type === "CONNECTED" || parsed.message.username !== username)
+      ) {
         reply(room.refuse(`this connection plays ${username}`));
       } else {
         const answer = room.answer(parsed.message, socket.localPort!);

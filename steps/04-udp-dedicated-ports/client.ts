@@ -8,14 +8,24 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
 import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
 /** Unanswered messages in a row after which the server is taken to be gone (5 s). */
 const MAX_UNANSWERED = 10;
 
-const options = clientOptions(import.meta.url, "Step 04: play the squares game over UDP, on a port of your own.", 9999, NETWORK_OPTIONS);
+const options = clientOptions(
+  import.meta.url,
+  "Step 04: play the squares game over UDP, on a port of your own.",
+  9999,
+  NETWORK_OPTIONS,
+);
 const conditions = networkConditions(options.values);
 const player = new PlayerSession(options);
 player.statusExtra = describeConditions(conditions);
@@ -35,7 +45,8 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
       // anything that is not a message from our server is ignored, never obeyed
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+      if (parsed.ok && (from.port === serverPort || from.port === options.port))
+        done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -60,19 +71,24 @@ async function exchange(message: ClientMessage): Promise<ServerMessage | undefin
 try {
   let welcome: ServerMessage | undefined;
   for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    if (tries === MAX_UNANSWERED || !player.playing)
+      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await exchange({ type: "CONNECTED", username });
   }
-  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  if (welcome.type !== "CONNECTED")
+    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
 
   let unanswered = 0;
   while (player.playing) {
     const frameStart = performance.now();
     const input = player.input();
-    const answer = await exchange(input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input });
+    const answer = await exchange(
+      input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input },
+    );
     unanswered = answer ? 0 : unanswered + 1;
-    if (unanswered === MAX_UNANSWERED) player.fail(`the server at ${options.host}:${options.port} stopped answering`);
+    if (unanswered === MAX_UNANSWERED)
+      player.fail(`the server at ${options.host}:${options.port} stopped answering`);
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.

@@ -4,17 +4,43 @@
  * on every datagram of theirs goes there and is answered with the state.
  */
 import dgram from "node:dgram";
-import { NETWORK_OPTIONS, networkConditions, numberOption, portPoolOption, serverOptions } from "../../lib/args.ts";
+import {
+  NETWORK_OPTIONS,
+  networkConditions,
+  numberOption,
+  portPoolOption,
+  serverOptions,
+} from "../../lib/args.ts";
 import { type SimulatedSender, simulateNetwork } from "../../lib/netsim.ts";
-import { MAX_MESSAGE_BYTES, type ServerMessage, encode, parseClientMessage } from "../../lib/protocol.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+} from "../../lib/protocol.ts";
 import { GameRoom } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 
-const { host, port, values } = serverOptions(import.meta.url, "Step 04: the squares game over UDP, a dedicated port per player.", 9999, {
-  ports: { type: "string", default: "10000-10255", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
-  timeout: { type: "string", default: "5", placeholder: "SECONDS", description: "remove a player silent for this long" },
-  ...NETWORK_OPTIONS,
-});
+const { host, port, values } = serverOptions(
+  import.meta.url,
+  "Step 04: the squares game over UDP, a dedicated port per player.",
+  9999,
+  {
+    ports: {
+      type: "string",
+      default: "10000-10255",
+      placeholder: "RANGE",
+      description: "the dedicated ports players get: a range, or a count of ports the system picks",
+    },
+    timeout: {
+      type: "string",
+      default: "5",
+      placeholder: "SECONDS",
+      description: "remove a player silent for this long",
+    },
+    ...NETWORK_OPTIONS,
+  },
+);
 const conditions = networkConditions(values);
 const silenceMs = numberOption(values.timeout, "--timeout", { min: 0.1 }) * 1000;
 const freePorts = portPoolOption(values.ports);
@@ -44,10 +70,12 @@ main.on("message", (datagram, from) => {
     dropped.tooLong++;
     return;
   }
-  const reply = (message: ServerMessage) => mainNetwork.send(encode(message), from.port, from.address);
+  const reply = (message: ServerMessage) =>
+    mainNetwork.send(encode(message), from.port, from.address);
   const parsed = parseClientMessage(datagram.toString("utf8"));
   if (!parsed.ok) return reply(room.refuse(parsed.reason));
-  if (parsed.message.type !== "CONNECTED") return reply(room.refuse("say CONNECTED <username> here, then talk to your own port"));
+  if (parsed.message.type !== "CONNECTED")
+    return reply(room.refuse("say CONNECTED <username> here, then talk to your own port"));
 
   const { username } = parsed.message;
   const seat = seats.get(username);
@@ -56,14 +84,31 @@ main.on("message", (datagram, from) => {
     if (seat.port !== undefined) reply(room.welcome(username, seat.port));
     return;
   }
-  const refused = seat ? `username ${username} is taken` : freePorts.length === 0 ? "server full" : room.join(username);
+  const refused = seat
+    ? `username ${username} is taken`
+    : freePorts.length === 0
+      ? "server full"
+      : room.join(username);
   if (refused) return reply(room.refuse(refused));
   openSeat(username, from, freePorts.shift()!, reply);
 });
 
-function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, reply: (message: ServerMessage) => void, triesLeft = freePorts.length): void {
+function openSeat(
+  username: string,
+  from: dgram.RemoteInfo,
+  poolPort: number,
+  reply: (message: ServerMessage) => void,
+  triesLeft = freePorts.length,
+): void {
   const socket = dgram.createSocket("udp4");
-  const seat: Seat = { username, address: from.address, clientPort: from.port, poolPort, socket, network: simulateNetwork(socket, conditions, from.port) };
+  const seat: Seat = {
+    username,
+    address: from.address,
+    clientPort: from.port,
+    poolPort,
+    socket,
+    network: simulateNetwork(socket, conditions, from.port),
+  };
   seats.set(username, seat);
   socket.on("message", (datagram, sender) => {
     // The port is the player: a datagram from anyone else is never applied.
@@ -75,10 +120,12 @@ function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, re
       dropped.tooLong++;
       return;
     }
-    const answer = (message: ServerMessage) => seat.network.send(encode(message), seat.clientPort, seat.address);
+    const answer = (message: ServerMessage) =>
+      seat.network.send(encode(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
-    if (parsed.message.username !== username) return answer(room.refuse(`this port plays ${username}`));
+    if (parsed.message.username !== username)
+      return answer(room.refuse(`this port plays ${username}`));
     if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port!));
     const result = room.answer(parsed.message, seat.port!);
     answer(result);

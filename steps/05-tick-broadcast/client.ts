@@ -8,7 +8,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
 import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
 import { ReactionTimer } from "../../lib/reaction.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
@@ -16,7 +21,12 @@ const SOCKET_TIMEOUT_MS = 500;
 /** Unanswered messages in a row after which the server is taken to be gone (5 s). */
 const MAX_UNANSWERED = 10;
 
-const options = clientOptions(import.meta.url, "Step 05: play while the server broadcasts the state every tick.", 9999, NETWORK_OPTIONS);
+const options = clientOptions(
+  import.meta.url,
+  "Step 05: play while the server broadcasts the state every tick.",
+  9999,
+  NETWORK_OPTIONS,
+);
 const conditions = networkConditions(options.values);
 const player = new PlayerSession(options);
 player.statusExtra = describeConditions(conditions);
@@ -36,7 +46,8 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
       // anything that is not a message from our server is ignored, never obeyed
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+      if (parsed.ok && (from.port === serverPort || from.port === options.port))
+        done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -50,12 +61,14 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
 try {
   let welcome: ServerMessage | undefined;
   for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    if (tries === MAX_UNANSWERED || !player.playing)
+      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await request({ type: "CONNECTED", username });
   }
   // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
   player.received(welcome);
-  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  if (welcome.type !== "CONNECTED")
+    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
 
   // From now on the client does not wait for answers: states arrive when the server's tick sends them.
@@ -83,7 +96,8 @@ try {
     reaction.inputSent(input, player.position(), frameStart);
     player.sent(message);
     network.send(encode(message), serverPort, options.host);
-    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS) player.fail(`the server at ${options.host}:${options.port} stopped sending`);
+    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS)
+      player.fail(`the server at ${options.host}:${options.port} stopped sending`);
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.

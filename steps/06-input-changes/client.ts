@@ -9,7 +9,12 @@ import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/arg
 import type { Input } from "../../lib/game.ts";
 import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
 import { ReactionTimer } from "../../lib/reaction.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
@@ -19,7 +24,12 @@ const MAX_UNANSWERED = 10;
 /** With nothing to say, the client still sends this often, so the server knows it is still there. */
 const HEARTBEAT_MS = 1000;
 
-const options = clientOptions(import.meta.url, "Step 06: play sending only your input changes, repeated until acknowledged.", 9999, NETWORK_OPTIONS);
+const options = clientOptions(
+  import.meta.url,
+  "Step 06: play sending only your input changes, repeated until acknowledged.",
+  9999,
+  NETWORK_OPTIONS,
+);
 const conditions = networkConditions(options.values);
 const player = new PlayerSession(options);
 player.statusExtra = describeConditions(conditions);
@@ -39,7 +49,8 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
       // anything that is not a message from our server is ignored, never obeyed
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+      if (parsed.ok && (from.port === serverPort || from.port === options.port))
+        done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -53,12 +64,14 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
 try {
   let welcome: ServerMessage | undefined;
   for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    if (tries === MAX_UNANSWERED || !player.playing)
+      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await request({ type: "CONNECTED", username });
   }
   // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
   player.received(welcome);
-  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  if (welcome.type !== "CONNECTED")
+    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
 
   // From now on the client does not wait for answers: states arrive when the server's tick sends them.
@@ -80,7 +93,8 @@ try {
     }
     player.received(parsed.message);
     if (parsed.message.type === "STATE") {
-      acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+      acknowledged =
+        parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
     }
     const reactionMs = reaction.stateShown(player.position(), performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
@@ -101,7 +115,8 @@ try {
       network.send(encode(message), serverPort, options.host);
       lastSentAt = frameStart;
     }
-    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS) player.fail(`the server at ${options.host}:${options.port} stopped sending`);
+    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS)
+      player.fail(`the server at ${options.host}:${options.port} stopped sending`);
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.

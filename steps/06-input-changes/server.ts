@@ -4,19 +4,50 @@
  * newer one arrives, and every state says which input it has applied (the ack).
  */
 import dgram from "node:dgram";
-import { NETWORK_OPTIONS, networkConditions, numberOption, portPoolOption, serverOptions } from "../../lib/args.ts";
+import {
+  NETWORK_OPTIONS,
+  networkConditions,
+  numberOption,
+  portPoolOption,
+  serverOptions,
+} from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
 import { type SimulatedSender, simulateNetwork } from "../../lib/netsim.ts";
-import { MAX_MESSAGE_BYTES, type ServerMessage, encode, parseClientMessage } from "../../lib/protocol.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+} from "../../lib/protocol.ts";
 import { GameRoom } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 
-const { host, port, values } = serverOptions(import.meta.url, "Step 06: players send only input changes; the server keeps and acknowledges them.", 9999, {
-  "tick-rate": { type: "string", default: "20", placeholder: "HZ", description: "world steps (and state broadcasts) per second" },
-  ports: { type: "string", default: "10000-10255", placeholder: "RANGE", description: "the dedicated ports players get: a range, or a count of ports the system picks" },
-  timeout: { type: "string", default: "5", placeholder: "SECONDS", description: "remove a player silent for this long" },
-  ...NETWORK_OPTIONS,
-});
+const { host, port, values } = serverOptions(
+  import.meta.url,
+  "Step 06: players send only input changes; the server keeps and acknowledges them.",
+  9999,
+  {
+    "tick-rate": {
+      type: "string",
+      default: "20",
+      placeholder: "HZ",
+      description: "world steps (and state broadcasts) per second",
+    },
+    ports: {
+      type: "string",
+      default: "10000-10255",
+      placeholder: "RANGE",
+      description: "the dedicated ports players get: a range, or a count of ports the system picks",
+    },
+    timeout: {
+      type: "string",
+      default: "5",
+      placeholder: "SECONDS",
+      description: "remove a player silent for this long",
+    },
+    ...NETWORK_OPTIONS,
+  },
+);
 const conditions = networkConditions(values);
 const silenceMs = numberOption(values.timeout, "--timeout", { min: 0.1 }) * 1000;
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
@@ -51,10 +82,12 @@ main.on("message", (datagram, from) => {
     dropped.tooLong++;
     return;
   }
-  const reply = (message: ServerMessage) => mainNetwork.send(encode(message), from.port, from.address);
+  const reply = (message: ServerMessage) =>
+    mainNetwork.send(encode(message), from.port, from.address);
   const parsed = parseClientMessage(datagram.toString("utf8"));
   if (!parsed.ok) return reply(room.refuse(parsed.reason));
-  if (parsed.message.type !== "CONNECTED") return reply(room.refuse("say CONNECTED <username> here, then talk to your own port"));
+  if (parsed.message.type !== "CONNECTED")
+    return reply(room.refuse("say CONNECTED <username> here, then talk to your own port"));
 
   const { username } = parsed.message;
   const seat = seats.get(username);
@@ -63,14 +96,33 @@ main.on("message", (datagram, from) => {
     if (seat.port !== undefined) reply(room.welcome(username, seat.port));
     return;
   }
-  const refused = seat ? `username ${username} is taken` : freePorts.length === 0 ? "server full" : room.join(username);
+  const refused = seat
+    ? `username ${username} is taken`
+    : freePorts.length === 0
+      ? "server full"
+      : room.join(username);
   if (refused) return reply(room.refuse(refused));
   openSeat(username, from, freePorts.shift()!, reply);
 });
 
-function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, reply: (message: ServerMessage) => void, triesLeft = freePorts.length): void {
+function openSeat(
+  username: string,
+  from: dgram.RemoteInfo,
+  poolPort: number,
+  reply: (message: ServerMessage) => void,
+  triesLeft = freePorts.length,
+): void {
   const socket = dgram.createSocket("udp4");
-  const seat: Seat = { username, address: from.address, clientPort: from.port, poolPort, socket, network: simulateNetwork(socket, conditions, from.port), input: "NONE", inputSeq: 0 };
+  const seat: Seat = {
+    username,
+    address: from.address,
+    clientPort: from.port,
+    poolPort,
+    socket,
+    network: simulateNetwork(socket, conditions, from.port),
+    input: "NONE",
+    inputSeq: 0,
+  };
   seats.set(username, seat);
   socket.on("message", (datagram, sender) => {
     // The port is the player: a datagram from anyone else is never applied.
@@ -82,15 +134,20 @@ function openSeat(username: string, from: dgram.RemoteInfo, poolPort: number, re
       dropped.tooLong++;
       return;
     }
-    const answer = (message: ServerMessage) => seat.network.send(encode(message), seat.clientPort, seat.address);
+    const answer = (message: ServerMessage) =>
+      seat.network.send(encode(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
-    if (parsed.message.username !== username) return answer(room.refuse(`this port plays ${username}`));
+    if (parsed.message.username !== username)
+      return answer(room.refuse(`this port plays ${username}`));
     if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port!));
     room.heardFrom(username);
     if (parsed.message.type === "INPUT") {
       const { input, seq } = parsed.message;
-      if (seq === undefined) return answer(room.refuse("INPUT needs a sequence number: INPUT <username> <direction> <seq>"));
+      if (seq === undefined)
+        return answer(
+          room.refuse("INPUT needs a sequence number: INPUT <username> <direction> <seq>"),
+        );
       // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
       if (seq > seat.inputSeq) {
         seat.input = input;
@@ -133,7 +190,10 @@ setInterval(() => {
   // One state for everyone, encoded once. Each player's ack tells their client which change arrived,
   // so it can stop repeating it.
   const state = room.state();
-  const players = state.players.map((square) => ({ ...square, ack: seats.get(square.name)?.inputSeq ?? 0 }));
+  const players = state.players.map((square) => ({
+    ...square,
+    ack: seats.get(square.name)?.inputSeq ?? 0,
+  }));
   const datagram = encode({ type: "STATE", state: { ...state, players, tick } });
   for (const seat of seats.values()) {
     if (seat.port !== undefined) seat.network.send(datagram, seat.clientPort, seat.address);

@@ -10,7 +10,12 @@ import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/arg
 import type { Input } from "../../lib/game.ts";
 import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import { type ClientMessage, type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
 import { Interpolation } from "../../lib/interpolation.ts";
 import { Prediction } from "../../lib/prediction.ts";
 import { ReactionTimer } from "../../lib/reaction.ts";
@@ -22,11 +27,24 @@ const MAX_UNANSWERED = 10;
 /** With nothing to say, the client still sends this often, so the server knows it is still there. */
 const HEARTBEAT_MS = 1000;
 
-const options = clientOptions(import.meta.url, "Step 07: play with client-side prediction and interpolation.", 9999, {
-  ...NETWORK_OPTIONS,
-  "no-predict": { type: "boolean", default: false, description: "draw your own square where the server last had it, as in step 06" },
-  "no-interp": { type: "boolean", default: false, description: "draw the others where the newest state has them, as in step 06" },
-});
+const options = clientOptions(
+  import.meta.url,
+  "Step 07: play with client-side prediction and interpolation.",
+  9999,
+  {
+    ...NETWORK_OPTIONS,
+    "no-predict": {
+      type: "boolean",
+      default: false,
+      description: "draw your own square where the server last had it, as in step 06",
+    },
+    "no-interp": {
+      type: "boolean",
+      default: false,
+      description: "draw the others where the newest state has them, as in step 06",
+    },
+  },
+);
 const predict = !options.values["no-predict"];
 const interpolate = !options.values["no-interp"];
 const conditions = networkConditions(options.values);
@@ -47,7 +65,8 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
       // anything that is not a message from our server is ignored, never obeyed
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok && (from.port === serverPort || from.port === options.port)) done(parsed.message);
+      if (parsed.ok && (from.port === serverPort || from.port === options.port))
+        done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -61,12 +80,14 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
 try {
   let welcome: ServerMessage | undefined;
   for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing) player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
+    if (tries === MAX_UNANSWERED || !player.playing)
+      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
     welcome = await request({ type: "CONNECTED", username });
   }
   // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
   player.received(welcome);
-  if (welcome.type !== "CONNECTED") throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  if (welcome.type !== "CONNECTED")
+    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
   const prediction = new Prediction(welcome.map, username);
   const interpolation = new Interpolation(welcome.map, 1000 / options.sendRate);
@@ -100,7 +121,8 @@ try {
     }
     player.received(parsed.message);
     if (parsed.message.type === "STATE") {
-      acknowledged = parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+      acknowledged =
+        parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
       interpolation.add(parsed.message.state, performance.now());
       if (predict) prediction.reconcile(parsed.message.state);
     }
@@ -130,7 +152,8 @@ try {
       network.send(encode(message), serverPort, options.host);
       lastSentAt = frameStart;
     }
-    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS) player.fail(`the server at ${options.host}:${options.port} stopped sending`);
+    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS)
+      player.fail(`the server at ${options.host}:${options.port} stopped sending`);
     // One frame per server tick, so that one predicted move is one move of the server.
     await sleep(interpolation.tickMs - (performance.now() - frameStart));
   }
