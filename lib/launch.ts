@@ -3,28 +3,9 @@
  * and the benchmark: each runs exactly as a learner would run it by hand.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-
-export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-export const STEPS_DIR = join(ROOT, "steps");
-
-/** The step folders, in order: 01-tcp-echo, 02-tcp-squares, … */
-export function stepFolders(): string[] {
-  return readdirSync(STEPS_DIR, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && /^\d\d-/.test(entry.name))
-    .map((entry) => entry.name)
-    .sort();
-}
-
-/** A step's folder from "03", "3" or "03-tcp-persistent", or undefined if there is no such step. */
-export function findStep(name: string): string | undefined {
-  return stepFolders().find(
-    (folder) => folder === name || folder.slice(0, 2) === name.padStart(2, "0"),
-  );
-}
+import { ROOT, STEPS_DIR } from "./steps.ts";
 
 /** Runs one of a step's scripts with tsx, like `npx tsx steps/<folder>/<script>.ts <args>`. */
 export function runScript(

@@ -5,6 +5,7 @@
  * `--lag`, `--jitter` and `--loss` make those problems visible, repeatably.
  */
 import type { Socket } from "node:dgram";
+import { type OptionSpecs, type OptionValues, numberOption } from "./args.ts";
 import { seededRandom } from "./random.ts";
 
 export interface NetworkConditions {
@@ -120,4 +121,41 @@ export function describeConditions(conditions: NetworkConditions): string {
     conditions.duplicatePercent > 0 ? `duplicate ${conditions.duplicatePercent}%` : "",
   ].filter((part) => part !== "");
   return parts.length > 0 ? parts.join(" ") : "perfect network";
+}
+
+/** The options of every UDP server and client: the network they send on, made worse on purpose. */
+export const NETWORK_OPTIONS = {
+  lag: {
+    type: "string",
+    default: "0",
+    placeholder: "MS",
+    description: "simulated one-way delay of every datagram this program sends",
+  },
+  jitter: {
+    type: "string",
+    default: "0",
+    placeholder: "MS",
+    description: "simulated random extra delay, up to this much (reorders datagrams)",
+  },
+  loss: {
+    type: "string",
+    default: "0",
+    placeholder: "PERCENT",
+    description: "simulated share of datagrams lost on the way",
+  },
+  duplicate: {
+    type: "string",
+    default: "0",
+    placeholder: "PERCENT",
+    description: "simulated share of datagrams delivered twice",
+  },
+} satisfies OptionSpecs;
+
+export function networkConditions(values: OptionValues<typeof NETWORK_OPTIONS>): NetworkConditions {
+  return {
+    lagMs: numberOption(values.lag, "--lag", { max: 10_000 }),
+    jitterMs: numberOption(values.jitter, "--jitter", { max: 10_000 }),
+    lossPercent: numberOption(values.loss, "--loss", { max: 100 }),
+    duplicatePercent: numberOption(values.duplicate, "--duplicate", { max: 100 }),
+  };
 }

@@ -1,18 +1,22 @@
 /**
- * The person (or bot) at a client: controls, screen, statistics and a clean exit.
+ * The person (or bot) at a client: what they press, what they see, and how the
+ * client ends.
  *
- * A step's client.ts does the networking and reports to this session what it
- * sent and received; everything a player sees and presses lives here, so the
- * step files show only what changes from one step to the next: the network.
+ * A step's client.ts does the networking and tells this session what it sent
+ * and received; the session draws the screen and keeps the counts. The client
+ * ends only where its step says so, with one of two calls a reader can see:
+ * exitWithSummary() once the player is done and has said goodbye, and
+ * exitWithError() when the network fails them.
  */
 import readline from "node:readline";
 import type { ClientOptions } from "./args.ts";
 import { BotControl, type Control, KeyboardControl } from "./controls.ts";
 import type { Input } from "./game.ts";
 import type { GameMap } from "./map.ts";
-import type { ClientMessage, GameState, ServerMessage } from "./protocol.ts";
+import { connectionProblem } from "./network-errors.ts";
+import type { GameState, ServerMessage } from "./protocol.ts";
 import { Screen, renderFrame } from "./screen.ts";
-import { percentile, round1 } from "./stats.ts";
+import { ClientStats, type Counts } from "./stats.ts";
 
 const KEYS: Record<string, Input> = {
   up: "UP",
@@ -27,21 +31,15 @@ const KEYS: Record<string, Input> = {
 };
 /** How long an error from the server stays on the screen. */
 const NOTICE_MS = 5000;
-/** How long the goodbye may take before the client leaves without it (a server that stopped answering). */
-const GOODBYE_TIMEOUT_MS = 1000;
 
-export interface Summary {
+export interface Summary extends Counts {
   step: string;
   name: string;
   connected: boolean;
-  moves: number;
-  states: number;
-  players: number;
-  rttMs: { p50: number; p99: number };
 }
 
 export class PlayerSession {
-  /** false once the player quits or --duration runs out: the client then says goodbye and calls leave() */
+  /** true until the player quits (q, Ctrl-C, a signal) or --duration runs out: then the step says goodbye and exits */
   playing = true;
   map: GameMap | undefined;
   state: GameState | undefined;
@@ -54,50 +52,34 @@ export class PlayerSession {
 
   private readonly control: Control;
   private readonly screen: Screen | undefined;
-  private readonly rtts: number[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly stats = new ClientStats();
+  private readonly everySecond: NodeJS.Timeout;
+  private readonly durationTimer: NodeJS.Timeout | undefined;
   /** shown under the status line instead of statusExtra while it lasts: the keys until the first one, then errors */
   private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
   private connected = false;
-  private moves = 0;
-  private states = 0;
-  private mostPlayers = 0;
-  private sentThisSecond = 0;
-  private receivedThisSecond = 0;
-  private rate = { sent: 0, received: 0 };
 
   constructor(private readonly options: ClientOptions) {
-    if (!options.bot && !process.stdin.isTTY)
+    if (!options.bot && !process.stdin.isTTY) {
       console.error("the keyboard is not a terminal here: playing as a bot");
+    }
     if (options.bot || !process.stdin.isTTY) {
       this.control = new BotControl(
         [...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7),
       );
-      for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => this.quit());
     } else {
-      const keyboard = new KeyboardControl();
-      this.control = keyboard;
+      this.control = this.listenToKeyboard();
       this.screen = new Screen();
-      readline.emitKeypressEvents(process.stdin);
-      process.stdin.setRawMode(true);
-      process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
-        if (key?.name === "q" || (key?.ctrl && key.name === "c")) this.quit();
-        else if (key?.name && KEYS[key.name]) {
-          keyboard.press(KEYS[key.name]!, performance.now());
-          if (this.notice.until === Infinity) this.notice.until = 0;
-        }
-      });
-      // whatever ends the process, the terminal is given back
-      process.on("exit", () => this.restoreTerminal());
-      process.on("uncaughtException", (error) => {
-        this.restoreTerminal();
-        console.error(error);
-        process.exit(1);
-      });
     }
-    this.timers.push(setInterval(() => this.everySecond(), 1000));
-    if (options.duration !== undefined)
-      this.timers.push(setTimeout(() => this.quit(), options.duration * 1000));
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.on(signal, () => this.stopPlaying());
+    this.everySecond = setInterval(() => {
+      this.stats.secondPassed();
+      this.draw();
+    }, 1000);
+    if (options.duration !== undefined) {
+      this.durationTimer = setTimeout(() => this.stopPlaying(), options.duration * 1000);
+    }
     this.draw();
   }
 
@@ -106,16 +88,14 @@ export class PlayerSession {
     return this.control.next(performance.now());
   }
 
-  sent(message: ClientMessage): void {
-    this.sentThisSecond++;
-    if (message.type === "INPUT") this.moves++;
+  sent(): void {
+    this.stats.messageSent();
   }
 
   /** Counts a message from the server and shows what it says. */
   received(message: ServerMessage): void {
-    this.receivedThisSecond++;
+    this.stats.messageReceived();
     if (message.type === "ERROR") {
-      if (!this.connected) this.fail(`the server refused: ${message.reason}`);
       this.notice = {
         text: `server said: ERROR ${message.reason}`,
         until: performance.now() + NOTICE_MS,
@@ -125,16 +105,13 @@ export class PlayerSession {
       this.connected = true;
       this.map = message.map;
     }
-    if (message.type === "CONNECTED" || message.type === "STATE") {
-      this.states++;
-      this.show(message.state);
-    }
+    if (message.type === "CONNECTED" || message.type === "STATE") this.show(message.state);
   }
 
   /** Keeps and draws a state from the server. */
   show(state: GameState): void {
     this.state = state;
-    this.mostPlayers = Math.max(this.mostPlayers, state.players.length);
+    this.stats.stateShown(state, this.options.name);
     this.draw();
   }
 
@@ -144,29 +121,31 @@ export class PlayerSession {
   }
 
   ping(ms: number): void {
-    this.rtts.push(ms);
+    this.stats.ping(ms);
   }
 
-  quit(): void {
-    if (!this.playing) return;
+  /** The player is done: `playing` turns false, and the step's loop ends, says goodbye and exits. */
+  stopPlaying(): void {
     this.playing = false;
-    this.timers.push(setTimeout(() => this.leave(), GOODBYE_TIMEOUT_MS));
   }
 
-  /** The goodbye is said: give the terminal back, print the summary, exit (1 if the server never answered). */
-  leave(): never {
+  /** The end of a game: give the terminal back, print the summary, exit 0. */
+  exitWithSummary(): never {
     this.restoreTerminal();
     const summary = this.summary();
     if (this.options.bot) console.log(JSON.stringify(summary));
     else
-      console.log(`bye ${summary.name}: ${summary.moves} moves, ping p50 ${summary.rttMs.p50} ms`);
-    process.exit(this.connected ? 0 : 1);
+      console.log(
+        `bye ${summary.name}: ${summary.moves} moves, ping p50 ${summary.rttMs.p50 ?? "–"} ms`,
+      );
+    process.exit(0);
   }
 
-  /** Something went wrong that the player cannot fix by playing on: say it in words and exit 1. */
-  fail(problem: string | Error): never {
+  /** The network failed the player: give the terminal back, say what happened in one line, exit 1. */
+  exitWithError(error: unknown): never {
     this.restoreTerminal();
-    console.error(`error: ${typeof problem === "string" ? problem : this.explain(problem)}`);
+    const server = { host: this.options.host, port: this.options.port };
+    console.error(`error: ${connectionProblem(error, server, this.connected)}`);
     if (this.options.bot) console.log(JSON.stringify(this.summary()));
     process.exit(1);
   }
@@ -177,50 +156,15 @@ export class PlayerSession {
       step: this.options.step,
       name: this.options.name,
       connected: this.connected,
-      moves: this.moves,
-      states: this.states,
-      players: this.mostPlayers,
-      rttMs: { p50: round1(percentile(this.rtts, 0.5)), p99: round1(percentile(this.rtts, 0.99)) },
+      ...this.stats.counts(),
     };
-  }
-
-  /** A network error in words a player understands. */
-  private explain(error: NodeJS.ErrnoException): string {
-    const server = `${this.options.host}:${this.options.port}`;
-    switch (error.code) {
-      case "ECONNREFUSED":
-        return this.connected
-          ? `the server at ${server} has gone away`
-          : `nothing is listening on ${server}: is the server running?`;
-      case "ECONNRESET":
-      case "EPIPE":
-        return `the server at ${server} closed the connection`;
-      case "ENOTFOUND":
-      case "EAI_AGAIN":
-        return `cannot find the host ${this.options.host}: check --host`;
-      default:
-        return error.message;
-    }
-  }
-
-  private everySecond(): void {
-    this.rate = { sent: this.sentThisSecond, received: this.receivedThisSecond };
-    this.sentThisSecond = this.receivedThisSecond = 0;
-    this.draw();
   }
 
   /** Redraws the screen (a step that changes its view between states calls it every frame). */
   draw(): void {
     if (!this.screen) return;
     const { host, port, step, name } = this.options;
-    const lastPing = this.rtts.length ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
-    const status = [
-      ` ping ${lastPing}`,
-      `${this.state?.players.length ?? 0} online`,
-      `sent ${this.rate.sent}/s`,
-      `received ${this.rate.received}/s`,
-      `${host}:${port}`,
-    ].join(" · ");
+    const status = this.stats.statusLine(this.state?.players.length ?? 0, `${host}:${port}`);
     this.screen.draw(
       renderFrame({
         title: `Haunted Chronicles ${step}`,
@@ -233,8 +177,31 @@ export class PlayerSession {
     );
   }
 
+  /** Raw mode: every key press arrives at once, Ctrl-C included, instead of whole lines. */
+  private listenToKeyboard(): KeyboardControl {
+    const keyboard = new KeyboardControl();
+    readline.emitKeypressEvents(process.stdin);
+    process.stdin.setRawMode(true);
+    process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
+      if (key?.name === "q" || (key?.ctrl && key.name === "c")) this.stopPlaying();
+      else if (key?.name && KEYS[key.name]) {
+        keyboard.press(KEYS[key.name]!, performance.now());
+        if (this.notice.until === Infinity) this.notice.until = 0;
+      }
+    });
+    // Whatever ends the process, even a crash, the terminal is given back.
+    process.on("exit", () => this.restoreTerminal());
+    process.on("uncaughtException", (error) => {
+      this.restoreTerminal();
+      console.error(error);
+      process.exit(1);
+    });
+    return keyboard;
+  }
+
   private restoreTerminal(): void {
-    for (const timer of this.timers) clearTimeout(timer);
+    clearInterval(this.everySecond);
+    clearTimeout(this.durationTimer);
     this.screen?.close();
     if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
     process.stdin.pause();

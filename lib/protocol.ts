@@ -18,6 +18,12 @@ import { type GameMap, mapFromRows } from "./map.ts";
 
 /** The write-up's receive size: the longest message a server accepts, in bytes. */
 export const MAX_MESSAGE_BYTES = 1024;
+/**
+ * The longest message a client accepts from its server. A welcome carries the
+ * map and every square, far less than this; a server that sends more is broken
+ * or hostile, and must not fill the client's memory.
+ */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 export const MAX_USERNAME_LENGTH = 16;
 
 export interface PlayerState {
@@ -41,8 +47,17 @@ export type ClientMessage =
   | { type: "GETSTATE"; username: string }
   | { type: "DISCONNECT"; username: string };
 
+/** The server's answer to a CONNECTED that lets the player in. */
+export type Welcome = {
+  type: "CONNECTED";
+  port: number;
+  username: string;
+  map: GameMap;
+  state: GameState;
+};
+
 export type ServerMessage =
-  | { type: "CONNECTED"; port: number; username: string; map: GameMap; state: GameState }
+  | Welcome
   | { type: "STATE"; state: GameState }
   | { type: "DISCONNECTED"; username: string }
   | { type: "ERROR"; reason: string };
@@ -205,8 +220,9 @@ function parseState(words: string[]): GameState | undefined {
   for (const word of words) {
     const [name = "", ...numbers] = word.split(",");
     const [x, y, ack] = numbers.map(parseCount);
-    if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined)
+    if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined) {
       return undefined;
+    }
     if (numbers.length > 3 || (numbers.length === 3 && ack === undefined)) return undefined;
     names.add(name);
     players.push(ack === undefined ? { name, x, y } : { name, x, y, ack });

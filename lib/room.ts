@@ -6,7 +6,22 @@
 import { type Input, addPlayer, applyInput, createWorld, removePlayer } from "./game.ts";
 import { HOUSE_MAP } from "./map.ts";
 import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
+import { type OptionSpecs, numberOption } from "./args.ts";
 import { log } from "./serve.ts";
+
+/** The option of every server that has no connection to tell it a player has gone (steps 04 on). */
+export const SILENCE_OPTIONS = {
+  timeout: {
+    type: "string",
+    default: "5",
+    placeholder: "SECONDS",
+    description: "remove a player silent for this long",
+  },
+} satisfies OptionSpecs;
+
+export function silenceOption(value: string): number {
+  return numberOption(value, "--timeout", { min: 0.1 }) * 1000;
+}
 
 export class GameRoom {
   readonly world = createWorld(HOUSE_MAP);

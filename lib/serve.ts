@@ -1,5 +1,6 @@
 /** What every server does around its networking: say where it listens, and fail in one line. */
 import { networkInterfaces } from "node:os";
+import { listenProblem } from "./network-errors.ts";
 
 /** The addresses other machines on the network can reach this one at. */
 export function lanAddresses(): string[] {
@@ -22,15 +23,7 @@ export function announce({ address, port }: { address: string; port: number }): 
 
 /** A server that cannot listen says why in one line, naming the option that fixes it. */
 export function exitOnListenError(error: NodeJS.ErrnoException, port: number): never {
-  const reason =
-    error.code === "EADDRINUSE"
-      ? `port ${port} is already in use: stop what uses it or choose another with --port`
-      : error.code === "EACCES"
-        ? `port ${port} needs more privileges: choose one above 1023 with --port`
-        : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
-          ? `this machine has no such address: check --host`
-          : error.message;
-  console.error(`error: ${reason}`);
+  console.error(`error: ${listenProblem(error, port)}`);
   process.exit(1);
 }
 

@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
-import { ROOT, STEPS_DIR, findStep, stepFolders } from "../lib/launch.ts";
+import { ROOT, STEPS_DIR, findStep, stepFolders } from "../lib/steps.ts";
 import { chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
 import { markdownTable, methodNotes, resultsMarkdown } from "./bench/report.ts";

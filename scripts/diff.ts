@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { exitWithUsageError, parseOptions } from "../lib/args.ts";
-import { ROOT, findStep, stepFolders } from "../lib/launch.ts";
+import { ROOT, findStep, stepFolders } from "../lib/steps.ts";
 
 const { values, positionals } = parseOptions(
   {

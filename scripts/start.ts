@@ -5,7 +5,8 @@
  */
 import { type ChildProcess } from "node:child_process";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
-import { findStep, runScript, startServer, stepFolders } from "../lib/launch.ts";
+import { runScript, startServer } from "../lib/launch.ts";
+import { findStep, stepFolders } from "../lib/steps.ts";
 
 const { values } = parseOptions(
   {

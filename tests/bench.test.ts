@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../lib/launch.ts";
+import { ROOT } from "../lib/steps.ts";
 
 const STEPS = ["02-tcp-squares", "03-tcp-persistent"];
 

@@ -11,9 +11,23 @@ import { type Input, stepFrom } from "../lib/game.ts";
 import { type GameMap, isWall } from "../lib/map.ts";
 import type { Summary } from "../lib/player.ts";
 import type { GameState } from "../lib/protocol.ts";
-import { ROOT, STEPS_DIR } from "../lib/launch.ts";
+import { ROOT, STEPS_DIR } from "../lib/steps.ts";
 
 export { startServer } from "../lib/launch.ts";
+
+/**
+ * A range of ports for one UDP server's pool (`--ports FIRST-LAST`), apart from
+ * every other test's: each test worker (VITEST_POOL_ID) owns a block of 1000
+ * ports below the system's ephemeral range and hands its ranges out in turn.
+ */
+let portsHandedOut = 0;
+export function portPool(count: number): string {
+  const worker = Number(process.env.VITEST_POOL_ID ?? "1");
+  if (portsHandedOut + count > 1000) portsHandedOut = 0;
+  const first = 23000 + worker * 1000 + portsHandedOut;
+  portsHandedOut += count;
+  return `${first}-${first + count - 1}`;
+}
 
 /** One TCP connection: send bytes, then read everything until the server closes. */
 export async function askOnce(

@@ -2,7 +2,8 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, STEPS_DIR, type RunningServer } from "../lib/launch.ts";
+import type { RunningServer } from "../lib/launch.ts";
+import { ROOT, STEPS_DIR } from "../lib/steps.ts";
 import { askOnce, startServer } from "./helpers.ts";
 
 const STEP = "01-tcp-echo";

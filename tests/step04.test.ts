@@ -1,7 +1,7 @@
 /** Step 04 (steps/04-udp-dedicated-ports): the game over UDP, a dedicated port per player, an answer to every message. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
-import { runBot } from "./helpers.ts";
+import { portPool, runBot } from "./helpers.ts";
 import { type Peer, dedicatedPortTests, join, nextState, udpPeer } from "./udp.ts";
 
 const STEP = "04-udp-dedicated-ports";
@@ -13,7 +13,7 @@ describe("step 04: one answer per message", () => {
   let alice: Peer;
   let port: number;
   beforeAll(async () => {
-    server = await startServer(STEP, ["--ports", "4"]);
+    server = await startServer(STEP, ["--ports", portPool(4)]);
     alice = await udpPeer();
     port = (await join(alice, server.port, "alice")).port!;
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { encode, parseClientMessage } from "../lib/protocol.ts";
-import { runBot } from "./helpers.ts";
+import { portPool, runBot } from "./helpers.ts";
 import { type Peer, dedicatedPortTests, join, udpPeer } from "./udp.ts";
 
 const STEP = "05-tick-broadcast";
@@ -17,7 +17,7 @@ describe("step 05: a state for everyone, every tick", () => {
   let alice: Peer;
   let port: number;
   beforeAll(async () => {
-    server = await startServer(STEP, ["--ports", "4", "--tick-rate", "10"]);
+    server = await startServer(STEP, ["--ports", portPool(4), "--tick-rate", "10"]);
     alice = await udpPeer();
     port = (await join(alice, server.port, "alice")).port!;
   });

@@ -4,7 +4,7 @@ import type { Input } from "../lib/game.ts";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import { simulateNetwork } from "../lib/netsim.ts";
 import { encode, type GameState } from "../lib/protocol.ts";
-import { runBot } from "./helpers.ts";
+import { portPool, runBot } from "./helpers.ts";
 import { type Peer, dedicatedPortTests, join, udpPeer } from "./udp.ts";
 
 const STEP = "06-input-changes";
@@ -25,7 +25,7 @@ describe("step 06: input changes and their acknowledgement", () => {
 
   beforeAll(async () => {
     // 30% of the server's datagrams are lost on the way back too
-    server = await startServer(STEP, ["--ports", "4", "--loss", "30"]);
+    server = await startServer(STEP, ["--ports", portPool(4), "--loss", "30"]);
     alice = await udpPeer();
     let joined;
     do
@@ -105,11 +105,11 @@ describe("step 06: fewer datagrams than step 05", () => {
   it("sends far fewer inputs per player than step 05 for the same bot", async () => {
     const counts: Record<string, number> = {};
     for (const step of ["05-tick-broadcast", STEP]) {
-      const server = await startServer(step, ["--ports", "2"]);
+      const server = await startServer(step, ["--ports", portPool(2)]);
       const bot = await runBot(step, server.port, "samebot", 3);
       await server.stop();
       expect(bot.summary).toMatchObject({ connected: true });
-      counts[step] = bot.summary!.moves; // every datagram the bot sent after connecting is an INPUT
+      counts[step] = bot.summary!.sent; // every datagram the bot sent after joining is an INPUT
     }
     expect(counts[STEP]! * 4).toBeLessThan(counts["05-tick-broadcast"]!);
   });

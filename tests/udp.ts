@@ -15,7 +15,7 @@ import {
   encode,
   parseServerMessage,
 } from "../lib/protocol.ts";
-import { runBot } from "./helpers.ts";
+import { portPool, runBot } from "./helpers.ts";
 
 export interface Datagram {
   message: ServerMessage;
@@ -105,7 +105,7 @@ export function dedicatedPortTests(folder: string): void {
   let keepAlive: NodeJS.Timeout;
   beforeAll(async () => {
     // a pool of 3 ports the system picks, and a short silence limit, so the tests can reach both ends
-    server = await startServer(folder, ["--ports", "3", "--timeout", "1"]);
+    server = await startServer(folder, ["--ports", portPool(3), "--timeout", "1"]);
     alice = await udpPeer();
     // alice keeps talking, as a real client does, so that only the players a test leaves silent time out
     keepAlive = setInterval(
@@ -221,13 +221,14 @@ export function dedicatedPortTests(folder: string): void {
   });
 
   it("runs the real client as a bot that plays through 20% loss both ways", async () => {
-    const lossy = await startServer(folder, ["--ports", "3", "--loss", "20"]);
+    const lossy = await startServer(folder, ["--ports", portPool(3), "--loss", "20"]);
     const bot = await runBot(folder, lossy.port, "lossy", 3, ["--loss", "20"]);
     await lossy.stop();
     expect(bot.code).toBe(0);
     expect(bot.summary).toMatchObject({ step: folder.slice(0, 2), connected: true, players: 1 });
-    expect(bot.summary!.moves).toBeGreaterThan(2); // from step 06 on, a bot sends only its input changes
-    expect(bot.summary!.states).toBeGreaterThan(5);
+    expect(bot.summary!.moves).toBeGreaterThan(2); // cells its square moved, as the states showed
+    // step 04 waits 0.5 s for each lost answer (a third of the round trips): a few states, not 60
+    expect(bot.summary!.states).toBeGreaterThan(2);
   });
 
   it("has a client that exits 1 and says so when nobody answers", async () => {

@@ -2,6 +2,7 @@
  * From what a run observed to the figures in the table. Every figure says here
  * where it comes from; bench/README.md says why it is measured that way.
  */
+import type { Summary } from "../../lib/player.ts";
 import { percentile, round1 } from "../../lib/stats.ts";
 import type { ProcessSample } from "./proc.ts";
 import { computedStateBytes } from "./state-size.ts";
@@ -81,11 +82,11 @@ export function figuresOf(
   if (played.length === 0 || window.bots === 0) return { problem: "no bot played to a clean end" };
   // A client reports its own p50 and p99 only, so the figures are the median bot's. The worst bot's p99 would
   // grow with the number of bots alone (more bots, more unlucky ones); the median bot's stays comparable.
-  const medianBot = (figure: (rtt: { p50: number; p99: number }) => number) =>
+  const medianBot = (figure: (rtt: Summary["rttMs"]) => number | null) =>
     percentile(
-      played.map((bot) => figure(bot.rttMs)),
+      played.map((bot) => figure(bot.rttMs)).filter((ms) => ms !== null),
       0.5,
-    );
+    ) ?? 0;
   const latencyMs = { p50: medianBot((rtt) => rtt.p50), p99: medianBot((rtt) => rtt.p99) };
   // A bot's counts cover its whole --duration, not only the window.
   const duration = botDurationSeconds(plan.seconds, plan.players);

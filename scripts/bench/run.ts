@@ -7,7 +7,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { type RunningServer, ROOT, startServer } from "../../lib/launch.ts";
+import { type RunningServer, startServer } from "../../lib/launch.ts";
+import { ROOT } from "../../lib/steps.ts";
 import { type RunPlan, type RunResult, countFailures, figuresOf } from "./figures.ts";
 import { type ProcessSample, sampleProcess } from "./proc.ts";
 import {

@@ -21,7 +21,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import ts from "typescript";
 import { exitWithUsageError, numberOption, parseOptions, portOption } from "../../lib/args.ts";
-import { ROOT, STEPS_DIR, findStep } from "../../lib/launch.ts";
+import { ROOT, STEPS_DIR, findStep } from "../../lib/steps.ts";
 import type { Summary } from "../../lib/player.ts";
 import {
   type BotResult,

@@ -3,8 +3,14 @@
  * answer, and close.
  */
 import net from "node:net";
-import { parseOptions, portOption } from "../../lib/args.ts";
+import { addressOptions, parseOptions, portOption } from "../../lib/args.ts";
 import { decodeText, encodeText } from "../../lib/encoding.ts";
+import { connectionProblem } from "../../lib/network-errors.ts";
+
+/** A server silent for this long is taken to be gone: a client must never wait forever. */
+const ANSWER_TIMEOUT_MS = 5000;
+/** The answer quotes the message (at most 1024 bytes) in one sentence: anything much longer is not an answer. */
+const MAX_ANSWER_BYTES = 4096;
 
 const { values, positionals } = parseOptions(
   {
@@ -13,18 +19,7 @@ const { values, positionals } = parseOptions(
     positionals: "[MESSAGE]",
   },
   {
-    host: {
-      type: "string",
-      default: "127.0.0.1",
-      placeholder: "HOST",
-      description: "the server's address",
-    },
-    port: {
-      type: "string",
-      default: "9998",
-      placeholder: "PORT",
-      description: "the server's port",
-    },
+    ...addressOptions("client", 9998),
     utf16: {
       type: "boolean",
       default: false,
@@ -33,21 +28,32 @@ const { values, positionals } = parseOptions(
   },
 );
 const message = positionals.join(" ") || "Hello server, this is Haunted Chronicles calling!";
-const port = portOption(values.port);
+const server = { host: values.host, port: portOption(values.port) };
+const where = `${server.host}:${server.port}`;
 
-const socket = net.connect(port, values.host, () => {
+function exitWithError(problem: string): never {
+  console.error(`error: ${problem}`);
+  process.exit(1);
+}
+
+const socket = net.connect(server.port, server.host, () => {
   socket.write(encodeText(message, values.utf16 ? "utf-16" : "utf-8"));
 });
+socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
+  exitWithError(`no answer from ${where} for ${ANSWER_TIMEOUT_MS / 1000} s`),
+);
 
 // The server closes the connection after its answer, so the answer is everything until the end.
 const answer: Buffer[] = [];
-socket.on("data", (bytes) => answer.push(bytes));
-socket.on("end", () => console.log(decodeText(Buffer.concat(answer)).text));
-socket.on("error", (error: NodeJS.ErrnoException) => {
-  const reason =
-    error.code === "ECONNREFUSED"
-      ? `nothing is listening on ${values.host}:${port}: is the server running?`
-      : error.message;
-  console.error(`error: ${reason}`);
-  process.exitCode = 1;
+let received = 0;
+socket.on("data", (bytes) => {
+  received += bytes.length;
+  if (received > MAX_ANSWER_BYTES)
+    exitWithError(`the answer from ${where} is over ${MAX_ANSWER_BYTES} bytes`);
+  answer.push(bytes);
 });
+socket.on("end", () => {
+  if (received === 0) exitWithError(`the server at ${where} closed the connection unanswered`);
+  console.log(decodeText(Buffer.concat(answer)).text);
+});
+socket.on("error", (error) => exitWithError(connectionProblem(error, server, false)));

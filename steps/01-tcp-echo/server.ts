@@ -11,6 +11,7 @@ const { host, port } = serverOptions(
   import.meta.url,
   "Step 01: a TCP echo server that confirms every message it receives.",
   9998,
+  {},
 );
 
 const server = net.createServer((socket) => {

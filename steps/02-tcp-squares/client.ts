@@ -8,39 +8,58 @@ import { clientOptions } from "../../lib/args.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
+  MAX_ANSWER_BYTES,
   type ServerMessage,
   encode,
   expectServerMessage,
 } from "../../lib/protocol.ts";
 
+/** A server silent for this long is taken to be gone, so a dead server cannot freeze the client. */
+const ANSWER_TIMEOUT_MS = 5000;
+
 const options = clientOptions(
   import.meta.url,
   "Step 02: play the squares game, one TCP connection per message.",
   9999,
+  {},
 );
 const player = new PlayerSession(options);
 const username = options.name;
+const server = `${options.host}:${options.port}`;
 
 /** One message, one connection: connect, send, and read the answer until the server closes. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
-  player.sent(message);
+  player.sent();
   const socket = net.connect(options.port, options.host);
+  socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
+    socket.destroy(new Error(`no answer from ${server} for ${ANSWER_TIMEOUT_MS / 1000} s`)),
+  );
   socket.end(encode(message) + "\n");
   const pieces: Buffer[] = [];
-  for await (const piece of socket) pieces.push(piece);
+  let received = 0;
+  for await (const piece of socket) {
+    received += piece.length;
+    if (received > MAX_ANSWER_BYTES) {
+      throw new Error(`the server at ${server} sent an answer over ${MAX_ANSWER_BYTES} bytes`);
+    }
+    pieces.push(piece);
+  }
+  if (received === 0) throw new Error(`the server at ${server} closed the connection unanswered`);
   return expectServerMessage(Buffer.concat(pieces).toString("utf8"));
 }
 
 /** Sends a message, times the round trip (the ping) and shows the answer. */
-async function exchange(message: ClientMessage): Promise<void> {
+async function exchange(message: ClientMessage): Promise<ServerMessage> {
   const sentAt = performance.now();
   const answer = await request(message);
   player.ping(performance.now() - sentAt);
   player.received(answer);
+  return answer;
 }
 
 try {
-  await exchange({ type: "CONNECTED", username });
+  const welcome = await exchange({ type: "CONNECTED", username });
+  if (welcome.type === "ERROR") throw new Error(`the server refused: ${welcome.reason}`);
   while (player.playing) {
     const frameStart = performance.now();
     const input = player.input();
@@ -50,7 +69,7 @@ try {
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   await request({ type: "DISCONNECT", username });
-  player.leave();
+  player.exitWithSummary();
 } catch (error) {
-  player.fail(error as Error);
+  player.exitWithError(error);
 }

@@ -18,6 +18,7 @@ const { host, port } = serverOptions(
   import.meta.url,
   "Step 02: the squares game, one TCP connection per message.",
   9999,
+  {},
 );
 const room = new GameRoom();
 

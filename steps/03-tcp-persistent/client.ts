@@ -9,43 +9,53 @@ import { readLines } from "../../lib/framing.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
+  MAX_ANSWER_BYTES,
   type ServerMessage,
   encode,
   expectServerMessage,
 } from "../../lib/protocol.ts";
 
+/** A server silent for this long is taken to be gone, so a dead server cannot freeze the client. */
+const ANSWER_TIMEOUT_MS = 5000;
+
 const options = clientOptions(
   import.meta.url,
   "Step 03: play the squares game over one persistent TCP connection.",
   9999,
+  {},
 );
 const player = new PlayerSession(options);
 const username = options.name;
+const server = `${options.host}:${options.port}`;
 
 // One connection for the whole game: the handshake is paid once, not on every message.
 const socket = net.connect(options.port, options.host);
-const answers = readLines(socket, 1 << 20); // the server is trusted with long lines: a welcome carries the map
+socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
+  socket.destroy(new Error(`no answer from ${server} for ${ANSWER_TIMEOUT_MS / 1000} s`)),
+);
+const answers = readLines(socket, MAX_ANSWER_BYTES);
 
 /** Sends a message as one line and waits for the line that answers it. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
-  player.sent(message);
+  player.sent();
   socket.write(encode(message) + "\n");
   const answer = await answers.next();
-  if (answer.done)
-    throw Object.assign(new Error("the server closed the connection"), { code: "ECONNRESET" });
+  if (answer.done) throw new Error(`the server at ${server} closed the connection`);
   return expectServerMessage(answer.value);
 }
 
 /** Sends a message, times the round trip (the ping) and shows the answer. */
-async function exchange(message: ClientMessage): Promise<void> {
+async function exchange(message: ClientMessage): Promise<ServerMessage> {
   const sentAt = performance.now();
   const answer = await request(message);
   player.ping(performance.now() - sentAt);
   player.received(answer);
+  return answer;
 }
 
 try {
-  await exchange({ type: "CONNECTED", username });
+  const welcome = await exchange({ type: "CONNECTED", username });
+  if (welcome.type === "ERROR") throw new Error(`the server refused: ${welcome.reason}`);
   while (player.playing) {
     const frameStart = performance.now();
     const input = player.input();
@@ -56,7 +66,7 @@ try {
   }
   await request({ type: "DISCONNECT", username });
   socket.end();
-  player.leave();
+  player.exitWithSummary();
 } catch (error) {
-  player.fail(error as Error);
+  player.exitWithError(error);
 }

@@ -19,6 +19,7 @@ const { host, port } = serverOptions(
   import.meta.url,
   "Step 03: the squares game over one persistent TCP connection per player.",
   9999,
+  {},
 );
 const room = new GameRoom();
 

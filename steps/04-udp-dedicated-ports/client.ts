@@ -5,12 +5,18 @@
  */
 import dgram from "node:dgram";
 import { setTimeout as sleep } from "node:timers/promises";
-import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
-import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
+import { clientOptions } from "../../lib/args.ts";
+import {
+  NETWORK_OPTIONS,
+  describeConditions,
+  networkConditions,
+  simulateNetwork,
+} from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
   type ServerMessage,
+  type Welcome,
   encode,
   parseServerMessage,
 } from "../../lib/protocol.ts";
@@ -30,6 +36,7 @@ const conditions = networkConditions(options.values);
 const player = new PlayerSession(options);
 player.statusExtra = describeConditions(conditions);
 const username = options.name;
+const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
 const network = simulateNetwork(socket, conditions, options.port);
@@ -38,7 +45,7 @@ let serverPort = options.port;
 
 /** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
-  player.sent(message);
+  player.sent();
   network.send(encode(message), serverPort, options.host);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
@@ -68,15 +75,18 @@ async function exchange(message: ClientMessage): Promise<ServerMessage | undefin
   return answer;
 }
 
-try {
-  let welcome: ServerMessage | undefined;
-  for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing)
-      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
-    welcome = await exchange({ type: "CONNECTED", username });
+/** Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join. */
+async function join(): Promise<Welcome> {
+  for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
+    const answer = await exchange({ type: "CONNECTED", username });
+    if (answer?.type === "CONNECTED") return answer;
+    if (answer?.type === "ERROR") throw new Error(`the server refused: ${answer.reason}`);
   }
-  if (welcome.type !== "CONNECTED")
-    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
+  throw new Error(`no answer from ${server}: is the server running?`);
+}
+
+try {
+  const welcome = await join();
   serverPort = welcome.port;
 
   let unanswered = 0;
@@ -87,14 +97,13 @@ try {
       input === "NONE" ? { type: "GETSTATE", username } : { type: "INPUT", username, input },
     );
     unanswered = answer ? 0 : unanswered + 1;
-    if (unanswered === MAX_UNANSWERED)
-      player.fail(`the server at ${options.host}:${options.port} stopped answering`);
+    if (unanswered === MAX_UNANSWERED) throw new Error(`the server at ${server} stopped answering`);
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
   await request({ type: "DISCONNECT", username });
   await network.drain(); // a goodbye still held back by --lag must leave before we do
-  player.leave();
+  player.exitWithSummary();
 } catch (error) {
-  player.fail(error as Error);
+  player.exitWithError(error);
 }

@@ -4,22 +4,22 @@
  * tick's number, to every player at once.
  */
 import dgram from "node:dgram";
+import { numberOption, serverOptions } from "../../lib/args.ts";
+import type { Input } from "../../lib/game.ts";
 import {
   NETWORK_OPTIONS,
+  type SimulatedSender,
   networkConditions,
-  numberOption,
-  portPoolOption,
-  serverOptions,
-} from "../../lib/args.ts";
-import type { Input } from "../../lib/game.ts";
-import { type SimulatedSender, simulateNetwork } from "../../lib/netsim.ts";
+  simulateNetwork,
+} from "../../lib/netsim.ts";
+import { PORT_POOL_OPTIONS, portRange } from "../../lib/port-pool.ts";
 import {
   MAX_MESSAGE_BYTES,
   type ServerMessage,
   encode,
   parseClientMessage,
 } from "../../lib/protocol.ts";
-import { GameRoom } from "../../lib/room.ts";
+import { GameRoom, SILENCE_OPTIONS, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 
 const { host, port, values } = serverOptions(
@@ -33,25 +33,15 @@ const { host, port, values } = serverOptions(
       placeholder: "HZ",
       description: "world steps (and state broadcasts) per second",
     },
-    ports: {
-      type: "string",
-      default: "10000-10255",
-      placeholder: "RANGE",
-      description: "the dedicated ports players get: a range, or a count of ports the system picks",
-    },
-    timeout: {
-      type: "string",
-      default: "5",
-      placeholder: "SECONDS",
-      description: "remove a player silent for this long",
-    },
+    ...PORT_POOL_OPTIONS,
+    ...SILENCE_OPTIONS,
     ...NETWORK_OPTIONS,
   },
 );
 const conditions = networkConditions(values);
-const silenceMs = numberOption(values.timeout, "--timeout", { min: 0.1 }) * 1000;
+const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
-const freePorts = portPoolOption(values.ports);
+const freePorts = portRange(values.ports);
 const room = new GameRoom();
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */
@@ -59,12 +49,12 @@ interface Seat {
   username: string;
   address: string;
   clientPort: number;
-  /** the port taken from the pool (0 when the system picks), given back when the player leaves */
-  poolPort: number;
+  /** the port of the pool this player talks to, given back when they leave */
+  port: number;
   socket: dgram.Socket;
   network: SimulatedSender;
-  /** the bound port, once the socket listens */
-  port?: number;
+  /** true once the socket listens: the welcome is sent only then */
+  open: boolean;
   /** the input to apply at the next tick: the newest one that arrived since the last */
   input: Input;
 }
@@ -89,16 +79,14 @@ main.on("message", (datagram, from) => {
 
   const { username } = parsed.message;
   const seat = seats.get(username);
-  if (seat && seat.address === from.address && seat.clientPort === from.port) {
+  if (seat?.address === from.address && seat.clientPort === from.port) {
     // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
-    if (seat.port !== undefined) reply(room.welcome(username, seat.port));
+    if (seat.open) reply(room.welcome(username, seat.port));
     return;
   }
-  const refused = seat
-    ? `username ${username} is taken`
-    : freePorts.length === 0
-      ? "server full"
-      : room.join(username);
+  if (seat) return reply(room.refuse(`username ${username} is taken`));
+  if (freePorts.length === 0) return reply(room.refuse("server full"));
+  const refused = room.join(username);
   if (refused) return reply(room.refuse(refused));
   openSeat(username, from, freePorts.shift()!, reply);
 });
@@ -106,18 +94,18 @@ main.on("message", (datagram, from) => {
 function openSeat(
   username: string,
   from: dgram.RemoteInfo,
-  poolPort: number,
+  port: number,
   reply: (message: ServerMessage) => void,
-  triesLeft = freePorts.length,
 ): void {
   const socket = dgram.createSocket("udp4");
   const seat: Seat = {
     username,
     address: from.address,
     clientPort: from.port,
-    poolPort,
+    port,
     socket,
     network: simulateNetwork(socket, conditions, from.port),
+    open: false,
     input: "NONE",
   };
   seats.set(username, seat);
@@ -137,7 +125,7 @@ function openSeat(
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
     if (parsed.message.username !== username)
       return answer(room.refuse(`this port plays ${username}`));
-    if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port!));
+    if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port));
     room.heardFrom(username);
     // An input is kept for the next tick, not applied now: sending faster no longer moves a square faster.
     if (parsed.message.type === "INPUT") seat.input = parsed.message.input;
@@ -147,18 +135,14 @@ function openSeat(
     }
   });
   socket.on("error", (error) => {
-    // Another program holds this port of the pool: put it at the back and try the next one.
-    log(`cannot open port ${poolPort} for ${username}: ${error.message}`);
-    seats.delete(username);
-    socket.close();
-    freePorts.push(poolPort);
-    if (triesLeft > 0) return openSeat(username, from, freePorts.shift()!, reply, triesLeft - 1);
-    room.leave(username);
-    reply(room.refuse("server full: no port of the pool could be opened"));
+    // Most likely another program holds this port of the pool: this player cannot have it.
+    log(`cannot use port ${port} for ${username}: ${error.message}`);
+    if (!seat.open) reply(room.refuse("no port could be opened for you: try again"));
+    closeSeat(seat);
   });
-  socket.bind(poolPort, host, () => {
-    seat.port = socket.address().port;
-    reply(room.welcome(username, seat.port));
+  socket.bind(port, host, () => {
+    seat.open = true;
+    reply(room.welcome(username, port));
   });
 }
 
@@ -167,20 +151,20 @@ function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);
   room.leave(seat.username);
-  void seat.network.drain().then(() => seat.socket.close(() => freePorts.push(seat.poolPort)));
+  void seat.network.drain().then(() => seat.socket.close(() => freePorts.push(seat.port)));
 }
 
 let tick = 0;
 setInterval(() => {
+  tick++;
   for (const seat of seats.values()) {
     room.move(seat.username, seat.input);
     seat.input = "NONE";
   }
-  tick++;
   // One state for everyone, encoded once: its tick number lets a client ignore a state older than one it has shown.
   const datagram = encode({ type: "STATE", state: { ...room.state(), tick } });
   for (const seat of seats.values()) {
-    if (seat.port !== undefined) seat.network.send(datagram, seat.clientPort, seat.address);
+    if (seat.open) seat.network.send(datagram, seat.clientPort, seat.address);
   }
 }, 1000 / tickRate);
 

@@ -6,13 +6,19 @@
  */
 import dgram from "node:dgram";
 import { setTimeout as sleep } from "node:timers/promises";
-import { NETWORK_OPTIONS, clientOptions, networkConditions } from "../../lib/args.ts";
+import { clientOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
-import { describeConditions, simulateNetwork } from "../../lib/netsim.ts";
+import {
+  NETWORK_OPTIONS,
+  describeConditions,
+  networkConditions,
+  simulateNetwork,
+} from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
   type ServerMessage,
+  type Welcome,
   encode,
   parseServerMessage,
 } from "../../lib/protocol.ts";
@@ -22,8 +28,10 @@ import { ReactionTimer } from "../../lib/reaction.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
-/** Unanswered messages in a row after which the server is taken to be gone (5 s). */
+/** CONNECTEDs left unanswered after which the server is taken to be absent (5 s). */
 const MAX_UNANSWERED = 10;
+/** A server silent for this long is taken to be gone: alive, it sends a state every tick. */
+const SERVER_SILENCE_MS = 5000;
 /** With nothing to say, the client still sends this often, so the server knows it is still there. */
 const HEARTBEAT_MS = 1000;
 
@@ -50,6 +58,7 @@ const interpolate = !options.values["no-interp"];
 const conditions = networkConditions(options.values);
 const player = new PlayerSession(options);
 const username = options.name;
+const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
 const network = simulateNetwork(socket, conditions, options.port);
@@ -58,7 +67,7 @@ let serverPort = options.port;
 
 /** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
-  player.sent(message);
+  player.sent();
   network.send(encode(message), serverPort, options.host);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
@@ -77,17 +86,20 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   });
 }
 
-try {
-  let welcome: ServerMessage | undefined;
-  for (let tries = 0; !welcome; tries++) {
-    if (tries === MAX_UNANSWERED || !player.playing)
-      player.fail(`no answer from ${options.host}:${options.port}: is the server running?`);
-    welcome = await request({ type: "CONNECTED", username });
+/** Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join. */
+async function join(): Promise<Welcome> {
+  for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
+    const answer = await request({ type: "CONNECTED", username });
+    if (answer?.type === "CONNECTED") return answer;
+    if (answer?.type === "ERROR") throw new Error(`the server refused: ${answer.reason}`);
   }
+  throw new Error(`no answer from ${server}: is the server running?`);
+}
+
+try {
+  const welcome = await join();
   // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
   player.received(welcome);
-  if (welcome.type !== "CONNECTED")
-    throw new Error(`the server answered ${welcome.type} to CONNECTED`);
   serverPort = welcome.port;
   const prediction = new Prediction(welcome.map, username);
   const interpolation = new Interpolation(welcome.map, 1000 / options.sendRate);
@@ -148,19 +160,20 @@ try {
     // The rack: an unacknowledged change goes again every frame; otherwise only a heartbeat now and then.
     if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
       const message: ClientMessage = { type: "INPUT", username, input, seq: sequence };
-      player.sent(message);
+      player.sent();
       network.send(encode(message), serverPort, options.host);
       lastSentAt = frameStart;
     }
-    if (frameStart - lastHeardAt > MAX_UNANSWERED * SOCKET_TIMEOUT_MS)
-      player.fail(`the server at ${options.host}:${options.port} stopped sending`);
+    if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
+      throw new Error(`the server at ${server} stopped sending`);
+    }
     // One frame per server tick, so that one predicted move is one move of the server.
     await sleep(interpolation.tickMs - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
   await request({ type: "DISCONNECT", username });
   await network.drain(); // a goodbye still held back by --lag must leave before we do
-  player.leave();
+  player.exitWithSummary();
 } catch (error) {
-  player.fail(error as Error);
+  player.exitWithError(error);
 }
