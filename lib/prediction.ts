@@ -19,8 +19,8 @@ export class Prediction {
   private frame = 0;
   /** every local frame the server may not have simulated yet: its input, and the change it belongs to */
   private history: { frame: number; input: Input; seq: number }[] = [];
-  /** for each change not yet replaced by a newer one: the local frame and the server tick that first applied it */
-  private readonly changes = new Map<number, { frame: number; tick?: number }>();
+  /** the first local frame of each change not yet replaced by a newer one */
+  private readonly firstFrames = new Map<number, number>();
 
   constructor(
     private readonly map: GameMap,
@@ -30,7 +30,7 @@ export class Prediction {
   /** One local frame: move the own square now, among the others as last seen. */
   step(input: Input, seq: number, state: GameState): void {
     this.frame++;
-    if (!this.changes.has(seq)) this.changes.set(seq, { frame: this.frame });
+    if (!this.firstFrames.has(seq)) this.firstFrames.set(seq, this.frame);
     this.history.push({ frame: this.frame, input, seq });
     if (this.position) this.position = this.replay(this.position, [input], state);
   }
@@ -38,15 +38,14 @@ export class Prediction {
   /** A state arrived: take the server's position, drop the frames it covers, replay the rest. */
   reconcile(state: GameState): void {
     const own = state.players.find((square) => square.name === this.name);
-    if (!own || state.tick === undefined) return;
+    if (!own || state.tick === undefined || own.ackTick === undefined) return;
     const ack = own.ack ?? 0;
-    for (const seq of this.changes.keys()) if (seq < ack) this.changes.delete(seq);
-    // The first state that acknowledges a change is the tick in which the server first applied it,
-    // the same move as the local frame that first applied it: from then on one tick is one frame.
-    const current = this.changes.get(ack);
-    if (current && current.tick === undefined) current.tick = state.tick;
-    const coveredUntil =
-      current?.tick === undefined ? Infinity : current.frame + (state.tick - current.tick);
+    for (const seq of this.firstFrames.keys()) if (seq < ack) this.firstFrames.delete(seq);
+    // The server first applied change `ack` in tick ackTick, the same move the client made in that
+    // change's first frame; from then on one tick is one frame. So this state covers the change's
+    // frames up to its first frame + (tick − ackTick), and none of the newer changes' frames.
+    const firstFrame = this.firstFrames.get(ack) ?? Infinity;
+    const coveredUntil = firstFrame + (state.tick - own.ackTick);
     this.history = this.history.filter(
       ({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil),
     );

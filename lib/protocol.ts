@@ -11,7 +11,7 @@
  *   DISCONNECT <username>                  ERROR <reason>
  *
  * <size> is the map's `<width>x<height>`, <wallstring> its rows of `#` and `.`
- * joined by `/`, and <statestring> is `[tick=<n>] [ghost=<name>] <name>,<x>,<y>[,<ack>] …`.
+ * joined by `/`, and <statestring> is `[tick=<n>] [ghost=<name>] <name>,<x>,<y>[,<ack>[,<ackTick>]] …`.
  */
 import { INPUTS, type Input, type World } from "./game.ts";
 import { type GameMap, mapFromRows } from "./map.ts";
@@ -32,6 +32,8 @@ export interface PlayerState {
   y: number;
   /** the last input sequence number the server applied for this player (from step 06) */
   ack?: number;
+  /** the tick in which the server first applied that input (from step 07) */
+  ackTick?: number;
 }
 
 export interface GameState {
@@ -115,8 +117,8 @@ export function encode(message: ClientMessage | ServerMessage): string {
 }
 
 function encodeState(state: GameState): string {
-  const players = state.players.map(({ name, x, y, ack }) =>
-    [name, x, y, ...(ack === undefined ? [] : [ack])].join(","),
+  const players = state.players.map(({ name, x, y, ack, ackTick }) =>
+    [name, x, y, ack, ackTick].filter((field) => field !== undefined).join(","),
   );
   const tick = state.tick === undefined ? [] : [`tick=${state.tick}`];
   const ghost = state.ghost === null ? [] : [`ghost=${state.ghost}`];
@@ -218,14 +220,18 @@ function parseState(words: string[]): GameState | undefined {
   const players: PlayerState[] = [];
   const names = new Set<string>();
   for (const word of words) {
-    const [name = "", ...numbers] = word.split(",");
-    const [x, y, ack] = numbers.map(parseCount);
+    const [name = "", ...fields] = word.split(",");
+    const numbers = fields.map(parseCount);
+    const [x, y, ack, ackTick] = numbers;
     if (usernameProblem(name) || names.has(name) || x === undefined || y === undefined) {
       return undefined;
     }
-    if (numbers.length > 3 || (numbers.length === 3 && ack === undefined)) return undefined;
+    if (numbers.length > 4 || numbers.includes(undefined)) return undefined;
     names.add(name);
-    players.push(ack === undefined ? { name, x, y } : { name, x, y, ack });
+    const player: PlayerState = { name, x, y };
+    if (ack !== undefined) player.ack = ack;
+    if (ackTick !== undefined) player.ackTick = ackTick;
+    players.push(player);
   }
   return { ...(tick === undefined ? {} : { tick }), ghost, players };
 }

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { INPUTS, type Input, applyInput, createWorld, stepFrom } from "../lib/game.ts";
 import { INTERPOLATION_DELAY_TICKS, Interpolation } from "../lib/interpolation.ts";
+import { TickClock } from "../lib/tick-clock.ts";
 import { HOUSE_MAP, type Position, isWall } from "../lib/map.ts";
 import { Prediction } from "../lib/prediction.ts";
 import { type GameState, snapshot } from "../lib/protocol.ts";
@@ -50,10 +51,11 @@ interface Change {
   seq: number;
 }
 
-/** Step 06's server without sockets: each player's held input, applied every tick. */
+/** Step 07's server without sockets: each player's held input, applied every tick. */
 class Server {
   readonly world = createWorld(HOUSE_MAP);
-  private readonly held = new Map<string, Change>();
+  /** each player's held change, and the tick in which it was first applied */
+  private readonly held = new Map<string, Change & { firstTick?: number }>();
   private tick = 0;
 
   place(name: string, x: number, y: number): void {
@@ -63,18 +65,22 @@ class Server {
 
   /** A change only replaces an older one: a late or repeated change would undo a newer one. */
   receive(name: string, change: Change): void {
-    if (change.seq > this.held.get(name)!.seq) this.held.set(name, change);
+    if (change.seq > this.held.get(name)!.seq) this.held.set(name, { ...change });
   }
 
   /** One tick: move everyone by their held input, then the state with each player's ack. */
   step(): GameState {
-    for (const [name, { input }] of this.held) applyInput(this.world, name, input, this.tick);
     this.tick++;
+    for (const [name, held] of this.held) {
+      applyInput(this.world, name, held.input, this.tick);
+      held.firstTick ??= this.tick;
+    }
     const players = [...this.world.players.values()].map(({ name, x, y }) => ({
       name,
       x,
       y,
       ack: this.held.get(name)!.seq,
+      ackTick: this.held.get(name)!.firstTick,
     }));
     return { tick: this.tick, ghost: this.world.ghost, players };
   }
@@ -125,14 +131,14 @@ class Client {
 function play(
   script: Input[],
   network: Network,
-  { seed = 1, beforeTick = (_server: Server) => {} } = {},
+  { seed = 1, beforeTick = (_server: Server) => {}, downstream = network } = {},
 ) {
   const random = seededRandom(seed);
   const server = new Server();
   server.place("alice", 2, 4);
   const client = new Client(snapshot(server.world));
   const toServer = new Link<Change>(network, random);
-  const toClient = new Link<GameState>(network, random);
+  const toClient = new Link<GameState>(downstream, random);
   /** each frame's prediction, and the ack the client knew of then */
   const frames: { predicted: Position | undefined; acknowledged: number }[] = [];
   /** each state reconciled, and the prediction right after it */
@@ -214,6 +220,26 @@ describe("client-side prediction", () => {
     expect(frames[5]).toEqual({ predicted: { x: 3, y: 4 }, acknowledged: 0 });
   });
 
+  it("is never corrected for lost states: each state says in which tick the server applied the change", () => {
+    // Lining frames up by the first state that acknowledges a change went wrong when that state was lost.
+    const script = [
+      ...hold("RIGHT", 6),
+      ...hold("NONE", 3),
+      ...hold("LEFT", 4),
+      ...hold("RIGHT", 8),
+      ...hold("NONE", 20),
+    ];
+    for (let seed = 1; seed <= 30; seed++) {
+      const { prediction, server } = play(
+        script,
+        { lag: 2, jitter: 0, loss: 0 },
+        { seed, downstream: { lag: 2, jitter: 0, loss: 0.3 } },
+      );
+      expect(prediction.corrections.count).toBe(0);
+      expect(prediction.position).toEqual(server.positionOf("alice"));
+    }
+  });
+
   it("a forced misprediction converges within two states", () => {
     // bob waits in the library, below the hall. When alice is two cells before his column he steps up:
     // in that tick she moves first, to (9, 4), and he comes to (10, 4), right in front of her.
@@ -252,7 +278,8 @@ const FLOOR: Position[] = HOUSE_MAP.rows.flatMap((row, y) =>
  * where bob is drawn, every 5 ms, until all has arrived.
  */
 function watch(walk: Position[], delays: (number | undefined)[]): Position[] {
-  const interpolation = new Interpolation(HOUSE_MAP, TICK_MS);
+  const clock = new TickClock();
+  const interpolation = new Interpolation(HOUSE_MAP, clock);
   const arrivals = walk
     .map((cell, tick) => ({
       at: tick * TICK_MS + (delays[tick] ?? Infinity),
@@ -262,8 +289,11 @@ function watch(walk: Position[], delays: (number | undefined)[]): Position[] {
     .sort((a, b) => a.at - b.at);
   const drawn: Position[] = [];
   for (let now = 0; arrivals.length > 0 || now < walk.length * TICK_MS + 500; now += 5) {
-    while (arrivals.length > 0 && arrivals[0]!.at <= now)
-      interpolation.add(arrivals.shift()!.state, now);
+    while (arrivals.length > 0 && arrivals[0]!.at <= now) {
+      const { state } = arrivals.shift()!;
+      clock.heard(state.tick, now);
+      interpolation.add(state);
+    }
     const bob = interpolation.positions(now).get("bob");
     if (bob) drawn.push(bob);
   }
@@ -330,12 +360,11 @@ describe("entity interpolation", () => {
   });
 
   it("draws the others about INTERPOLATION_DELAY_TICKS in the past", () => {
-    const interpolation = new Interpolation(HOUSE_MAP, TICK_MS);
+    const clock = new TickClock();
+    const interpolation = new Interpolation(HOUSE_MAP, clock);
     for (let tick = 0; tick < 30; tick++) {
-      interpolation.add(
-        { tick, ghost: null, players: [{ name: "bob", x: 1 + tick, y: 4 }] },
-        tick * TICK_MS,
-      );
+      clock.heard(tick, tick * TICK_MS);
+      interpolation.add({ tick, ghost: null, players: [{ name: "bob", x: 1 + tick, y: 4 }] });
       for (const sinceMs of [0, 25, 45]) {
         const drawnX = interpolation.positions(tick * TICK_MS + sinceMs).get("bob")!.x;
         if (tick >= 5)
@@ -343,11 +372,23 @@ describe("entity interpolation", () => {
       }
     }
   });
+});
 
+describe("the client's tick clock", () => {
   it("learns the time between ticks from the tick numbers", () => {
-    const interpolation = new Interpolation(HOUSE_MAP, 50);
-    for (let tick = 0; tick < 30; tick++)
-      interpolation.add({ tick, ghost: null, players: [] }, tick * 100);
-    expect(interpolation.tickMs).toBeCloseTo(100);
+    const clock = new TickClock();
+    expect(clock.tickMs).toBe(50); // the servers' default tick, until it has heard three ticks
+    for (let tick = 0; tick < 30; tick++) clock.heard(tick, tick * 100);
+    expect(clock.tickMs).toBeCloseTo(100);
+  });
+
+  it("says the server's tick now, at most one tick past the newest it heard", () => {
+    const clock = new TickClock();
+    expect(clock.serverTick(0)).toBeUndefined();
+    for (let tick = 10; tick <= 14; tick++) clock.heard(tick, tick * 50);
+    expect(clock.serverTick(14 * 50 + 25)).toBeCloseTo(14.5);
+    expect(clock.serverTick(14 * 50 + 500)).toBe(15);
+    clock.heard(12, 800); // a late state tells nothing new
+    expect(clock.serverTick(14 * 50)).toBe(14);
   });
 });

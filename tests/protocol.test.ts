@@ -11,16 +11,17 @@ import {
 
 const username = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
 
-/** Any state a server may send: unique names, whole non-negative coordinates, tick and acks or not. */
+/** Any state a server may send: unique names, whole non-negative coordinates, tick and acks (with their tick) or not. */
 const gameState = (name = username) =>
   fc.record(
     {
       tick: fc.nat(),
       ghost: fc.option(name, { nil: null }),
       players: fc.uniqueArray(
-        fc.record(
-          { name, x: fc.nat(), y: fc.nat(), ack: fc.nat() },
-          { requiredKeys: ["name", "x", "y"] },
+        fc.oneof(
+          fc.record({ name, x: fc.nat(), y: fc.nat() }),
+          fc.record({ name, x: fc.nat(), y: fc.nat(), ack: fc.nat() }),
+          fc.record({ name, x: fc.nat(), y: fc.nat(), ack: fc.nat(), ackTick: fc.nat() }),
         ),
         {
           selector: (player) => player.name,
@@ -105,8 +106,9 @@ describe("server messages", () => {
         tick: 9,
         ghost: "ann",
         players: [
-          { name: "ann", x: 1, y: 2, ack: 5 },
-          { name: "bob", x: 3, y: 4 },
+          { name: "ann", x: 1, y: 2, ack: 5, ackTick: 31 },
+          { name: "bob", x: 3, y: 4, ack: 2 },
+          { name: "cy", x: 5, y: 6 },
         ],
       },
     },

@@ -24,6 +24,7 @@ import {
 } from "../../lib/protocol.ts";
 import { Interpolation } from "../../lib/interpolation.ts";
 import { Prediction } from "../../lib/prediction.ts";
+import { TickClock } from "../../lib/tick-clock.ts";
 import { ReactionTimer } from "../../lib/reaction.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
@@ -101,8 +102,9 @@ try {
   // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
   player.received(welcome);
   serverPort = welcome.port;
+  const clock = new TickClock();
   const prediction = new Prediction(welcome.map, username);
-  const interpolation = new Interpolation(welcome.map, 1000 / options.sendRate);
+  const interpolation = new Interpolation(welcome.map, clock);
   // What is drawn: our own square where we predict it, the others where interpolation puts them.
   player.view = (state) => {
     const others = interpolation.positions(performance.now());
@@ -135,7 +137,8 @@ try {
     if (parsed.message.type === "STATE") {
       acknowledged =
         parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
-      interpolation.add(parsed.message.state, performance.now());
+      clock.heard(parsed.message.state.tick ?? 0, performance.now());
+      interpolation.add(parsed.message.state);
       if (predict) prediction.reconcile(parsed.message.state);
     }
     const reactionMs = reaction.stateShown(player.position(), performance.now());
@@ -167,8 +170,10 @@ try {
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }
-    // One frame per server tick, so that one predicted move is one move of the server.
-    await sleep(interpolation.tickMs - (performance.now() - frameStart));
+    // One frame per server tick, so that one predicted move is one move of the server; but never
+    // more frames than --send-rate: whatever tick numbers arrive, they must not make us flood the server.
+    const frameMs = Math.max(clock.tickMs, 1000 / options.sendRate);
+    await sleep(frameMs - (performance.now() - frameStart));
   }
   // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
   await request({ type: "DISCONNECT", username });

@@ -1,8 +1,209 @@
 /**
- * Step 07, the server: step 06's, unchanged. Prediction and interpolation are
- * the client's work; the server already gives it what it needs: in every state,
- * the last input it has applied for each player (the ack), and the tick number.
- *
- *   npx tsx steps/07-client-prediction/server.ts [options]   (the same options as step 06's)
+ * Step 07, the server: step 06's, with one more number in every state for each
+ * player: the tick in which the server first applied their acknowledged input.
+ * With it, a client that predicts its own square knows exactly which of its
+ * frames a state covers (see lib/prediction.ts).
  */
-import "../06-input-changes/server.ts";
+import dgram from "node:dgram";
+import { numberOption, serverOptions } from "../../lib/args.ts";
+import type { Input } from "../../lib/game.ts";
+import {
+  NETWORK_OPTIONS,
+  type SimulatedSender,
+  networkConditions,
+  simulateNetwork,
+} from "../../lib/netsim.ts";
+import { PORT_POOL_OPTIONS, portRange } from "../../lib/port-pool.ts";
+import {
+  MAX_MESSAGE_BYTES,
+  type ServerMessage,
+  encode,
+  parseClientMessage,
+} from "../../lib/protocol.ts";
+import { GameRoom, SILENCE_OPTIONS, silenceOption } from "../../lib/room.ts";
+import { announce, exitOnListenError, log } from "../../lib/serve.ts";
+
+const { host, port, values } = serverOptions(
+  import.meta.url,
+  "Step 07: step 06's server, telling each client when its input was first applied.",
+  9999,
+  {
+    "tick-rate": {
+      type: "string",
+      default: "20",
+      placeholder: "HZ",
+      description: "world steps (and state broadcasts) per second",
+    },
+    ...PORT_POOL_OPTIONS,
+    ...SILENCE_OPTIONS,
+    ...NETWORK_OPTIONS,
+  },
+);
+const conditions = networkConditions(values);
+const silenceMs = silenceOption(values.timeout);
+const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
+const freePorts = portRange(values.ports);
+const room = new GameRoom();
+
+/** A player's seat: their own socket, and the one address allowed to speak on it. */
+interface Seat {
+  username: string;
+  address: string;
+  clientPort: number;
+  /** the port of the pool this player talks to, given back when they leave */
+  port: number;
+  socket: dgram.Socket;
+  network: SimulatedSender;
+  /** true once the socket listens: the welcome is sent only then */
+  open: boolean;
+  /** the player's last input, applied every tick until a newer one arrives */
+  input: Input;
+  /** the sequence number of that input: the acknowledgement every state carries */
+  inputSeq: number;
+  /** the tick in which that input was first applied, once it has been */
+  inputTick: number | undefined;
+}
+const seats = new Map<string, Seat>();
+const dropped = { fromStrangers: 0, tooLong: 0 };
+
+const main = dgram.createSocket("udp4");
+const mainNetwork = simulateNetwork(main, conditions);
+
+main.on("message", (datagram, from) => {
+  // Nobody asked for an answer bigger than the question: a too-long datagram is dropped unanswered.
+  if (datagram.length > MAX_MESSAGE_BYTES) {
+    dropped.tooLong++;
+    return;
+  }
+  const reply = (message: ServerMessage) =>
+    mainNetwork.send(encode(message), from.port, from.address);
+  const parsed = parseClientMessage(datagram.toString("utf8"));
+  if (!parsed.ok) return reply(room.refuse(parsed.reason));
+  if (parsed.message.type !== "CONNECTED")
+    return reply(room.refuse("say CONNECTED <username> here, then talk to your own port"));
+
+  const { username } = parsed.message;
+  const seat = seats.get(username);
+  if (seat?.address === from.address && seat.clientPort === from.port) {
+    // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
+    if (seat.open) reply(room.welcome(username, seat.port));
+    return;
+  }
+  if (seat) return reply(room.refuse(`username ${username} is taken`));
+  if (freePorts.length === 0) return reply(room.refuse("server full"));
+  const refused = room.join(username);
+  if (refused) return reply(room.refuse(refused));
+  openSeat(username, from, freePorts.shift()!, reply);
+});
+
+function openSeat(
+  username: string,
+  from: dgram.RemoteInfo,
+  port: number,
+  reply: (message: ServerMessage) => void,
+): void {
+  const socket = dgram.createSocket("udp4");
+  const seat: Seat = {
+    username,
+    address: from.address,
+    clientPort: from.port,
+    port,
+    socket,
+    network: simulateNetwork(socket, conditions, from.port),
+    open: false,
+    input: "NONE",
+    inputSeq: 0,
+    inputTick: undefined,
+  };
+  seats.set(username, seat);
+  socket.on("message", (datagram, sender) => {
+    // The port is the player: a datagram from anyone else is never applied.
+    if (sender.address !== seat.address || sender.port !== seat.clientPort) {
+      dropped.fromStrangers++;
+      return;
+    }
+    if (datagram.length > MAX_MESSAGE_BYTES) {
+      dropped.tooLong++;
+      return;
+    }
+    const answer = (message: ServerMessage) =>
+      seat.network.send(encode(message), seat.clientPort, seat.address);
+    const parsed = parseClientMessage(datagram.toString("utf8"));
+    if (!parsed.ok) return answer(room.refuse(parsed.reason));
+    if (parsed.message.username !== username)
+      return answer(room.refuse(`this port plays ${username}`));
+    if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port));
+    room.heardFrom(username);
+    if (parsed.message.type === "INPUT") {
+      const { input, seq } = parsed.message;
+      if (seq === undefined)
+        return answer(
+          room.refuse("INPUT needs a sequence number: INPUT <username> <direction> <seq>"),
+        );
+      // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
+      if (seq > seat.inputSeq) {
+        seat.input = input;
+        seat.inputSeq = seq;
+        seat.inputTick = undefined;
+      }
+    }
+    if (parsed.message.type === "DISCONNECT") {
+      answer({ type: "DISCONNECTED", username });
+      closeSeat(seat);
+    }
+  });
+  socket.on("error", (error) => {
+    // Most likely another program holds this port of the pool: this player cannot have it.
+    log(`cannot use port ${port} for ${username}: ${error.message}`);
+    if (!seat.open) reply(room.refuse("no port could be opened for you: try again"));
+    closeSeat(seat);
+  });
+  socket.bind(port, host, () => {
+    seat.open = true;
+    reply(room.welcome(username, port));
+  });
+}
+
+/** The player is gone: once our last datagrams to them have left, close their socket and give the port back. */
+function closeSeat(seat: Seat): void {
+  if (seats.get(seat.username) !== seat) return;
+  seats.delete(seat.username);
+  room.leave(seat.username);
+  void seat.network.drain().then(() => seat.socket.close(() => freePorts.push(seat.port)));
+}
+
+let tick = 0;
+setInterval(() => {
+  tick++;
+  for (const seat of seats.values()) {
+    room.move(seat.username, seat.input);
+    seat.inputTick ??= tick;
+  }
+  // One state for everyone, encoded once. Each player's ack tells their client which change arrived,
+  // so it can stop repeating it, and in which tick it was first applied, so it can line up its frames.
+  const state = room.state();
+  const players = state.players.map((square) => ({
+    ...square,
+    ack: seats.get(square.name)?.inputSeq ?? 0,
+    ackTick: seats.get(square.name)?.inputTick,
+  }));
+  const datagram = encode({ type: "STATE", state: { ...state, players, tick } });
+  for (const seat of seats.values()) {
+    if (seat.open) seat.network.send(datagram, seat.clientPort, seat.address);
+  }
+}, 1000 / tickRate);
+
+// UDP has no connection to close: silence is the only sign a player has gone.
+setInterval(() => {
+  for (const name of room.dropSilent(silenceMs)) closeSeat(seats.get(name)!);
+}, 250);
+
+let reported = "";
+setInterval(() => {
+  const report = `dropped: ${dropped.fromStrangers} from strangers, ${dropped.tooLong} too long`;
+  if (report !== reported && (dropped.fromStrangers || dropped.tooLong)) log(report);
+  reported = report;
+}, 5000);
+
+main.on("error", (error) => exitOnListenError(error, port));
+main.bind(port, host, () => announce(main.address()));
