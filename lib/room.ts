@@ -7,7 +7,7 @@ import { type Input, addPlayer, applyInput, createWorld, removePlayer } from "./
 import { HOUSE_MAP } from "./map.ts";
 import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
 import { type OptionSpecs, numberOption } from "./args.ts";
-import { log } from "./serve.ts";
+import { RateLimitedLog, log } from "./serve.ts";
 
 /** The option of every server that has no connection to tell it a player has gone (steps 04 on). */
 export const SILENCE_OPTIONS = {
@@ -28,7 +28,12 @@ export class GameRoom {
   /** when each player was last heard from, for the steps that have no connection to tell them a player is gone */
   private readonly lastHeard = new Map<string, number>();
 
-  constructor(private readonly logLine: (line: string) => void = log) {}
+  /** what strangers try is logged, but a flood of it must not flood the log */
+  private readonly refusals: RateLimitedLog;
+
+  constructor(private readonly logLine: (line: string) => void = log) {
+    this.refusals = new RateLimitedLog(logLine);
+  }
 
   has(name: string): boolean {
     return this.world.players.has(name);
@@ -108,9 +113,9 @@ export class GameRoom {
     }
   }
 
-  /** An ERROR answer, logged in one line so the server's output tells what strangers tried. */
+  /** An ERROR answer, logged (a few a second at most) so the server's output tells what strangers tried. */
   refuse(reason: string): ServerMessage {
-    this.logLine(`refused: ${reason}`);
+    this.refusals.line(`refused: ${reason}`);
     return { type: "ERROR", reason };
   }
 }

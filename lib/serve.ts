@@ -1,5 +1,10 @@
-/** What every server does around its networking: say where it listens, and fail in one line. */
+/**
+ * What every server does around its networking: say where it listens, fail in
+ * one line, keep its log readable under a flood, and (TCP) count its connections.
+ */
+import type { Socket } from "node:net";
 import { networkInterfaces } from "node:os";
+import { type OptionSpecs, numberOption } from "./args.ts";
 import { listenProblem } from "./network-errors.ts";
 
 /** The addresses other machines on the network can reach this one at. */
@@ -21,8 +26,16 @@ export function announce({ address, port }: { address: string; port: number }): 
   }
 }
 
-/** A server that cannot listen says why in one line, naming the option that fixes it. */
-export function exitOnListenError(error: NodeJS.ErrnoException, port: number): never {
+const LISTEN_ERRORS = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENOTFOUND"]);
+
+/**
+ * The 'error' handler of a server's own socket. An error that means it cannot
+ * listen (the port is taken, the address is wrong) ends the server with one
+ * line saying why. Any other error, such as running out of file descriptors
+ * for one more connection, is logged: the players already in must not pay.
+ */
+export function exitOnListenError(error: NodeJS.ErrnoException, port: number): void {
+  if (!LISTEN_ERRORS.has(error.code ?? "")) return log(`server socket: ${error.message}`);
   console.error(`error: ${listenProblem(error, port)}`);
   process.exit(1);
 }
@@ -30,4 +43,80 @@ export function exitOnListenError(error: NodeJS.ErrnoException, port: number): n
 /** A timestamped log line, so a server's output reads as what happened when. */
 export function log(line: string): void {
   console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
+}
+
+/**
+ * A log that a flood cannot flood. In each window of a few seconds it writes
+ * the same line at most a few times, and a few dozen lines in all; the others
+ * are only counted, and the count is written when the window ends. Strangers
+ * decide how often a server refuses something, and what it says.
+ */
+export class RateLimitedLog {
+  private windowStart = -Infinity;
+  private written = 0;
+  private skipped = 0;
+  /** how often each line came in this window (a flood of different lines stops adding to it) */
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly write: (line: string) => void = log,
+    private readonly sameLinePerWindow = 3,
+    private readonly linesPerWindow = 20,
+    private readonly windowMs = 5000,
+  ) {}
+
+  line(text: string, now = performance.now()): void {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.written = 0;
+      this.seen.clear();
+    }
+    const times = this.seen.get(text) ?? 0;
+    if (this.seen.size < 1000) this.seen.set(text, times + 1);
+    if (times < this.sameLinePerWindow && this.written < this.linesPerWindow) {
+      this.written++;
+      return this.write(text);
+    }
+    if (this.skipped++ === 0) {
+      const windowLeft = this.windowStart + this.windowMs - now;
+      setTimeout(() => this.writeSkipped(), windowLeft).unref();
+    }
+  }
+
+  private writeSkipped(): void {
+    this.write(`… and ${this.skipped} more in the last ${this.windowMs / 1000} s`);
+    this.skipped = 0;
+  }
+}
+
+/** The option of every TCP server: how many connections it holds at once. */
+export const CONNECTION_OPTIONS = {
+  "max-connections": {
+    type: "string",
+    default: "1000",
+    placeholder: "N",
+    description: "connections held at once; more are refused (each one costs a file descriptor)",
+  },
+} satisfies OptionSpecs;
+
+/**
+ * Caps the connections a TCP server holds at once. Each costs a file
+ * descriptor and some memory, and nothing stops a stranger from opening
+ * thousands: past the cap, the server refuses newcomers instead of failing.
+ */
+export class ConnectionLimit {
+  private open = 0;
+  readonly max: number;
+
+  constructor(maxOption: string) {
+    this.max = numberOption(maxOption, "--max-connections", { min: 1, max: 100_000 });
+  }
+
+  /** Counts the socket in until it closes; false when the server already holds `max`. */
+  admit(socket: Socket): boolean {
+    if (this.open >= this.max) return false;
+    this.open++;
+    socket.once("close", () => this.open--);
+    return true;
+  }
 }

@@ -2,11 +2,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import { portPool, runBot } from "./helpers.ts";
-import { type Peer, dedicatedPortTests, join, nextState, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  dedicatedPortTests,
+  mainPortStrangerTests,
+  join,
+  nextState,
+  udpPeer,
+} from "./udp.ts";
 
 const STEP = "04-udp-dedicated-ports";
 
 describe("step 04: what every UDP step keeps", () => dedicatedPortTests(STEP));
+describe("step 04: strangers on the main port", () => mainPortStrangerTests(STEP));
 
 describe("step 04: one answer per message", () => {
   let server: RunningServer;

@@ -6,11 +6,12 @@ import { type RunningServer, startServer } from "../lib/launch.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { encode, parseClientMessage } from "../lib/protocol.ts";
 import { portPool, runBot } from "./helpers.ts";
-import { type Peer, dedicatedPortTests, join, udpPeer } from "./udp.ts";
+import { type Peer, dedicatedPortTests, mainPortStrangerTests, join, udpPeer } from "./udp.ts";
 
 const STEP = "05-tick-broadcast";
 
 describe("step 05: what every UDP step keeps", () => dedicatedPortTests(STEP));
+describe("step 05: strangers on the main port", () => mainPortStrangerTests(STEP));
 
 describe("step 05: a state for everyone, every tick", () => {
   let server: RunningServer;

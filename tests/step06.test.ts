@@ -5,11 +5,20 @@ import { type RunningServer, startServer } from "../lib/launch.ts";
 import { simulateNetwork } from "../lib/netsim.ts";
 import { encode, type GameState } from "../lib/protocol.ts";
 import { portPool, runBot } from "./helpers.ts";
-import { type Peer, dedicatedPortTests, join, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  dedicatedPortTests,
+  mainPortStrangerTests,
+  sequenceWindowTest,
+  join,
+  udpPeer,
+} from "./udp.ts";
 
 const STEP = "06-input-changes";
 
 describe("step 06: what every UDP step keeps", () => dedicatedPortTests(STEP));
+describe("step 06: strangers on the main port", () => mainPortStrangerTests(STEP));
+describe("step 06: sequence numbers", () => sequenceWindowTest(STEP));
 
 describe("step 06: input changes and their acknowledgement", () => {
   let server: RunningServer;

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../lib/launch.ts";
 import type { Summary } from "../lib/player.ts";
 import { portPool, runBot } from "./helpers.ts";
-import { dedicatedPortTests } from "./udp.ts";
+import { dedicatedPortTests, mainPortStrangerTests, sequenceWindowTest } from "./udp.ts";
 
 const STEP = "07-client-prediction";
 
@@ -17,6 +17,8 @@ async function playAlone(folder: string, name: string, extra: string[] = []) {
 }
 
 describe("step 07: what every UDP step keeps", () => dedicatedPortTests(STEP));
+describe("step 07: strangers on the main port", () => mainPortStrangerTests(STEP));
+describe("step 07: sequence numbers", () => sequenceWindowTest(STEP));
 
 describe("step 07: the real client, predicting", () => {
   it("plays through 100 ms of lag, jitter and loss, counts its corrections, and sends only input changes", async () => {

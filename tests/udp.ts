@@ -15,25 +15,31 @@ import {
   encode,
   parseServerMessage,
 } from "../lib/protocol.ts";
-import { portPool, runBot } from "./helpers.ts";
+import { freeDirection, portPool, runBot } from "./helpers.ts";
 
 export interface Datagram {
   message: ServerMessage;
   port: number;
+  /** its size on the wire */
+  bytes: number;
 }
 
-/** A UDP socket on 127.0.0.1 that keeps what arrives, so a test can wait for the datagram it expects. */
-export async function udpPeer() {
+/**
+ * A UDP socket that keeps what arrives, so a test can wait for the datagram it expects.
+ * It binds to 127.0.0.1, or to another loopback address (Linux routes all of 127/8 to
+ * this machine) to play a player on another machine.
+ */
+export async function udpPeer(address = "127.0.0.1") {
   const socket = dgram.createSocket("udp4");
   const inbox: Datagram[] = [];
   const waiters: (() => void)[] = [];
   socket.on("message", (bytes, from) => {
     const parsed = parseServerMessage(bytes.toString("utf8"));
     if (!parsed.ok) throw new Error(`the server sent an unparsable datagram: ${parsed.reason}`);
-    inbox.push({ message: parsed.message, port: from.port });
+    inbox.push({ message: parsed.message, port: from.port, bytes: bytes.length });
     waiters.splice(0).forEach((wake) => wake());
   });
-  socket.bind(0, "127.0.0.1");
+  socket.bind(0, address);
   await once(socket, "listening");
   return {
     socket,
@@ -104,7 +110,7 @@ export function dedicatedPortTests(folder: string): void {
   let alicePort: number;
   let keepAlive: NodeJS.Timeout;
   beforeAll(async () => {
-    // a pool of 3 ports the system picks, and a short silence limit, so the tests can reach both ends
+    // a pool of 3 ports and a short silence limit, so the tests can reach both ends
     server = await startServer(folder, ["--ports", portPool(3), "--timeout", "1"]);
     alice = await udpPeer();
     // alice keeps talking, as a real client does, so that only the players a test leaves silent time out
@@ -236,5 +242,89 @@ export function dedicatedPortTests(folder: string): void {
     expect(bot.code).toBe(1);
     expect(bot.summary).toMatchObject({ connected: false });
     expect(bot.stderr).toMatch(/no answer from 127.0.0.1:1/);
+  });
+}
+
+/** What every UDP server does with strangers on its main port: run inside a describe() of the step's test file. */
+export function mainPortStrangerTests(folder: string): void {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(folder, ["--ports", portPool(6), "--per-address", "2"]);
+  });
+  afterAll(() => server.stop());
+
+  it("gives one address and port one seat, and one address --per-address seats", async () => {
+    const [first, second, third] = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
+    expect((await join(first!, server.port, "anna")).port).toBeGreaterThan(0);
+    // the same socket again, under another name: one socket is one player
+    expect(await join(first!, server.port, "anna2")).toEqual({
+      error: "this address and port already play",
+    });
+    expect((await join(second!, server.port, "bert")).port).toBeGreaterThan(0);
+    expect(await join(third!, server.port, "cleo")).toEqual({
+      error: "at most 2 players per address",
+    });
+    // another machine (another loopback address) still gets in
+    const elsewhere = await udpPeer("127.0.0.2");
+    expect((await join(elsewhere, server.port, "dora")).port).toBeGreaterThan(0);
+    for (const peer of [first!, second!, third!, elsewhere]) peer.close();
+  });
+
+  it("answers the main port with at most 3 times the bytes it received, but for the welcome", async () => {
+    const stranger = await udpPeer();
+    const random = seededRandom(7);
+    const requests = [
+      "x",
+      "HELLO",
+      "CONNECTED",
+      "GETSTATE alice",
+      "INPUT alice SIDEWAYS",
+      "CONNECTED bad!name",
+      ...Array.from({ length: 50 }, () =>
+        Array.from({ length: 1 + Math.floor(random() * 40) }, () =>
+          String.fromCharCode(32 + Math.floor(random() * 95)),
+        ).join(""),
+      ),
+    ];
+    const answered: string[] = [];
+    for (const request of requests) {
+      stranger.socket.send(request, server.port, "127.0.0.1");
+      const answer = await stranger.next(() => true, 100);
+      if (!answer) continue;
+      answered.push(request);
+      if (answer.message.type === "CONNECTED") continue; // the welcome: step 08 makes it safe
+      expect(answer.bytes).toBeLessThanOrEqual(3 * Buffer.byteLength(request));
+    }
+    expect(answered).toContain("CONNECTED"); // ERROR username is empty: 23 bytes for 9
+    expect(answered).not.toContain("x"); // ERROR unknown command x: 23 bytes for 1
+    stranger.close();
+  });
+}
+
+/** Steps 06 on: a sequence number far ahead of the last one applied is refused and changes nothing. */
+export function sequenceWindowTest(folder: string): void {
+  it("refuses a sequence number far ahead of the last applied, which then changes nothing", async () => {
+    const server = await startServer(folder, ["--ports", portPool(2)]);
+    const alice = await udpPeer();
+    const { port, welcome } = await join(alice, server.port, "alice");
+    if (welcome?.type !== "CONNECTED") throw new Error("alice was refused");
+    // accepted, this one forged datagram would make every later input of alice's look old
+    alice.send("INPUT alice NONE 999999999999999", port!);
+    const refusal = await alice.next((d) => d.message.type === "ERROR");
+    expect(refusal?.message).toEqual({
+      type: "ERROR",
+      reason: "sequence number 999999999999999 is too far past 0",
+    });
+    const start = welcome.state.players.find(({ name }) => name === "alice")!;
+    const direction = freeDirection(welcome.map, welcome.state, "alice");
+    alice.send({ type: "INPUT", username: "alice", input: direction, seq: 1 }, port!);
+    const moved = await alice.next((d) => {
+      if (d.message.type !== "STATE") return false;
+      const now = d.message.state.players.find(({ name }) => name === "alice")!;
+      return now.x !== start.x || now.y !== start.y;
+    });
+    expect(moved).toBeDefined();
+    alice.close();
+    await server.stop();
   });
 }

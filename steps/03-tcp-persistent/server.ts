@@ -13,31 +13,67 @@ import {
   parseClientMessage,
 } from "../../lib/protocol.ts";
 import { GameRoom } from "../../lib/room.ts";
-import { announce, exitOnListenError } from "../../lib/serve.ts";
+import {
+  CONNECTION_OPTIONS,
+  ConnectionLimit,
+  announce,
+  exitOnListenError,
+} from "../../lib/serve.ts";
 
-const { host, port } = serverOptions(
+/** A stranger must join within this long of connecting. */
+const JOIN_DEADLINE_MS = 5000;
+/** A player sends a line 20 times a second: a connection with no complete line for this long is closed. */
+const LINE_DEADLINE_MS = 5000;
+/** Answers a client has not read yet, above which it is dropped: otherwise they pile up in our memory. */
+const MAX_UNSENT_BYTES = 64 * 1024;
+
+const { host, port, values } = serverOptions(
   import.meta.url,
   "Step 03: the squares game over one persistent TCP connection per player.",
   9999,
-  {},
+  CONNECTION_OPTIONS,
 );
 const room = new GameRoom();
+const connections = new ConnectionLimit(values["max-connections"]);
 
 const server = net.createServer(async (socket) => {
+  socket.on("error", () => socket.destroy()); // a client that vanishes (or resets) is no reason to crash
+  const reply = (message: ServerMessage) => socket.write(encode(message) + "\n");
+  /** The last answer on this connection: closed once it is written, whatever the client does. */
+  const replyAndClose = (message: ServerMessage) =>
+    socket.end(encode(message) + "\n", () => socket.destroy());
+  // Each connection costs a file descriptor: past the cap, a newcomer is refused at once.
+  if (!connections.admit(socket))
+    return replyAndClose(room.refuse("server busy: too many connections"));
+
   // The connection is the player: once a name is connected here, it is the only name this socket may speak for.
   let username: string | undefined;
-  const reply = (message: ServerMessage) => socket.write(encode(message) + "\n");
   // A closed connection is a disconnect, whether the client said goodbye or vanished.
-  socket.on("close", () => username && room.leave(username, "disconnected"));
-  // A stranger who connects and falls silent must not hold a socket forever.
-  socket.setTimeout(5000, () => socket.destroy());
+  socket.on("close", () => {
+    if (username) room.leave(username, "disconnected");
+  });
+
+  // A stranger who never joins, a player who falls silent, and bytes trickled one at a time
+  // (which would keep an idle timer happy) must not hold a socket forever.
+  const joinDeadline = setTimeout(() => {
+    if (!username) replyAndClose(room.refuse(`too slow: join within ${JOIN_DEADLINE_MS / 1000} s`));
+  }, JOIN_DEADLINE_MS);
+  const lineDeadline = setTimeout(() => {
+    replyAndClose(room.refuse(`too slow: no complete line for ${LINE_DEADLINE_MS / 1000} s`));
+  }, LINE_DEADLINE_MS);
+  socket.on("close", () => {
+    clearTimeout(joinDeadline);
+    clearTimeout(lineDeadline);
+  });
+
   try {
     for await (const line of readLines(socket, MAX_MESSAGE_BYTES)) {
+      lineDeadline.refresh();
       const parsed = parseClientMessage(line);
       if (!parsed.ok) reply(room.refuse(parsed.reason));
-      else if (!username && parsed.message.type !== "CONNECTED")
+      else if (!username && parsed.message.type !== "CONNECTED") {
         reply(room.refuse("say CONNECTED <username> first"));
-      else if (
+      } else if (
         username &&
         (parsed.message.type === "CONNECTED" || parsed.message.username !== username)
       ) {
@@ -45,13 +81,24 @@ const server = net.createServer(async (socket) => {
       } else {
         const answer = room.answer(parsed.message, socket.localPort!);
         if (answer.type === "CONNECTED") username = answer.username;
-        if (answer.type === "DISCONNECTED") username = undefined;
-        reply(answer);
+        if (answer.type !== "DISCONNECTED") reply(answer);
+        else {
+          // The goodbye ends the connection: a connection stands for one player.
+          username = undefined;
+          replyAndClose(answer);
+        }
+      }
+      // A client that sends without reading its answers would make them pile up here.
+      if (socket.writableLength > MAX_UNSENT_BYTES) {
+        room.refuse(
+          `dropped a client that does not read its answers (${MAX_UNSENT_BYTES} bytes unsent)`,
+        );
+        socket.destroy();
       }
     }
   } catch (error) {
     // A line that never ends would fill the server's memory: answer, and close only this connection.
-    if (error instanceof LineTooLongError) socket.end(encode(room.refuse(error.message)) + "\n");
+    if (error instanceof LineTooLongError) replyAndClose(room.refuse(error.message));
     else socket.destroy();
   }
 });

@@ -13,6 +13,7 @@ import {
   networkConditions,
   simulateNetwork,
 } from "../../lib/netsim.ts";
+import { SOURCE_LIMIT_OPTIONS, SourceLimits } from "../../lib/limits.ts";
 import { PORT_POOL_OPTIONS, portRange } from "../../lib/port-pool.ts";
 import {
   MAX_MESSAGE_BYTES,
@@ -35,6 +36,7 @@ const { host, port, values } = serverOptions(
       description: "world steps (and state broadcasts) per second",
     },
     ...PORT_POOL_OPTIONS,
+    ...SOURCE_LIMIT_OPTIONS,
     ...SILENCE_OPTIONS,
     ...NETWORK_OPTIONS,
   },
@@ -43,6 +45,7 @@ const conditions = networkConditions(values);
 const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
 const freePorts = portRange(values.ports);
+const sources = new SourceLimits(values["per-address"]);
 const room = new GameRoom();
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */
@@ -64,7 +67,18 @@ interface Seat {
   inputTick: number | undefined;
 }
 const seats = new Map<string, Seat>();
-const dropped = { fromStrangers: 0, tooLong: 0 };
+const NEEDS_SEQUENCE_NUMBER = "INPUT needs a sequence number: INPUT <username> <direction> <seq>";
+/**
+ * How far past the last applied input a sequence number may jump. A client numbers its changes one
+ * by one, so a bigger jump is forged or broken: accepted, it would make every real input look old.
+ */
+const SEQUENCE_WINDOW = 100;
+const dropped = { fromStrangers: 0, tooLong: 0, tooBigToAnswer: 0 };
+/**
+ * An ERROR to an address nobody has verified is sent only if it is at most this many times
+ * its request (QUIC's rule): otherwise strangers could make us send big answers to someone else.
+ */
+const MAX_AMPLIFICATION = 3;
 
 const main = dgram.createSocket("udp4");
 const mainNetwork = simulateNetwork(main, conditions);
@@ -75,8 +89,17 @@ main.on("message", (datagram, from) => {
     dropped.tooLong++;
     return;
   }
-  const reply = (message: ServerMessage) =>
-    mainNetwork.send(encode(message), from.port, from.address);
+  const reply = (message: ServerMessage) => {
+    const bytes = encode(message);
+    if (
+      message.type === "ERROR" &&
+      Buffer.byteLength(bytes) > MAX_AMPLIFICATION * datagram.length
+    ) {
+      dropped.tooBigToAnswer++;
+      return;
+    }
+    mainNetwork.send(bytes, from.port, from.address);
+  };
   const parsed = parseClientMessage(datagram.toString("utf8"));
   if (!parsed.ok) return reply(room.refuse(parsed.reason));
   if (parsed.message.type !== "CONNECTED")
@@ -90,6 +113,8 @@ main.on("message", (datagram, from) => {
     return;
   }
   if (seat) return reply(room.refuse(`username ${username} is taken`));
+  const tooMany = sources.refusal(from);
+  if (tooMany) return reply(room.refuse(tooMany));
   if (freePorts.length === 0) return reply(room.refuse("server full"));
   const refused = room.join(username);
   if (refused) return reply(room.refuse(refused));
@@ -116,6 +141,7 @@ function openSeat(
     inputTick: undefined,
   };
   seats.set(username, seat);
+  sources.taken(from);
   socket.on("message", (datagram, sender) => {
     // The port is the player: a datagram from anyone else is never applied.
     if (sender.address !== seat.address || sender.port !== seat.clientPort) {
@@ -136,10 +162,10 @@ function openSeat(
     room.heardFrom(username);
     if (parsed.message.type === "INPUT") {
       const { input, seq } = parsed.message;
-      if (seq === undefined)
-        return answer(
-          room.refuse("INPUT needs a sequence number: INPUT <username> <direction> <seq>"),
-        );
+      if (seq === undefined) return answer(room.refuse(NEEDS_SEQUENCE_NUMBER));
+      if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
+        return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
+      }
       // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
       if (seq > seat.inputSeq) {
         seat.input = input;
@@ -168,6 +194,7 @@ function openSeat(
 function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);
+  sources.released({ address: seat.address, port: seat.clientPort });
   room.leave(seat.username);
   void seat.network.drain().then(() => seat.socket.close(() => freePorts.push(seat.port)));
 }
@@ -200,8 +227,9 @@ setInterval(() => {
 
 let reported = "";
 setInterval(() => {
-  const report = `dropped: ${dropped.fromStrangers} from strangers, ${dropped.tooLong} too long`;
-  if (report !== reported && (dropped.fromStrangers || dropped.tooLong)) log(report);
+  const { fromStrangers, tooLong, tooBigToAnswer } = dropped;
+  const report = `dropped: ${fromStrangers} from strangers, ${tooLong} too long, ${tooBigToAnswer} unanswered (the answer would be too big)`;
+  if (report !== reported && fromStrangers + tooLong + tooBigToAnswer > 0) log(report);
   reported = report;
 }, 5000);
 
