@@ -28,9 +28,10 @@ export class BotControl implements Control {
   private readonly random: Random;
   private paths: Paths | undefined;
   private wandering: { direction: Direction; until: number } | undefined;
-  /** when this bot last saw itself become the ghost */
-  private ghostSince = -Infinity;
-  private wasGhost = false;
+  /** the ghost in the last state this bot saw */
+  private lastGhost: string | null = null;
+  /** until when this bot, tagged, counts to two */
+  private restingUntil = -Infinity;
 
   constructor(seed: number) {
     this.random = seededRandom(seed);
@@ -42,11 +43,14 @@ export class BotControl implements Control {
     const paths = this.paths?.map === map ? this.paths : (this.paths = new Paths(map));
     const others = () => state.players.filter(({ name }) => name !== you);
     const ghost = state.players.find(({ name }) => name === state.ghost);
-    if (ghost === me && !this.wasGhost) this.ghostSince = now;
-    this.wasGhost = ghost === me;
-    // A new ghost counts to two before it hunts: it could not tag sooner (TAG_GRACE_MS), and
-    // the one who tagged it gets a head start instead of being tagged back the moment it can be.
-    if (ghost === me && now - this.ghostSince < TAG_GRACE_MS) return "NONE";
+    // Tagged, it counts to two before it hunts: it could not tag sooner (TAG_GRACE_MS), and the
+    // one who tagged it gets a head start instead of being tagged back the moment it can be.
+    const tagger = this.lastGhost;
+    const tagged = state.ghost === you && tagger !== you && tagger !== null;
+    if (tagged && state.players.some(({ name }) => name === tagger))
+      this.restingUntil = now + TAG_GRACE_MS;
+    this.lastGhost = state.ghost;
+    if (now < this.restingUntil) return "NONE";
     const move =
       ghost === me
         ? this.hunt(paths, me, others())

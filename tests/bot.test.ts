@@ -11,7 +11,7 @@ import {
   stepFrom,
 } from "../lib/game.ts";
 import { type GameMap, type Position, HOUSE_MAP, MANSION_MAP, isWall } from "../lib/map.ts";
-import { snapshot } from "../lib/protocol.ts";
+import { type GameState, snapshot } from "../lib/protocol.ts";
 import { hashOf } from "../lib/random.ts";
 import { Score } from "../lib/score.ts";
 
@@ -69,22 +69,54 @@ describe("the ghost bot hunts", () => {
   it.each([
     ["house", HOUSE_MAP, { x: 1, y: 1 }, { x: 37, y: 19 }],
     ["mansion", MANSION_MAP, { x: 1, y: 1 }, { x: 151, y: 79 }],
-  ])(
-    "on the %s, it reaches a standing human by a shortest path after counting to two",
-    (_, map, from, to) => {
-      const world = worldWith(map, ["gus", from.x, from.y], ["ann", to.x, to.y]);
-      const distance = walkingDistance(map, from, to);
-      // distance − 1 steps to stand next to ann, and the bump that tags her
-      expect(run(world, { gus: new BotControl(1) }, 10_000)).toBe(restFrames + distance - 1);
-      expect(world.ghost).toBe("ann");
-    },
-  );
+  ])("on the %s, it reaches a standing human by a shortest path", (_, map, from, to) => {
+    const world = worldWith(map, ["gus", from.x, from.y], ["ann", to.x, to.y]);
+    const distance = walkingDistance(map, from, to);
+    // distance − 1 steps to stand next to ann, and the bump that tags her
+    expect(run(world, { gus: new BotControl(1) }, 10_000)).toBe(distance - 1);
+    expect(world.ghost).toBe("ann");
+  });
 
   it("goes for the nearest human by walking, not as the crow flies", () => {
     // ann is 2 cells away through the library's east wall, bob 5 cells away in the library
     const world = worldWith(HOUSE_MAP, ["gus", 11, 2], ["ann", 13, 2], ["bob", 6, 2]);
     expect(run(world, { gus: new BotControl(2) }, 200)).toBeDefined();
     expect(world.ghost).toBe("bob");
+  });
+});
+
+describe("the ghost bot, tagged", () => {
+  /** What the bot does in each frame, given the state of each frame. */
+  const play = (bot: BotControl, states: GameState[]) =>
+    states.map((state, frame) => bot.next(frame * FRAME_MS, { map: HOUSE_MAP, state, you: "gus" }));
+  const human = {
+    ghost: "ann",
+    players: [
+      { name: "ann", x: 5, y: 2 },
+      { name: "gus", x: 6, y: 2 },
+    ],
+  };
+
+  it("counts to two (TAG_GRACE_MS) before it hunts, giving the tagger a head start", () => {
+    const tagged = { ...human, ghost: "gus" };
+    const moves = play(new BotControl(1), [
+      human,
+      ...new Array<GameState>(restFrames + 1).fill(tagged),
+    ]);
+    expect(moves.slice(1, 1 + restFrames)).toEqual(new Array(restFrames).fill("NONE"));
+    expect(moves.at(-1)).toBe("LEFT");
+  });
+
+  it("hunts at once when it inherits the curse from a ghost who left", () => {
+    const inherited = {
+      ghost: "gus",
+      players: [
+        { name: "gus", x: 6, y: 2 },
+        { name: "bob", x: 9, y: 2 },
+      ],
+    };
+    const moves = play(new BotControl(1), [human, inherited]);
+    expect(moves[1]).toBe("RIGHT");
   });
 });
 
