@@ -323,7 +323,8 @@ export class Screen {
 
   draw(frame: Frame): void {
     this.frame = frame;
-    const size = { columns: this.out.columns ?? 80, rows: this.out.rows ?? 24 };
+    // a terminal that does not say its size (or says 0 × 0, as a bare pseudo-terminal does) is taken as 80 × 24
+    const size = { columns: this.out.columns || 80, rows: this.out.rows || 24 };
     const lines = renderFrame(frame, size);
     // each line is rewritten in place and the rest of the screen cleared, so nothing is left from before
     const text = lines.map((line, row) => `\x1b[${row + 1};1H${line}\x1b[K`).join("") + "\x1b[J";
