@@ -146,7 +146,8 @@ function planLayout(map: GameMap, { columns, rows }: TerminalSize): Layout | und
   }
   const width = Math.min(map.width, Math.floor(columns / 2));
   if (map.height < mapRows) return { view: { width, height: map.height }, scoreboard: "below" };
-  if (map.height === mapRows && !map.rows.at(-1)!.includes("."))
+  const bottomIsWall = /^#+$/.test(map.rows[map.height - 1] ?? "");
+  if (map.height === mapRows && bottomIsWall)
     return { view: { width, height: mapRows }, scoreboard: "on the bottom wall" };
   return { view: { width, height: mapRows - 1 }, scoreboard: "below" };
 }
