@@ -22,27 +22,55 @@ export const TAG_GRACE_MS = 2000;
 
 export interface Square {
   readonly name: string;
-  x: number;
-  y: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * The squares by name, in order of arrival, and by the cell each stands on.
+ * With a thousand players, "who stands on this cell?" is asked on every move:
+ * the index answers it in one look instead of a look at every square. Two
+ * squares never share a cell (the rules see to it), so a cell holds one square.
+ */
+export class Squares extends Map<string, Square> {
+  private readonly byCell = new Map<string, Square>();
+
+  at({ x, y }: Position): Square | undefined {
+    return this.byCell.get(`${x},${y}`);
+  }
+
+  /** Puts a square on its cell, moving it there if it stood elsewhere; a square keeps its place in the order of arrival. */
+  override set(name: string, square: Square): this {
+    this.forgetCell(this.get(name));
+    this.byCell.set(`${square.x},${square.y}`, square);
+    return super.set(name, square);
+  }
+
+  override delete(name: string): boolean {
+    this.forgetCell(this.get(name));
+    return super.delete(name);
+  }
+
+  override clear(): void {
+    this.byCell.clear();
+    super.clear();
+  }
+
+  private forgetCell(square: Square | undefined): void {
+    if (square && this.at(square) === square) this.byCell.delete(`${square.x},${square.y}`);
+  }
 }
 
 export interface World {
   readonly map: GameMap;
   /** in order of arrival: the oldest player inherits the curse when the ghost leaves */
-  readonly players: Map<string, Square>;
+  readonly players: Squares;
   ghost: string | null;
   lastTagAt: number;
 }
 
 export function createWorld(map: GameMap): World {
-  return { map, players: new Map(), ghost: null, lastTagAt: -Infinity };
-}
-
-export function playerAt(world: World, { x, y }: Position): Square | undefined {
-  for (const player of world.players.values()) {
-    if (player.x === x && player.y === y) return player;
-  }
-  return undefined;
+  return { map, players: new Squares(), ghost: null, lastTagAt: -Infinity };
 }
 
 /**
@@ -50,16 +78,14 @@ export function playerAt(world: World, { x, y }: Position): Square | undefined {
  * spawns next to the ghost). Returns undefined when the house is full.
  */
 export function addPlayer(world: World, name: string): Square | undefined {
+  const { width, height } = world.map;
+  const distances = distancesToNearestSquare(world);
   let best: { cell: Position; distance: number } | undefined;
-  for (let y = 0; y < world.map.height; y++) {
-    for (let x = 0; x < world.map.width; x++) {
-      const cell = { x, y };
-      if (isWall(world.map, cell) || playerAt(world, cell)) continue;
-      let distance = Infinity;
-      for (const other of world.players.values()) {
-        distance = Math.min(distance, Math.abs(other.x - x) + Math.abs(other.y - y));
-      }
-      if (!best || distance > best.distance) best = { cell, distance };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const distance = distances[y * width + x]!;
+      if (distance === 0 || isWall(world.map, { x, y })) continue; // 0: a square stands there
+      if (!best || distance > best.distance) best = { cell: { x, y }, distance };
     }
   }
   if (!best) return undefined;
@@ -67,6 +93,27 @@ export function addPlayer(world: World, name: string): Square | undefined {
   world.players.set(name, player);
   world.ghost ??= name;
   return player;
+}
+
+/**
+ * For every cell, row after row, how many steps (up, down, left, right, through
+ * walls too) it is from the nearest square: Infinity when there is none. Two
+ * sweeps over the map, whatever the number of squares: the first carries each
+ * distance right and down, the second left and up.
+ */
+function distancesToNearestSquare({ map, players }: World): Float64Array {
+  const { width, height } = map;
+  const distances = new Float64Array(width * height).fill(Infinity);
+  for (const { x, y } of players.values()) distances[y * width + x] = 0;
+  for (let i = 0; i < width * height; i++) {
+    if (i % width > 0) distances[i] = Math.min(distances[i]!, distances[i - 1]! + 1);
+    if (i >= width) distances[i] = Math.min(distances[i]!, distances[i - width]! + 1);
+  }
+  for (let i = width * height - 1; i >= 0; i--) {
+    if (i % width < width - 1) distances[i] = Math.min(distances[i]!, distances[i + 1]! + 1);
+    if (i < width * (height - 1)) distances[i] = Math.min(distances[i]!, distances[i + width]! + 1);
+  }
+  return distances;
 }
 
 export function removePlayer(world: World, name: string): void {
@@ -88,10 +135,9 @@ export function applyInput(world: World, name: string, input: Input, now: number
   if (!player || input === "NONE") return;
   const target = stepFrom(player, input);
   if (isWall(world.map, target)) return;
-  const other = playerAt(world, target);
+  const other = world.players.at(target);
   if (!other) {
-    player.x = target.x;
-    player.y = target.y;
+    world.players.set(name, { name, ...target });
   } else if (world.ghost === name && now - world.lastTagAt >= TAG_GRACE_MS) {
     world.ghost = other.name;
     world.lastTagAt = now;

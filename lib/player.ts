@@ -10,25 +10,17 @@
  */
 import readline from "node:readline";
 import type { ClientOptions } from "./args.ts";
-import { BotControl, type Control, KeyboardControl } from "./controls.ts";
+import { BotControl } from "./bot.ts";
+import { type Control, KeyboardControl, inputOfKey } from "./controls.ts";
 import type { Input } from "./game.ts";
 import type { GameMap } from "./map.ts";
 import { connectionProblem } from "./network-errors.ts";
 import type { GameState, ServerMessage } from "./protocol.ts";
-import { Screen, renderFrame } from "./screen.ts";
+import { hashOf } from "./random.ts";
+import { Score } from "./score.ts";
+import { Screen } from "./screen.ts";
 import { ClientStats, type Counts } from "./stats.ts";
 
-const KEYS: Record<string, Input> = {
-  up: "UP",
-  down: "DOWN",
-  left: "LEFT",
-  right: "RIGHT",
-  w: "UP",
-  s: "DOWN",
-  a: "LEFT",
-  d: "RIGHT",
-  space: "NONE",
-};
 /** How long an error from the server stays on the screen. */
 const NOTICE_MS = 5000;
 
@@ -36,6 +28,10 @@ export interface Summary extends Counts {
   step: string;
   name: string;
   connected: boolean;
+  /** players this one tagged, as its client saw the states */
+  tags: number;
+  /** how long this player was the ghost, as its client saw the states */
+  ghostSeconds: number;
 }
 
 export class PlayerSession {
@@ -53,6 +49,8 @@ export class PlayerSession {
   private readonly control: Control;
   private readonly screen: Screen | undefined;
   private readonly stats = new ClientStats();
+  /** tags and time as a human, from the states this client sees */
+  private readonly score: Score;
   private readonly everySecond: NodeJS.Timeout;
   private readonly durationTimer: NodeJS.Timeout | undefined;
   /** shown under the status line instead of statusExtra while it lasts: the keys until the first one, then errors */
@@ -60,13 +58,12 @@ export class PlayerSession {
   private connected = false;
 
   constructor(private readonly options: ClientOptions) {
+    this.score = new Score(options.name);
     if (!options.bot && !process.stdin.isTTY) {
       console.error("the keyboard is not a terminal here: playing as a bot");
     }
     if (options.bot || !process.stdin.isTTY) {
-      this.control = new BotControl(
-        [...options.name].reduce((hash, c) => hash * 31 + c.charCodeAt(0), 7),
-      );
+      this.control = new BotControl(hashOf(options.name));
     } else {
       this.control = this.listenToKeyboard();
       this.screen = new Screen();
@@ -83,9 +80,11 @@ export class PlayerSession {
     this.draw();
   }
 
-  /** The input the player holds right now. */
+  /** The input the player holds right now (nothing before the map has come). */
   input(): Input {
-    return this.control.next(performance.now());
+    if (!this.map) return "NONE";
+    const view = { map: this.map, state: this.state, you: this.options.name };
+    return this.control.next(performance.now(), view);
   }
 
   sent(): void {
@@ -112,6 +111,7 @@ export class PlayerSession {
   show(state: GameState): void {
     this.state = state;
     this.stats.stateShown(state, this.options.name);
+    this.score.observe(state, performance.now());
     this.draw();
   }
 
@@ -157,6 +157,7 @@ export class PlayerSession {
       name: this.options.name,
       connected: this.connected,
       ...this.stats.counts(),
+      ...this.score.summary(),
     };
   }
 
@@ -165,16 +166,17 @@ export class PlayerSession {
     if (!this.screen) return;
     const { host, port, step, name } = this.options;
     const status = this.stats.statusLine(this.state?.players.length ?? 0, `${host}:${port}`);
-    this.screen.draw(
-      renderFrame({
-        title: `Haunted Chronicles ${step}`,
-        you: name,
-        map: this.map,
-        state: this.state && this.view(this.state),
-        status: status.padEnd(80),
-        message: performance.now() < this.notice.until ? this.notice.text : this.statusExtra,
-      }),
-    );
+    const now = performance.now();
+    this.screen.draw({
+      title: `Haunted Chronicles ${step}`,
+      you: name,
+      map: this.map,
+      state: this.state && this.view(this.state),
+      score: this.score,
+      status,
+      message: now < this.notice.until ? this.notice.text : this.statusExtra,
+      now,
+    });
   }
 
   /** Raw mode: every key press arrives at once, Ctrl-C included, instead of whole lines. */
@@ -183,9 +185,10 @@ export class PlayerSession {
     readline.emitKeypressEvents(process.stdin);
     process.stdin.setRawMode(true);
     process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
-      if (key?.name === "q" || (key?.ctrl && key.name === "c")) this.stopPlaying();
-      else if (key?.name && KEYS[key.name]) {
-        keyboard.press(KEYS[key.name]!, performance.now());
+      if (key?.name === "q" || (key?.ctrl && key.name === "c")) return this.stopPlaying();
+      const input = inputOfKey(key);
+      if (input) {
+        keyboard.press(input, performance.now());
         if (this.notice.until === Infinity) this.notice.until = 0;
       }
     });

@@ -1,14 +1,23 @@
 /**
- * The terminal renderer: the house, the squares and the status line, drawn
- * with chalk into an 80 × 24 terminal.
+ * The terminal renderer: the map (or the window of it around your square), the
+ * squares, the scoreboard and the status line, drawn with chalk.
+ *
+ * An 80 × 24 terminal holds the house exactly: a title line, the house's 21
+ * rows two columns per cell (78 columns), a status line and a message line.
+ * There is no row to spare, so the scoreboard is written into the house's
+ * bottom outer wall, which tells nothing else. A wider terminal gets the
+ * scoreboard beside the map; a map larger than the terminal is drawn as a
+ * window that follows your square, with the scoreboard on a line of its own.
  *
  * It draws on the terminal's alternate screen and only when something changed,
  * rewriting each line in place instead of clearing the screen, so it never flickers.
  */
 import chalk, { type ChalkInstance } from "chalk";
-import type { GameMap } from "./map.ts";
-import { ROOM_LABELS } from "./map.ts";
+import { labelsOf } from "./labels.ts";
+import { type GameMap, type Position, HOUSE_MAP, isWall, roomName } from "./map.ts";
 import type { GameState } from "./protocol.ts";
+import { hashOf } from "./random.ts";
+import type { PlayerScore, Score } from "./score.ts";
 
 const SQUARE_COLOURS: readonly ChalkInstance[] = [
   chalk.bgRed,
@@ -24,72 +33,317 @@ const SQUARE_COLOURS: readonly ChalkInstance[] = [
   chalk.bgMagentaBright,
   chalk.bgCyanBright,
 ];
+/** The ghost is white; resting after a tag, it is see-through: its label on the bare floor. */
+const GHOST = chalk.bgWhiteBright.black.bold;
+const RESTING_GHOST = chalk.whiteBright.bold;
+const WALL = chalk.gray("██");
+
+/** Title, status and message: the lines that are not the map. */
+const TEXT_LINES = 3;
+/** A window onto a large map is never smaller than the house, so the game stays playable. */
+const SMALLEST_VIEW = { width: HOUSE_MAP.width, height: HOUSE_MAP.height };
+const SIDEBAR_COLUMNS = 30;
+const SIDEBAR_GAP = 2;
 
 /** A player's colour comes from their name, so every client paints them the same without being told. */
 export function colourOf(name: string): ChalkInstance {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return SQUARE_COLOURS[hash % SQUARE_COLOURS.length]!;
+  return SQUARE_COLOURS[hashOf(name) % SQUARE_COLOURS.length]!;
 }
 
 export interface Frame {
   title: string;
   you: string;
   map: GameMap | undefined;
+  /** what is drawn: the state, or (step 07) the client's own picture of it */
   state: GameState | undefined;
+  /** the tags, the ghost's rest and the time as a human, as this client counted them */
+  score: Score;
+  /** the network's facts (ping, players online, rates), after the room and the latest tag */
   status: string;
   message: string;
+  now: number;
 }
 
-/** The 24 lines of the screen: title, the map (or a wait message), status, message. */
-export function renderFrame({ title, you, map, state, status, message }: Frame): string[] {
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** Where the scoreboard goes, and how many cells of the map are seen. */
+interface Layout {
+  view: { width: number; height: number };
+  scoreboard: "beside" | "below" | "on the bottom wall";
+}
+
+/**
+ * The lines of the screen, none wider than the terminal: title, the map (or a
+ * wait message), status, message; or one line saying the terminal is too small.
+ */
+export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
+  const fit = (line: string) => fitWidth(line, terminal.columns);
+  const { map, state, you } = frame;
+  const labels = labelsOf(state?.players.map(({ name }) => name) ?? []);
+  const draw: Painter = {
+    labels,
+    resting: frame.score.ghostResting(frame.now),
+    ghost: state?.ghost ?? null,
+  };
+  const fitted = (body: string[], status: string[]) =>
+    [
+      titleLine(frame, draw),
+      ...body,
+      chalk.inverse(
+        fitWidth(
+          ` ${[...status, plainText(frame.status).trim()].join(" · ")}`,
+          terminal.columns,
+          " ",
+        ),
+      ),
+      plainText(frame.message),
+    ].map(fit);
+  if (!map) return fitted([chalk.dim("connecting…")], []);
+
+  const layout = planLayout(map, terminal);
+  if (!layout) {
+    const needs = `${Math.min(map.width, SMALLEST_VIEW.width) * 2}×${Math.min(map.height, SMALLEST_VIEW.height) + TEXT_LINES}`;
+    return [
+      fit(
+        `This terminal is ${terminal.columns}×${terminal.rows}: make it at least ${needs} to play.`,
+      ),
+    ];
+  }
+  const ownSquare = state?.players.find(({ name }) => name === you);
+  const body = renderMap(map, state, layout.view, ownSquare, draw);
+  const board = frame.score.board();
+  if (layout.scoreboard === "beside") {
+    const side = sidebar(board, you, layout.view.height, draw);
+    body.forEach((line, row) => (body[row] = line + " ".repeat(SIDEBAR_GAP) + (side[row] ?? "")));
+  } else if (layout.scoreboard === "below") {
+    body.push(scoreboardLine(board, you, terminal.columns, draw));
+  } else {
+    const columns = layout.view.width * 2;
+    body[body.length - 1] = engraved(scoreboardLine(board, you, columns - 6, draw), columns);
+  }
+  // the status line: the room you are in and the latest tag, before the network's facts
+  const room = ownSquare && roomName(map, ownSquare);
+  const change = frame.score.latestChange(frame.now);
+  return fitted(body, [
+    ...(room ? [room] : []),
+    ...(change ? [chalk.yellowBright.bold(frame.score.describe(change))] : []),
+  ]);
+}
+
+function planLayout(map: GameMap, { columns, rows }: TerminalSize): Layout | undefined {
+  const smallest = {
+    width: Math.min(map.width, SMALLEST_VIEW.width),
+    height: Math.min(map.height, SMALLEST_VIEW.height),
+  };
+  if (columns < smallest.width * 2 || rows < smallest.height + TEXT_LINES) return undefined;
+  const mapRows = rows - TEXT_LINES;
+  if (columns >= smallest.width * 2 + SIDEBAR_GAP + SIDEBAR_COLUMNS) {
+    const width = Math.min(map.width, Math.floor((columns - SIDEBAR_GAP - SIDEBAR_COLUMNS) / 2));
+    return { view: { width, height: Math.min(map.height, mapRows) }, scoreboard: "beside" };
+  }
+  const width = Math.min(map.width, Math.floor(columns / 2));
+  if (map.height < mapRows) return { view: { width, height: map.height }, scoreboard: "below" };
+  const bottomIsWall = /^#+$/.test(map.rows[map.height - 1] ?? "");
+  if (map.height === mapRows && bottomIsWall)
+    return { view: { width, height: mapRows }, scoreboard: "on the bottom wall" };
+  return { view: { width, height: mapRows - 1 }, scoreboard: "below" };
+}
+
+/** How squares are painted: the same in the title, on the map and on the scoreboard. */
+interface Painter {
+  labels: ReadonlyMap<string, string>;
+  ghost: string | null;
+  /** the ghost cannot tag yet */
+  resting: boolean;
+}
+
+function square(name: string, { labels, ghost, resting }: Painter): string {
+  const label = labels.get(name) ?? name.slice(0, 2).padEnd(2);
+  if (name !== ghost) return colourOf(name).black(label);
+  return (resting ? RESTING_GHOST : GHOST)(label);
+}
+
+/** The title and the legend: which square is you, which is the ghost, and whether it can tag. */
+function titleLine({ title, you, state, score, now }: Frame, draw: Painter): string {
+  const rest = draw.resting ? `, resting ${(score.restLeftMs(now) / 1000).toFixed(1)} s` : "";
   const ghost = state?.ghost;
   const role =
     ghost === you
-      ? chalk.whiteBright.bold("ghost: you! tag someone")
-      : `ghost: ${ghost ? colourOf(ghost)(` ${ghost} `) : "nobody"}`;
-  const header = `${chalk.bold(title)} · you: ${colourOf(you).black(` ${you} `)} · ${role}`;
-  const body = map ? renderMap(map, state) : [chalk.dim("connecting…")];
-  return [header, ...body, chalk.inverse(status), message];
+      ? chalk.whiteBright.bold(`you are the ghost${rest || ": tag someone!"}`)
+      : ghost
+        ? `ghost ${square(ghost, draw)} ${ghost}${rest}`
+        : "no ghost yet";
+  return `${chalk.bold(title)} · you ${square(you, draw)} ${you} · ${role}`;
 }
 
-function renderMap(map: GameMap, state: GameState | undefined): string[] {
-  const cells = map.rows.map((row) =>
-    [...row].map((cell) => (cell === "#" ? chalk.gray("██") : "  ")),
+/** The first cell of the window: centred on `centre`, but never past the map's edge. */
+function windowStart(mapSize: number, viewSize: number, centre: number): number {
+  return Math.max(0, Math.min(mapSize - viewSize, centre - Math.floor(viewSize / 2)));
+}
+
+function renderMap(
+  map: GameMap,
+  state: GameState | undefined,
+  view: Layout["view"],
+  centre: Position | undefined,
+  draw: Painter,
+): string[] {
+  const left = windowStart(map.width, view.width, centre?.x ?? map.width / 2);
+  const top = windowStart(map.height, view.height, centre?.y ?? map.height / 2);
+  const cells = Array.from({ length: view.height }, (_, row) =>
+    Array.from({ length: view.width }, (_, column) =>
+      isWall(map, { x: left + column, y: top + row }) ? WALL : "  ",
+    ),
   );
-  for (const { text, at } of ROOM_LABELS) {
+  const put = ({ x, y }: Position, drawn: string, onFloorOnly: boolean) => {
+    const row = cells[y - top];
+    if (x < left || x >= left + view.width || !row) return;
+    if (!onFloorOnly || row[x - left] === "  ") row[x - left] = drawn;
+  };
+  for (const { text, at } of map.labels) {
     // a label is written over the floor two columns per cell, so it takes half as many cells
-    for (let i = 0; i < text.length; i += 2) {
-      if (cells[at.y]?.[at.x + i / 2] === "  ")
-        cells[at.y]![at.x + i / 2] = chalk.dim(text.slice(i, i + 2).padEnd(2));
-    }
+    for (let i = 0; i < text.length; i += 2)
+      put({ x: at.x + i / 2, y: at.y }, chalk.dim(text.slice(i, i + 2).padEnd(2)), true);
   }
-  for (const { name, x, y } of state?.players ?? []) {
-    if (!cells[y]?.[x]) continue;
-    const paint = name === state?.ghost ? chalk.bgWhiteBright.black.bold : colourOf(name).black;
-    cells[y]![x] = paint(name.slice(0, 2).padEnd(2));
-  }
+  for (const player of state?.players ?? []) put(player, square(player.name, draw), false);
   return cells.map((row) => row.join(""));
+}
+
+/** m:ss */
+function clock(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** The scoreboard on one line, as many players as fit, always including you. */
+function scoreboardLine(
+  board: readonly PlayerScore[],
+  you: string,
+  columns: number,
+  draw: Painter,
+): string {
+  const heading = "time as a human, ×tags:";
+  const entry = ({ name, humanMs, tags }: PlayerScore) => {
+    const text = ` ${clock(humanMs)}${tags > 0 ? ` ×${tags}` : ""}`;
+    return { name, drawn: square(name, draw) + text, width: 2 + text.length };
+  };
+  const entries = board.map(entry);
+  const shown: typeof entries = [];
+  let width = heading.length;
+  for (const next of entries) {
+    if (width + 2 + next.width > columns) break;
+    shown.push(next);
+    width += 2 + next.width;
+  }
+  const own = entries.find(({ name }) => name === you);
+  if (own && !shown.includes(own) && shown.length > 0) shown[shown.length - 1] = own;
+  return [chalk.dim(heading), ...shown.map(({ drawn }) => drawn)].join("  ");
+}
+
+/** A text engraved in a wall row: walls on both sides of it, so the house still looks closed. */
+function engraved(text: string, columns: number): string {
+  const rest = columns - 4 - visibleWidth(text);
+  const wallCells = Math.floor(rest / 2);
+  return `${WALL} ${text} ${" ".repeat(rest - 2 * wallCells)}${WALL.repeat(wallCells)}`;
+}
+
+/** The scoreboard beside the map: one player a line, the longest human first, always including you. */
+function sidebar(
+  board: readonly PlayerScore[],
+  you: string,
+  rows: number,
+  draw: Painter,
+): string[] {
+  const line = ({ name, humanMs, tags }: PlayerScore) => {
+    const text = `${name.padEnd(16)} ${clock(humanMs).padStart(5)}${tags > 0 ? ` ×${tags}` : ""}`;
+    return `${square(name, draw)} ${name === you ? chalk.bold(text) : text}`;
+  };
+  const shown = board.slice(0, rows - 1);
+  const own = board.find(({ name }) => name === you);
+  if (own && !shown.includes(own) && shown.length > 0) shown[shown.length - 1] = own;
+  return [chalk.dim("time as a human, ×tags"), ...shown.map(line)];
+}
+
+/** Control characters replaced: text that came from the network must never steer the terminal. */
+function plainText(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, "?");
+}
+
+const ANSI_STYLE = /\x1b\[[0-9;]*m/g;
+
+/** The columns a line takes on the terminal: its characters, without the colour codes. */
+export function visibleWidth(line: string): number {
+  return [...line.replace(ANSI_STYLE, "")].length;
+}
+
+/** A line cut to `columns` (its colour codes kept), or padded to them with `pad` if given. */
+function fitWidth(line: string, columns: number, pad?: string): string {
+  let width = 0;
+  let fitted = "";
+  let cut = false;
+  for (const part of line.split(/(\x1b\[[0-9;]*m)/)) {
+    if (part.startsWith("\x1b[")) fitted += part;
+    else
+      for (const char of part) {
+        if (width === columns) cut = true;
+        if (cut) break;
+        fitted += char;
+        width++;
+      }
+  }
+  // a colour cut off before its end would spill onto the next line
+  if (cut && fitted.includes("\x1b[")) fitted += "\x1b[0m";
+  return pad === undefined ? fitted : fitted + pad.repeat(columns - width);
+}
+
+/** What the screen needs of the terminal it draws on: process.stdout is one. */
+export interface TerminalOutput {
+  readonly columns?: number;
+  readonly rows?: number;
+  write(text: string): unknown;
+  on(event: "resize", listener: () => void): unknown;
+  off(event: "resize", listener: () => void): unknown;
 }
 
 /** Owns the terminal while the game runs; close() gives it back exactly as it was. */
 export class Screen {
   private last = "";
   private open = false;
+  private frame: Frame | undefined;
+  /** A resized terminal is drawn again at once, from the last frame, at its new size. */
+  private readonly redraw = () => {
+    this.last = "";
+    this.out.write("\x1b[2J");
+    if (this.frame) this.draw(this.frame);
+  };
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+  constructor(private readonly out: TerminalOutput = process.stdout) {}
 
-  draw(lines: string[]): void {
-    const frame = lines.map((line, row) => `\x1b[${row + 1};1H${line}\x1b[K`).join("");
-    if (frame === this.last) return;
-    if (!this.open) this.out.write("\x1b[?1049h\x1b[?25l\x1b[2J"); // alternate screen, hide the cursor
+  draw(frame: Frame): void {
+    this.frame = frame;
+    // a terminal that does not say its size (or says 0 × 0, as a bare pseudo-terminal does) is taken as 80 × 24
+    const size = { columns: this.out.columns || 80, rows: this.out.rows || 24 };
+    const lines = renderFrame(frame, size);
+    // each line is rewritten in place and the rest of the screen cleared, so nothing is left from before
+    const text = lines.map((line, row) => `\x1b[${row + 1};1H${line}\x1b[K`).join("") + "\x1b[J";
+    if (text === this.last) return;
+    if (!this.open) {
+      this.out.write("\x1b[?1049h\x1b[?25l\x1b[2J"); // alternate screen, hide the cursor
+      this.out.on("resize", this.redraw);
+    }
     this.open = true;
-    this.last = frame;
-    this.out.write(frame);
+    this.last = text;
+    this.out.write(text);
   }
 
   close(): void {
-    if (this.open) this.out.write("\x1b[?25h\x1b[?1049l"); // show the cursor, back to the normal screen
+    if (this.open) {
+      this.out.off("resize", this.redraw);
+      this.out.write("\x1b[?25h\x1b[?1049l"); // show the cursor, back to the normal screen
+    }
     this.open = false;
   }
 }

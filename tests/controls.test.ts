@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BotControl, type Control, KeyboardControl } from "../lib/controls.ts";
+import { KeyboardControl, inputOfKey } from "../lib/controls.ts";
 import type { Input } from "../lib/game.ts";
 
 const FRAME_MS = 50; // a client sending 20 inputs a second
@@ -9,10 +10,10 @@ const FRAME_MS = 50; // a client sending 20 inputs a second
  * moment, then a frame every FRAME_MS. Returns the input of each frame.
  */
 function play(
-  keys: KeyboardControl,
   presses: [at: number, input: Input][],
   untilMs: number,
 ): { at: number; input: Input }[] {
+  const keys = new KeyboardControl();
   const frames: { at: number; input: Input }[] = [];
   for (let now = 0; now < untilMs; now++) {
     for (const [at, input] of presses) if (at === now) keys.press(input, now);
@@ -21,18 +22,30 @@ function play(
   return frames;
 }
 
-/** The distinct inputs of the frames from `from` (included) to `to` (excluded). */
-const inputsBetween = (frames: { at: number; input: Input }[], from: number, to: number) => [
-  ...new Set(frames.filter(({ at }) => at >= from && at < to).map(({ input }) => input)),
-];
+/** The frames from `from` (included) to `to` (excluded). */
+const between = (frames: { at: number; input: Input }[], from: number, to: number) =>
+  frames.filter(({ at }) => at >= from && at < to).map(({ input }) => input);
 
-/** A held key: the press, then the terminal's auto-repeats every 33 ms, the last one at `lastAt`. */
-const held = (input: Input, lastAt: number): [number, Input][] =>
-  Array.from({ length: Math.floor(lastAt / 33) + 1 }, (_, i) => [i * 33, input]);
+const cellsMoved = (inputs: Input[]) => inputs.filter((input) => input !== "NONE").length;
 
-describe("KeyboardControl", () => {
+/**
+ * A key held down as a terminal reports it: the press at `from`, the first
+ * auto-repeat `delayMs` later, then one every `everyMs` until `until`.
+ */
+function held(
+  input: Input,
+  from: number,
+  until: number,
+  { delayMs, everyMs } = { delayMs: 500, everyMs: 33 },
+): [number, Input][] {
+  const presses: [number, Input][] = [[from, input]];
+  for (let at = from + delayMs; at <= until; at += everyMs) presses.push([at, input]);
+  return presses;
+}
+
+describe("KeyboardControl: a tap moves one cell", () => {
   it("a single press gives exactly one step, then NONE", () => {
-    const frames = play(new KeyboardControl(), [[10, "UP"]], 500);
+    const frames = play([[10, "UP"]], 500);
     expect(frames.map(({ input }) => input)).toEqual([
       "NONE",
       "UP",
@@ -47,15 +60,30 @@ describe("KeyboardControl", () => {
     ]);
   });
 
-  it("auto-repeats keep it moving on every frame, and it stops within 150 ms of the last one", () => {
-    const frames = play(new KeyboardControl(), held("RIGHT", 990), 1500); // 990 = 30 × 33
-    expect(inputsBetween(frames, 0, 1000)).toEqual(["RIGHT"]);
-    expect(inputsBetween(frames, 990 + 150, 1500)).toEqual(["NONE"]);
+  it("two taps 300 ms apart move two cells, not three or four", () => {
+    const frames = play(
+      [
+        [10, "RIGHT"],
+        [310, "RIGHT"],
+      ],
+      1500,
+    );
+    expect(cellsMoved(between(frames, 0, 1500))).toBe(2);
+  });
+
+  it("taps 150 to 400 ms apart, as a person taps, move one cell each (property)", () => {
+    const gaps = fc.array(fc.integer({ min: 150, max: 400 }), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(gaps, (gapsMs) => {
+        let at = 10;
+        const presses: [number, Input][] = gapsMs.map((gap) => [(at += gap), "LEFT"]);
+        expect(cellsMoved(between(play(presses, at + 1000), 0, at + 1000))).toBe(gapsMs.length);
+      }),
+    );
   });
 
   it("a quick press of a different key is not lost", () => {
     const frames = play(
-      new KeyboardControl(),
       [
         [10, "UP"],
         [20, "LEFT"],
@@ -64,34 +92,49 @@ describe("KeyboardControl", () => {
     );
     expect(frames.map(({ input }) => input)).toEqual(["NONE", "UP", "LEFT", "NONE"]);
   });
+});
+
+describe("KeyboardControl: a held key moves on", () => {
+  it.each([
+    ["a usual terminal: first repeat after 500 ms, then every 33 ms", 500, 33],
+    ["X11's default: first repeat after 660 ms, then 25 a second", 660, 40],
+  ])("%s", (_, delayMs, everyMs) => {
+    const lastRepeat = 2000 - ((2000 - delayMs) % everyMs);
+    const frames = play(held("RIGHT", 10, 2000, { delayMs, everyMs }), 3000);
+    // one cell for the press, and nothing more while the terminal waits to repeat
+    expect(cellsMoved(between(frames, 0, delayMs + 10))).toBe(1);
+    // then a cell on every frame for as long as the key is down
+    expect(between(frames, delayMs + 10 + FRAME_MS, lastRepeat)).not.toContain("NONE");
+    // and it stops within 100 ms of the last repeat
+    expect(cellsMoved(between(frames, lastRepeat + 100, 3000))).toBe(0);
+  });
 
   it("space (NONE) stops it at once", () => {
-    const frames = play(new KeyboardControl(), [...held("RIGHT", 495), [500, "NONE"]], 1000);
-    expect(inputsBetween(frames, 0, 500)).toEqual(["RIGHT"]);
-    expect(inputsBetween(frames, 500, 1000)).toEqual(["NONE"]);
+    const frames = play([...held("RIGHT", 0, 1495), [1500, "NONE"]], 2000);
+    expect(between(frames, 600, 1500)).not.toContain("NONE");
+    expect(cellsMoved(between(frames, 1500, 2000))).toBe(0);
+  });
+
+  it("another key stops it and moves one cell its own way", () => {
+    const frames = play([...held("RIGHT", 0, 1000), [1010, "UP"]], 2000);
+    expect(between(frames, 1050, 2000).filter((input) => input !== "NONE")).toEqual(["UP"]);
   });
 });
 
-describe("BotControl", () => {
-  /** The bot's input on every frame of ten simulated seconds. */
-  const tenSeconds = (bot: Control) =>
-    Array.from({ length: 10_000 / FRAME_MS }, (_, frame) => bot.next(frame * FRAME_MS));
-
-  it("plays the same sequence for the same seed, another for another seed", () => {
-    expect(tenSeconds(new BotControl(7))).toEqual(tenSeconds(new BotControl(7)));
-    expect(tenSeconds(new BotControl(7))).not.toEqual(tenSeconds(new BotControl(8)));
+describe("inputOfKey", () => {
+  it.each([
+    [{ name: "up" }, "UP"],
+    [{ name: "left" }, "LEFT"],
+    [{ name: "w" }, "UP"],
+    [{ name: "d" }, "RIGHT"],
+    [{ name: "s", shift: true }, "DOWN"],
+    [{ name: "space" }, "NONE"],
+    [{ name: "s", ctrl: true }, undefined],
+    [{ name: "q" }, undefined],
+    [{ name: "constructor" }, undefined],
+    [{}, undefined],
+    [undefined, undefined],
+  ])("%o is %s", (key, input) => {
+    expect(inputOfKey(key)).toBe(input);
   });
-
-  it.each([1, 2, 3])(
-    "with seed %i, it turns about twice a second and never stands still",
-    (seed) => {
-      const inputs = tenSeconds(new BotControl(seed));
-      const turns = inputs.filter(
-        (input, frame) => frame > 0 && input !== inputs[frame - 1],
-      ).length;
-      expect(turns).toBeGreaterThanOrEqual(10);
-      expect(turns).toBeLessThanOrEqual(40);
-      expect(inputs).not.toContain("NONE");
-    },
-  );
 });

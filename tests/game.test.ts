@@ -181,3 +181,75 @@ describe("any sequence of inputs (property)", () => {
     );
   });
 });
+
+describe("the index of occupied cells", () => {
+  it("finds the square on a cell, follows it when it moves, forgets it when it leaves", () => {
+    const world = worldWith(ROOM, ["ghost", 5, 3], ["ann", 1, 1]);
+    expect(world.players.at({ x: 1, y: 1 })?.name).toBe("ann");
+    applyInput(world, "ann", "RIGHT", 0);
+    expect(world.players.at({ x: 1, y: 1 })).toBeUndefined();
+    expect(world.players.at({ x: 2, y: 1 })?.name).toBe("ann");
+    removePlayer(world, "ann");
+    expect(world.players.at({ x: 2, y: 1 })).toBeUndefined();
+  });
+
+  it("a move keeps the order of arrival, so the oldest still inherits the curse", () => {
+    const world = worldWith(ROOM, ["ghost", 5, 3], ["ann", 1, 1], ["bob", 3, 1]);
+    applyInput(world, "ann", "DOWN", 0);
+    removePlayer(world, "ghost");
+    expect(world.ghost).toBe("ann");
+  });
+});
+
+describe("addPlayer, against the rule written the slow way", () => {
+  /** The rule as it reads: every free floor cell, its distance to the nearest square, the first farthest. */
+  function farthestFreeCell(world: World): Position | undefined {
+    let best: { cell: Position; distance: number } | undefined;
+    for (let y = 0; y < world.map.height; y++) {
+      for (let x = 0; x < world.map.width; x++) {
+        const squares = [...world.players.values()];
+        if (isWall(world.map, { x, y }) || squares.some((s) => s.x === x && s.y === y)) continue;
+        const distance = Math.min(...squares.map((s) => Math.abs(s.x - x) + Math.abs(s.y - y)));
+        if (!best || distance > best.distance) best = { cell: { x, y }, distance };
+      }
+    }
+    return best?.cell;
+  }
+
+  /** A map with walls around and anywhere inside, and some of its floor cells taken by squares. */
+  const crowdedMap = fc
+    .record({ width: fc.integer({ min: 3, max: 12 }), height: fc.integer({ min: 3, max: 9 }) })
+    .chain(({ width, height }) =>
+      fc.tuple(
+        fc.array(fc.array(fc.boolean(), { minLength: width, maxLength: width }), {
+          minLength: height,
+          maxLength: height,
+        }),
+        fc.array(fc.tuple(fc.nat(width - 1), fc.nat(height - 1)), { maxLength: 12 }),
+      ),
+    );
+
+  it("spawns on the same cell, whatever the map and the squares", () => {
+    fc.assert(
+      fc.property(crowdedMap, ([walls, squares]) => {
+        const rows = walls.map((row, y) =>
+          row
+            .map((wall, x) =>
+              wall || y === 0 || x === 0 || y === walls.length - 1 || x === row.length - 1
+                ? "#"
+                : ".",
+            )
+            .join(""),
+        );
+        const world = createWorld(mapFromRows(rows));
+        squares.forEach(([x, y], i) => {
+          if (!isWall(world.map, { x, y }) && !world.players.at({ x, y }))
+            world.players.set(`p${i}`, { name: `p${i}`, x, y });
+        });
+        const expected = farthestFreeCell(world);
+        const added = addPlayer(world, "new");
+        expect(added && { x: added.x, y: added.y }).toEqual(expected);
+      }),
+    );
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * The score as one client sees it: who tagged whom, how long each player has
+ * been a human, and whether the new ghost is still resting after a tag.
+ *
+ * It is worked out on the client from the states the client receives, not
+ * sent by the server. Everything it needs is already in every state (the
+ * ghost's name and who is present), and putting the score into the state
+ * would make every state of every step bigger and change every step's
+ * protocol for figures each client can count itself. The price is that a
+ * client counts what it has seen: from the moment it joined, in the states
+ * that reached it, timed by its own clock. Two clients may differ by a state
+ * or two, and a state lost on the way hides nothing but a few milliseconds.
+ */
+import { TAG_GRACE_MS } from "./game.ts";
+import type { GameState } from "./protocol.ts";
+
+/** How long the status line tells of a tag. */
+export const EVENT_MS = 4000;
+
+/** The ghost changed: by a tag, or because the ghost left and the oldest player inherited the curse. */
+export type GhostChange =
+  | { kind: "tag"; by: string; tagged: string; at: number }
+  | { kind: "inherit"; left: string; heir: string; at: number };
+
+export interface PlayerScore {
+  name: string;
+  /** how long the player has been a human while this client watched */
+  humanMs: number;
+  /** how many players this one has tagged while this client watched */
+  tags: number;
+}
+
+export class Score {
+  /** the players in the last state, with the number of the last state each was in */
+  private readonly scores = new Map<string, PlayerScore & { seenIn: number }>();
+  private last: { ghost: string | null; at: number } | undefined;
+  private stateCount = 0;
+  private change: GhostChange | undefined;
+  private restingUntil = -Infinity;
+  private ownGhostMs = 0;
+  private ownTags = 0;
+
+  constructor(private readonly you: string) {}
+
+  /** Counts what happened between the last state seen and this one, which arrived at `now`. */
+  observe(state: GameState, now: number): void {
+    const before = this.last;
+    this.last = { ghost: state.ghost, at: now };
+    this.stateCount++;
+    // One pass over the players: this runs for every state, with up to a thousand players in it.
+    for (const { name } of state.players) {
+      const score = this.scores.get(name);
+      if (!score) {
+        this.scores.set(name, { name, humanMs: 0, tags: 0, seenIn: this.stateCount });
+        continue;
+      }
+      score.seenIn = this.stateCount;
+      // between two states, a player is taken to have been what the older one said
+      if (before && name !== before.ghost) score.humanMs += now - before.at;
+    }
+    // there are more scores than players only when someone has left
+    if (this.scores.size > state.players.length) {
+      for (const [name, score] of this.scores)
+        if (score.seenIn !== this.stateCount) this.scores.delete(name);
+    }
+    if (!before) return;
+    const ghostBefore = before.ghost;
+    if (ghostBefore === this.you && this.scores.has(this.you)) this.ownGhostMs += now - before.at;
+    if (ghostBefore !== null && state.ghost !== null && ghostBefore !== state.ghost)
+      this.ghostChanged(ghostBefore, state.ghost, now);
+  }
+
+  /** The last change of ghost, while the status line should still tell of it. */
+  latestChange(now: number): GhostChange | undefined {
+    return this.change && now - this.change.at < EVENT_MS ? this.change : undefined;
+  }
+
+  /** Whether the ghost cannot tag yet: a tag was seen less than TAG_GRACE_MS ago. */
+  ghostResting(now: number): boolean {
+    return now < this.restingUntil;
+  }
+
+  /** How long until the resting ghost can tag, in milliseconds: 0 when it can. */
+  restLeftMs(now: number): number {
+    return Math.max(0, this.restingUntil - now);
+  }
+
+  /** Every player present, the longest human first. */
+  board(): PlayerScore[] {
+    return [...this.scores.values()]
+      .map(({ name, humanMs, tags }) => ({ name, humanMs, tags }))
+      .sort((a, b) => b.humanMs - a.humanMs || b.tags - a.tags || (a.name < b.name ? -1 : 1));
+  }
+
+  /** The own figures for a bot's summary: tags made, and seconds spent as the ghost. */
+  summary(): { tags: number; ghostSeconds: number } {
+    return {
+      tags: this.ownTags,
+      ghostSeconds: Math.round(this.ownGhostMs / 100) / 10,
+    };
+  }
+
+  /** A ghost change told from this player's side: "you were tagged by X", "you tagged X", "X tagged Y". */
+  describe(change: GhostChange): string {
+    const who = (name: string) => (name === this.you ? "you" : name);
+    if (change.kind === "inherit")
+      return `${change.left} left: ${who(change.heir)} ${change.heir === this.you ? "are" : "is"} the ghost`;
+    if (change.tagged === this.you) return `you were tagged by ${change.by}`;
+    return `${who(change.by)} tagged ${change.tagged}`;
+  }
+
+  /**
+   * The old ghost still in the game means it tagged the new one; gone, it left
+   * and the oldest player inherited the curse, which is no tag and gives no rest.
+   */
+  private ghostChanged(before: string, after: string, now: number): void {
+    const tagger = this.scores.get(before);
+    if (!tagger) {
+      this.change = { kind: "inherit", left: before, heir: after, at: now };
+      return;
+    }
+    this.change = { kind: "tag", by: before, tagged: after, at: now };
+    tagger.tags++;
+    if (before === this.you) this.ownTags++;
+    // The server's grace began when it applied the tag, a little before this state reached us.
+    this.restingUntil = now + TAG_GRACE_MS;
+  }
+}
