@@ -43,6 +43,20 @@ async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> 
   while (!condition() && performance.now() < deadline) await sleep(5);
 }
 
+/** A TCP server on 127.0.0.1 that hands each connection to `serve`, and a client connected to it. */
+async function tcpConnection(serve: (socket: net.Socket) => void = () => {}) {
+  const server = net.createServer(serve);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+  const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+  cleanups.push(() => {
+    client.destroy();
+    server.close();
+  });
+  return { client, accepted };
+}
+
 describe("visible", () => {
   it("writes out every character a terminal would act on", () => {
     expect(visible("\x1b]0;PWNED\x07")).toBe("\\x1b]0;PWNED\\x07");
@@ -129,19 +143,12 @@ describe("Trace", () => {
 
   it("traces a TCP exchange: each write with its fate, and each piece as it is read", async () => {
     const serverTrace = tracedLines();
-    const server = net.createServer(async (socket) => {
+    const { client } = await tcpConnection(async (socket) => {
       const stream = simulateStream(socket, PERFECT_NETWORK, { trace: serverTrace.trace });
       for await (const line of readLines(socket, 1024))
         stream.write(`ERROR unknown command ${line}\n`);
     });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
     const clientTrace = tracedLines();
-    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-    cleanups.push(() => {
-      client.destroy();
-      server.close();
-    });
     // With seed 2 at 50% loss, the first write is lost and sent again 200 ms later; the second is not.
     const stream = simulateStream(
       client,
@@ -173,16 +180,9 @@ describe("Trace", () => {
   it("shows a stream's pieces as they arrive, which are not its messages", async () => {
     const { lines, trace } = tracedLines();
     const received: string[] = [];
-    const server = net.createServer(async (socket) => {
+    const { client } = await tcpConnection(async (socket) => {
       traceReads(socket, trace);
       for await (const line of readLines(socket, 1024)) received.push(line);
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-    cleanups.push(() => {
-      client.destroy();
-      server.close();
     });
 
     client.write("INPUT alice UP\nINPUT al");
@@ -199,15 +199,7 @@ describe("Trace", () => {
 
   it("watches a TCP socket without changing how the program reads it", async () => {
     const { lines, trace } = tracedLines();
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
-    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
-    cleanups.push(() => {
-      client.destroy();
-      server.close();
-    });
+    const { client, accepted } = await tcpConnection();
     const socket = await accepted;
     traceReads(socket, trace);
 
