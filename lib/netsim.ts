@@ -1,19 +1,23 @@
 /**
- * A simulated network for UDP. Loopback never loses, delays or reorders a
- * datagram, so the problems a UDP game must survive stay invisible on one
- * machine. Every UDP server and client sends through this module so that
- * `--lag`, `--jitter` and `--loss` make those problems visible, repeatably.
+ * A simulated network. Loopback never loses, delays or reorders anything, so the problems an
+ * online game must survive stay invisible on one machine. Every server and client sends through
+ * this module so that `--lag`, `--jitter` and `--loss` make those problems visible, repeatably:
+ * simulateNetwork for UDP datagrams, simulateStream for a TCP connection. With a Trace (see
+ * lib/trace.ts), both also write a line for every message sent, saying what happened to it,
+ * and for every message received.
  */
-import type { Socket } from "node:dgram";
+import type { Socket as UdpSocket } from "node:dgram";
+import type { Socket as TcpSocket } from "node:net";
 import { type OptionSpecs, type OptionValues, numberOption } from "./args.ts";
 import { seededRandom } from "./random.ts";
+import { type Message, type Peer, type Trace, traceReads } from "./trace.ts";
 
 export interface NetworkConditions {
-  /** One-way delay added to every datagram. */
+  /** One-way delay added to every datagram (or write, on TCP). */
   lagMs: number;
   /** Each datagram waits lagMs plus a random [0, jitterMs], so later datagrams can overtake earlier ones. */
   jitterMs: number;
-  /** 0..100: chance that a datagram is silently dropped. */
+  /** 0..100: chance that a datagram is silently dropped (on TCP: that a write is sent again). */
   lossPercent: number;
   /** 0..100: chance that a datagram is delivered twice (each copy with its own delay). */
   duplicatePercent: number;
@@ -26,8 +30,33 @@ export const PERFECT_NETWORK: NetworkConditions = {
   duplicatePercent: 0,
 };
 
+export interface SimulationOptions {
+  /** The same seed gives the same fates to the same sequence of messages: a run can be repeated. */
+  seed?: number;
+  trace?: Trace | undefined;
+}
+
+/**
+ * A network holding a message back must keep its own copy of the bytes: a real network copies
+ * them when they leave, so a caller that reuses its buffer cannot change a message already "on
+ * the wire". A message sent at once needs no copy, and a server that sends the same state to
+ * every player must not pay for one copy per player. (A string cannot change: it is never copied.)
+ */
+function heldCopy(message: Message): Message {
+  return typeof message === "string" ? message : new Uint8Array(message);
+}
+
+const errorCode = (error: unknown) =>
+  error instanceof Error && "code" in error ? error.code : undefined;
+
+// ---------------------------------------------------------------------------------------------
+// UDP
+
 export interface SimulatedSender {
-  send(message: string | Uint8Array, port: number, address: string): void;
+  /** Sends on a connected socket (`socket.connect(port, host)`): to the one peer it talks to. */
+  send(message: Message): void;
+  /** Sends on an unconnected socket: to whoever is at `address:port`. */
+  send(message: Message, port: number, address: string): void;
   /** sent = datagrams handed to the socket; failed = those the system then refused to send (counted, never thrown). */
   readonly counts: { sent: number; dropped: number; duplicated: number; failed: number };
   /** Resolves once every datagram sent so far has left the socket, so closing the socket then loses none. */
@@ -36,10 +65,14 @@ export interface SimulatedSender {
   close(): void;
 }
 
+/**
+ * Sends every datagram through a network made worse on purpose. With a trace, every datagram
+ * sent is traced with its fate and every datagram the socket receives is traced too.
+ */
 export function simulateNetwork(
-  socket: Socket,
+  socket: UdpSocket,
   conditions: NetworkConditions,
-  seed = 1,
+  { seed = 1, trace }: SimulationOptions = {},
 ): SimulatedSender {
   const random = seededRandom(seed);
   const counts = { sent: 0, dropped: 0, duplicated: 0, failed: 0 };
@@ -52,53 +85,74 @@ export function simulateNetwork(
   const settle = () => {
     if (inFlight.size === 0 && leaving === 0) drained.splice(0).forEach((resolve) => resolve());
   };
+  // First among the listeners: a message's trace line comes before what the program does with it.
+  if (trace) socket.prependListener("message", (message, from) => trace.received(from, message));
 
-  function transmit(message: string | Uint8Array, port: number, address: string): void {
-    try {
-      // With a callback, a datagram the system cannot send (too big, no route) is an error
-      // for this datagram only; without one it would be an 'error' event on the whole socket.
-      socket.send(message, port, address, (error) => {
-        if (error) counts.failed++;
-        leaving--;
-        settle();
-      });
-      leaving++;
-      counts.sent++;
-    } catch (error) {
-      // The socket closed while this datagram was "in flight": the game ended,
-      // and on a real network that datagram would simply be lost too.
-      if ((error as NodeJS.ErrnoException).code !== "ERR_SOCKET_DGRAM_NOT_RUNNING") throw error;
-    }
+  /** `to` is undefined on a connected socket: the kernel knows where its datagrams go. */
+  function transmit(message: Message, to: Peer | undefined): void {
+    // With a callback, a datagram the system cannot send (too big, no route) is an error
+    // for this datagram only; without one it would be an 'error' event on the whole socket.
+    const done = (error: Error | null) => {
+      if (error) counts.failed++;
+      leaving--;
+      settle();
+    };
+    if (to) socket.send(message, to.port, to.address, done);
+    else socket.send(message, done);
+    leaving++;
+    counts.sent++;
   }
 
-  function deliver(message: string | Uint8Array, port: number, address: string): void {
+  /** Where a datagram goes: for its trace, and to check a connected socket still points there. */
+  const destination = (to: Peer | undefined): Peer => to ?? socket.remoteAddress();
+
+  function deliver(message: Message, to: Peer | undefined, duplicate: boolean): void {
     const delayMs = conditions.lagMs + random() * conditions.jitterMs;
-    // A perfect network sends right away, so the simulator costs nothing when off.
-    if (delayMs === 0) return transmit(message, port, address);
+    // A perfect network sends at once, the caller's own bytes: then the simulator costs nothing.
+    if (delayMs === 0) {
+      transmit(message, to);
+      trace?.sent(destination(to), message, duplicate ? "duplicated" : "");
+      return;
+    }
+    const held = heldCopy(message);
+    // On a connected socket, asking where it points also fails here, at once, if it points nowhere.
+    const peer = destination(to);
     const timer = setTimeout(() => {
       inFlight.delete(timer);
-      transmit(message, port, address);
+      try {
+        // A connected socket pointed at another peer meanwhile: this datagram was for the old one.
+        if (to || sameAddress(socket.remoteAddress(), peer)) transmit(held, to);
+      } catch (error) {
+        // The socket closed (or was disconnected) while this datagram was "in flight":
+        // the game ended, and on a real network that datagram would simply be lost too.
+        const code = errorCode(error);
+        if (code !== "ERR_SOCKET_DGRAM_NOT_RUNNING" && code !== "ERR_SOCKET_DGRAM_NOT_CONNECTED")
+          throw error;
+      }
       settle();
     }, delayMs);
     inFlight.add(timer);
+    const delayed = `delayed ${Math.round(delayMs)} ms`;
+    trace?.sent(peer, message, duplicate ? `duplicated, ${delayed}` : delayed);
+  }
+
+  function send(message: Message, port?: number, address?: string): void {
+    const to = port === undefined || address === undefined ? undefined : { port, address };
+    if (random() * 100 < conditions.lossPercent) {
+      counts.dropped++;
+      trace?.sent(destination(to), message, "dropped");
+      return;
+    }
+    deliver(message, to, false);
+    if (random() * 100 < conditions.duplicatePercent) {
+      counts.duplicated++;
+      deliver(message, to, true);
+    }
   }
 
   return {
     counts,
-    send(message, port, address) {
-      if (random() * 100 < conditions.lossPercent) {
-        counts.dropped++;
-        return;
-      }
-      // A real network copies the bytes when they leave; copying here means a
-      // caller that reuses its buffer cannot change a datagram already "on the wire".
-      const bytes = typeof message === "string" ? message : new Uint8Array(message);
-      deliver(bytes, port, address);
-      if (random() * 100 < conditions.duplicatePercent) {
-        counts.duplicated++;
-        deliver(bytes, port, address);
-      }
-    },
+    send,
     drain() {
       return new Promise((resolve) => {
         drained.push(resolve);
@@ -113,6 +167,153 @@ export function simulateNetwork(
   };
 }
 
+function sameAddress(a: Peer, b: Peer): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+// ---------------------------------------------------------------------------------------------
+// TCP
+
+/**
+ * Linux's minimum retransmission timeout (TCP_RTO_MIN): the least time TCP waits for the
+ * acknowledgement of a segment before it sends that segment again.
+ */
+export const RETRANSMISSION_TIMEOUT_MS = 200;
+
+export interface SimulatedStream {
+  /** Like socket.write: the bytes arrive after the simulated delay, and in the order written. */
+  write(bytes: Message): void;
+  /** Like socket.end: the connection ends after every byte written before it, and these. */
+  end(bytes?: Message): void;
+  /** true once end() was called: what is written after it is discarded. */
+  readonly ended: boolean;
+  /**
+   * Bytes written and not sent yet: held back here, or waiting in the socket. A peer that does
+   * not read makes this grow, so a server bounds it (and drops a connection that passes it).
+   */
+  readonly unsentBytes: number;
+}
+
+/**
+ * What TCP does on a bad network, for a program that cannot drop TCP segments itself. Each
+ * write is one segment: it waits lagMs plus a random [0, jitterMs], and a "lost" one waits one
+ * retransmission timeout more, as TCP sends it again. TCP delivers in order, so no write ever
+ * overtakes an earlier one: every byte written after a lost segment waits behind it (head-of-line
+ * blocking). Duplicates are never seen on TCP (the receiver discards them), so duplicatePercent
+ * has no effect here. With a trace, every write is traced with its fate and every piece of the
+ * stream the program reads is traced too.
+ */
+export function simulateStream(
+  socket: TcpSocket,
+  conditions: NetworkConditions,
+  { seed = 1, trace }: SimulationOptions = {},
+): SimulatedStream {
+  const random = seededRandom(seed);
+  /** Writes held back, oldest first; their times to leave never decrease, which keeps the order. */
+  const held: { bytes: Message; size: number; leavesAt: number }[] = [];
+  let heldBytes = 0;
+  /** When the latest write leaves, and whether a lost segment is what holds it back. */
+  let lastLeavesAt = 0;
+  let lastHeldByLoss = false;
+  let ended = false;
+  // Not unref()'d, like the UDP timers: a program must not exit with bytes still to send.
+  let timer: NodeJS.Timeout | undefined;
+
+  if (trace) traceReads(socket, trace);
+  // A client's socket knows its peer only once connected: a write made before is traced then.
+  const traceSent =
+    trace &&
+    ((bytes: Message, fate: string) => {
+      if (!socket.connecting) return trace.sent(peerOf(socket), bytes, fate);
+      const copy = heldCopy(bytes);
+      socket.once("connect", () => trace.sent(peerOf(socket), copy, fate));
+    });
+
+  // Once the connection is gone, what was still held back will never be sent.
+  socket.once("close", () => {
+    clearTimeout(timer);
+    held.length = 0;
+    heldBytes = 0;
+  });
+
+  /** The connection is closed, or this program ended it: nothing more can be sent on it. */
+  const closed = () => socket.destroyed || socket.writableEnded;
+
+  function sendDue(): void {
+    timer = undefined;
+    if (closed()) return;
+    const now = performance.now();
+    while (held.length > 0 && held[0]!.leavesAt <= now) {
+      const { bytes, size } = held.shift()!;
+      heldBytes -= size;
+      socket.write(bytes);
+    }
+    if (held.length > 0) timer = setTimeout(sendDue, held[0]!.leavesAt - now);
+    else if (ended) socket.end();
+  }
+
+  function write(bytes: Message): void {
+    // A closed connection: the bytes go nowhere, as with socket.write (minus its error event).
+    if (ended || closed()) return;
+    const now = performance.now();
+    const delayMs = conditions.lagMs + random() * conditions.jitterMs;
+    const lost = random() * 100 < conditions.lossPercent;
+    const ownDelayMs = delayMs + (lost ? RETRANSMISSION_TIMEOUT_MS : 0);
+    // TCP delivers in order: a write never leaves before the one written before it.
+    const leavesAt = Math.max(now + ownDelayMs, lastLeavesAt);
+    const behindALoss = leavesAt > now + ownDelayMs && lastHeldByLoss;
+    lastLeavesAt = leavesAt;
+    lastHeldByLoss = lost || behindALoss;
+
+    if (held.length === 0 && leavesAt <= now) {
+      socket.write(bytes);
+      traceSent?.(bytes, "");
+      return;
+    }
+    const size = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
+    held.push({ bytes: heldCopy(bytes), size, leavesAt });
+    heldBytes += size;
+    timer ??= setTimeout(sendDue, leavesAt - now);
+    traceSent?.(bytes, heldWriteFate(leavesAt - now, ownDelayMs, lost, behindALoss));
+  }
+
+  return {
+    write,
+    end(bytes) {
+      if (bytes !== undefined) write(bytes);
+      if (ended || closed()) return;
+      ended = true;
+      if (held.length === 0) socket.end();
+    },
+    get ended() {
+      return ended;
+    },
+    get unsentBytes() {
+      return heldBytes + socket.writableLength;
+    },
+  };
+}
+
+/** What the trace says of a held-back write: "delayed 212 ms (lost, sent again after 200 ms)". */
+function heldWriteFate(
+  delayMs: number,
+  ownDelayMs: number,
+  lost: boolean,
+  behindALoss: boolean,
+): string {
+  const reasons = [];
+  if (lost) reasons.push(`lost, sent again after ${RETRANSMISSION_TIMEOUT_MS} ms`);
+  // compared as the trace rounds them: a wait of less than a millisecond is not worth a word
+  if (Math.round(delayMs) > Math.round(ownDelayMs))
+    reasons.push(`waits behind ${behindALoss ? "a lost" : "an earlier"} segment`);
+  const delayed = `delayed ${Math.round(delayMs)} ms`;
+  return reasons.length === 0 ? delayed : `${delayed} (${reasons.join(", ")})`;
+}
+
+function peerOf(socket: TcpSocket): Peer {
+  return { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
+}
+
 export function describeConditions(conditions: NetworkConditions): string {
   const parts = [
     conditions.lagMs > 0 ? `lag ${conditions.lagMs}ms` : "",
@@ -123,31 +324,31 @@ export function describeConditions(conditions: NetworkConditions): string {
   return parts.length > 0 ? parts.join(" ") : "perfect network";
 }
 
-/** The options of every UDP server and client: the network they send on, made worse on purpose. */
+/** The options of every server and client that sends through this module: its network, made worse on purpose. */
 export const NETWORK_OPTIONS = {
   lag: {
     type: "string",
     default: "0",
     placeholder: "MS",
-    description: "simulated one-way delay of every datagram this program sends",
+    description: "simulated one-way delay of everything this program sends",
   },
   jitter: {
     type: "string",
     default: "0",
     placeholder: "MS",
-    description: "simulated random extra delay, up to this much (reorders datagrams)",
+    description: "simulated random extra delay, up to this much (UDP: reorders datagrams)",
   },
   loss: {
     type: "string",
     default: "0",
     placeholder: "PERCENT",
-    description: "simulated share of datagrams lost on the way",
+    description: "simulated share of datagrams (UDP) or segments (TCP) lost on the way",
   },
   duplicate: {
     type: "string",
     default: "0",
     placeholder: "PERCENT",
-    description: "simulated share of datagrams delivered twice",
+    description: "simulated share of datagrams delivered twice (UDP only: TCP drops duplicates)",
   },
 } satisfies OptionSpecs;
 

@@ -1,35 +1,48 @@
 import { createSocket, type Socket } from "node:dgram";
+import { once } from "node:events";
+import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { setImmediate as nextLoopTurn, setTimeout as sleep } from "node:timers/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   describeConditions,
+  type NetworkConditions,
   PERFECT_NETWORK,
+  RETRANSMISSION_TIMEOUT_MS,
   simulateNetwork,
+  simulateStream,
   type SimulatedSender,
 } from "../lib/netsim.ts";
+import { Trace } from "../lib/trace.ts";
 
-const openSockets: Socket[] = [];
+const cleanups: (() => void)[] = [];
 
 afterEach(() => {
-  for (const socket of openSockets.splice(0)) socket.close();
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 /** A real UDP receiver on loopback that records every datagram and when it arrived. */
 async function listen() {
-  const socket = createSocket("udp4");
-  openSockets.push(socket);
+  const socket = udpSocket();
   const received: { text: string; at: number }[] = [];
   socket.on("message", (message) =>
     received.push({ text: message.toString(), at: performance.now() }),
   );
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  return { port: socket.address().port, received };
+  return { socket, port: socket.address().port, received };
 }
 
 function udpSocket(): Socket {
   const socket = createSocket("udp4");
-  openSockets.push(socket);
+  cleanups.push(() => socket.close());
+  return socket;
+}
+
+/** A UDP socket connected to 127.0.0.1:port, as the clients use: it talks to that peer only. */
+async function connectedSocket(port: number): Promise<Socket> {
+  const socket = udpSocket();
+  socket.connect(port, "127.0.0.1");
+  await once(socket, "connect");
   return socket;
 }
 
@@ -50,6 +63,13 @@ async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> 
   while (!condition() && performance.now() < deadline) await sleep(5);
 }
 
+/** A trace that keeps its lines, with the time at the start of each replaced by "T". */
+function tracedLines() {
+  const lines: string[] = [];
+  const trace = new Trace((line) => lines.push(line.replace(/^ *\d+\.\d ms/, "T")));
+  return { lines, trace };
+}
+
 describe("simulateNetwork", () => {
   it("sends synchronously on a perfect network", async () => {
     const { port, received } = await listen();
@@ -60,6 +80,25 @@ describe("simulateNetwork", () => {
 
     await until(() => received.length === 1);
     expect(received.map((datagram) => datagram.text)).toEqual(["hello"]);
+  });
+
+  it("hands the caller's own buffer to the socket on a perfect network: no copy per send", async () => {
+    const { port, received } = await listen();
+    const socket = udpSocket();
+    const socketSend = vi.spyOn(socket, "send");
+    const sender = simulateNetwork(socket, PERFECT_NETWORK);
+
+    const state = Buffer.from("STATE tick=1 alice,1,1 END");
+    sender.send(state, port, "127.0.0.1");
+    sender.send(state, port, "127.0.0.1");
+
+    expect(socketSend.mock.calls.map((call) => call[0])).toEqual([state, state]);
+    expect(socketSend.mock.calls.every((call) => call[0] === state)).toBe(true);
+    await until(() => received.length === 2);
+    expect(received.map((datagram) => datagram.text)).toEqual([
+      "STATE tick=1 alice,1,1 END",
+      "STATE tick=1 alice,1,1 END",
+    ]);
   });
 
   it("delays every datagram by lagMs", async () => {
@@ -75,10 +114,41 @@ describe("simulateNetwork", () => {
     expect(received[0]!.at - sentAt).toBeGreaterThanOrEqual(75);
   });
 
+  it("sends without an address on a connected socket, at once or delayed", async () => {
+    const { port, received } = await listen();
+    const socket = await connectedSocket(port);
+    const perfect = simulateNetwork(socket, PERFECT_NETWORK);
+    const laggy = simulateNetwork(socket, { ...PERFECT_NETWORK, lagMs: 20 });
+
+    perfect.send("now");
+    laggy.send("later");
+
+    await until(() => received.length === 2);
+    expect(received.map((datagram) => datagram.text)).toEqual(["now", "later"]);
+  });
+
+  it("loses a delayed datagram whose connected socket was pointed at another peer meanwhile", async () => {
+    const first = await listen();
+    const second = await listen();
+    const socket = await connectedSocket(first.port);
+    const sender = simulateNetwork(socket, { ...PERFECT_NETWORK, lagMs: 30 });
+
+    sender.send("for the first");
+    socket.disconnect();
+    socket.connect(second.port, "127.0.0.1");
+    await once(socket, "connect");
+    await sender.drain();
+    await sleep(20);
+
+    expect(first.received).toEqual([]);
+    expect(second.received).toEqual([]);
+    expect(sender.counts.sent).toBe(0);
+  });
+
   it("drops about lossPercent of the datagrams, the same ones for the same seed", async () => {
     const { port, received } = await listen();
     const lossy = { ...PERFECT_NETWORK, lossPercent: 20 };
-    const sender = simulateNetwork(udpSocket(), lossy, 42);
+    const sender = simulateNetwork(udpSocket(), lossy, { seed: 42 });
 
     await sendPaced(sender, 2000, port);
     await until(() => received.length === sender.counts.sent);
@@ -88,9 +158,28 @@ describe("simulateNetwork", () => {
     expect(sender.counts.dropped / 2000).toBeGreaterThan(0.17);
     expect(sender.counts.dropped / 2000).toBeLessThan(0.23);
 
-    const replay = simulateNetwork(udpSocket(), lossy, 42);
+    const replay = simulateNetwork(udpSocket(), lossy, { seed: 42 });
     await sendPaced(replay, 2000, port);
     expect(replay.counts.dropped).toBe(sender.counts.dropped);
+  });
+
+  it("gives every datagram the same fate for the same seed, and other fates for another seed", async () => {
+    const { port } = await listen();
+    const conditions = { lagMs: 10, jitterMs: 30, lossPercent: 30, duplicatePercent: 20 };
+    const fates = async (seed: number) => {
+      const { lines, trace } = tracedLines();
+      const sender = simulateNetwork(udpSocket(), conditions, { seed, trace });
+      for (let i = 0; i < 20; i++) sender.send(`INPUT alice UP ${i}`, port, "127.0.0.1");
+      await sender.drain();
+      return lines;
+    };
+
+    const first = await fates(3);
+    expect(first.length).toBeGreaterThanOrEqual(20);
+    expect(first.some((line) => line.endsWith("dropped"))).toBe(true);
+    expect(first.some((line) => line.includes("duplicated, delayed"))).toBe(true);
+    expect(await fates(3)).toEqual(first);
+    expect(await fates(4)).not.toEqual(first);
   });
 
   it("delivers about duplicatePercent of the datagrams twice", async () => {
@@ -146,14 +235,186 @@ describe("simulateNetwork", () => {
     const { port, received } = await listen();
     const socket = createSocket("udp4");
     const sender = simulateNetwork(socket, { ...PERFECT_NETWORK, lagMs: 20 });
+    const connected = createSocket("udp4");
+    connected.connect(port, "127.0.0.1");
+    await once(connected, "connect");
+    const connectedSender = simulateNetwork(connected, { ...PERFECT_NETWORK, lagMs: 20 });
 
     sender.send("orphan", port, "127.0.0.1");
+    connectedSender.send("orphan too");
     socket.close();
+    connected.close();
     // If the timer's send threw here, vitest would report an uncaught exception.
     await sleep(60);
 
     expect(received).toEqual([]);
-    expect(sender.counts.sent).toBe(0);
+    expect(sender.counts.sent + connectedSender.counts.sent).toBe(0);
+  });
+});
+
+/** A real TCP server on loopback that records every piece it reads, when, and when the stream ends. */
+async function tcpReceiver() {
+  const pieces: { text: string; at: number }[] = [];
+  let endedAt: number | undefined;
+  const server = net.createServer((socket) => {
+    socket.on("data", (piece) => pieces.push({ text: piece.toString(), at: performance.now() }));
+    socket.on("end", () => {
+      endedAt = performance.now();
+      socket.end();
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+  await once(client, "connect");
+  cleanups.push(() => {
+    client.destroy();
+    server.close();
+  });
+  return {
+    client,
+    pieces,
+    text: () => pieces.map((piece) => piece.text).join(""),
+    endedAt: () => endedAt,
+  };
+}
+
+describe("simulateStream", () => {
+  it("hands the caller's own bytes to the socket at once on a perfect network", async () => {
+    const { client, text } = await tcpReceiver();
+    const socketWrite = vi.spyOn(client, "write");
+    const stream = simulateStream(client, PERFECT_NETWORK);
+
+    const line = Buffer.from("INPUT alice UP\n");
+    stream.write(line);
+    expect(socketWrite).toHaveBeenCalledTimes(1);
+    expect(socketWrite.mock.calls[0]![0]).toBe(line);
+
+    await until(() => text() === "INPUT alice UP\n");
+    expect(text()).toBe("INPUT alice UP\n");
+  });
+
+  it("delivers every write in order under jitter, where UDP would reorder", async () => {
+    const { client, text } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 5, jitterMs: 40 });
+
+    const lines = Array.from({ length: 50 }, (_, i) => `${i}\n`);
+    for (const line of lines) stream.write(line);
+
+    await until(() => text().length === lines.join("").length);
+    expect(text()).toBe(lines.join(""));
+  });
+
+  it("holds everything written after a lost write until it is sent again, in order", async () => {
+    const { client, pieces, text } = await tcpReceiver();
+    const { lines, trace } = tracedLines();
+    // Seed 2 at 50% loses the first write and not the second (the trace below says so).
+    const stream = simulateStream(
+      client,
+      { ...PERFECT_NETWORK, lossPercent: 50 },
+      { seed: 2, trace },
+    );
+
+    const writtenAt = performance.now();
+    stream.write("first\n");
+    stream.write("second\n");
+    expect(stream.unsentBytes).toBe(13);
+
+    await until(() => text() === "first\nsecond\n");
+    expect(text()).toBe("first\nsecond\n");
+    expect(pieces[0]!.at - writtenAt).toBeGreaterThanOrEqual(RETRANSMISSION_TIMEOUT_MS);
+    expect(lines.map((line) => line.slice(line.indexOf('"')))).toEqual([
+      `"first\\n"  delayed 200 ms (lost, sent again after ${RETRANSMISSION_TIMEOUT_MS} ms)`,
+      `"second\\n"  delayed 200 ms (waits behind a lost segment)`,
+    ]);
+    expect(stream.unsentBytes).toBe(0);
+  });
+
+  it("ignores duplicatePercent: TCP discards duplicates, the program never sees one", async () => {
+    const { client, text } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 5, duplicatePercent: 100 });
+
+    for (let i = 0; i < 10; i++) stream.write(`${i}\n`);
+    await until(() => text().length >= 20);
+    await sleep(20);
+    expect(text()).toBe("0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+  });
+
+  it("end() ends the stream only after every delayed write", async () => {
+    const { client, text, endedAt } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 60 });
+
+    const writtenAt = performance.now();
+    stream.write("one\n");
+    stream.end("two\n");
+    expect(stream.ended).toBe(true);
+    expect(client.writableEnded).toBe(false);
+
+    await until(() => endedAt() !== undefined);
+    expect(text()).toBe("one\ntwo\n");
+    expect(endedAt()! - writtenAt).toBeGreaterThanOrEqual(55);
+  });
+
+  it("counts the bytes it holds back in unsentBytes, so a server can bound them", async () => {
+    const { client } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 50 });
+
+    stream.write(Buffer.alloc(40_000));
+    stream.write("é\n");
+    expect(stream.unsentBytes).toBe(40_003);
+
+    await until(() => stream.unsentBytes === 0);
+    expect(stream.unsentBytes).toBe(0);
+  });
+
+  it("keeps a held-back write's bytes even if the caller reuses its buffer", async () => {
+    const { client, text } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 20 });
+
+    const buffer = Buffer.from("first\n");
+    stream.write(buffer);
+    buffer.write("XXXXX\n");
+
+    await until(() => text().length === 6);
+    expect(text()).toBe("first\n");
+  });
+
+  it("writes nothing, and throws nothing, once the connection is closed", async () => {
+    const { client, text } = await tcpReceiver();
+    const stream = simulateStream(client, { ...PERFECT_NETWORK, lagMs: 20 });
+
+    stream.write("in flight\n");
+    client.destroy();
+    stream.write("after the close\n");
+    stream.end("and the end\n");
+    // A write on the destroyed socket would be reported by vitest as an uncaught error.
+    await sleep(60);
+
+    expect(text()).toBe("");
+    expect(stream.unsentBytes).toBe(0);
+  });
+
+  it("loses the same writes for the same seed", async () => {
+    const conditions: NetworkConditions = {
+      lagMs: 10,
+      jitterMs: 30,
+      lossPercent: 30,
+      duplicatePercent: 0,
+    };
+    const lostWrites = async (seed: number) => {
+      const { client } = await tcpReceiver();
+      const { lines, trace } = tracedLines();
+      const stream = simulateStream(client, conditions, { seed, trace });
+      for (let i = 0; i < 20; i++) stream.write(`INPUT alice UP ${i}\n`);
+      // Only the loss is the seed's alone: how long a write waits behind another depends on
+      // the microseconds between the writes, which no seed repeats.
+      return lines.flatMap((line, i) => (line.includes("(lost") ? [i] : []));
+    };
+
+    const first = await lostWrites(9);
+    expect(first.length).toBeGreaterThan(0);
+    expect(await lostWrites(9)).toEqual(first);
+    expect(await lostWrites(10)).not.toEqual(first);
   });
 });
 

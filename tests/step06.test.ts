@@ -63,7 +63,7 @@ describe("step 06: input changes and their acknowledgement", () => {
     const lossy = simulateNetwork(
       alice.socket,
       { lagMs: 0, jitterMs: 0, lossPercent: 30, duplicatePercent: 30 },
-      7,
+      { seed: 7 },
     );
     const changes: Input[] = [
       "LEFT",

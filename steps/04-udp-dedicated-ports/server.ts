@@ -108,7 +108,7 @@ function openSeat(
     clientPort: from.port,
     port,
     socket,
-    network: simulateNetwork(socket, conditions, from.port),
+    network: simulateNetwork(socket, conditions, { seed: from.port }),
     open: false,
   };
   seats.set(username, seat);

@@ -123,7 +123,7 @@ function openSeat(
     clientPort: from.port,
     port,
     socket,
-    network: simulateNetwork(socket, conditions, from.port),
+    network: simulateNetwork(socket, conditions, { seed: from.port }),
     open: false,
     input: "NONE",
   };

@@ -45,7 +45,7 @@ const username = options.name;
 const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
-const network = simulateNetwork(socket, conditions, options.port);
+const network = simulateNetwork(socket, conditions, { seed: options.port });
 /** The main port until the server gives us our own. */
 let serverPort = options.port;
 
