@@ -324,8 +324,8 @@ export function describeConditions(conditions: NetworkConditions): string {
   return parts.length > 0 ? parts.join(" ") : "perfect network";
 }
 
-/** The options of every server and client that sends through this module: its network, made worse on purpose. */
-export const NETWORK_OPTIONS = {
+/** The options of every TCP server and client: its network, made worse on purpose. */
+export const STREAM_NETWORK_OPTIONS = {
   lag: {
     type: "string",
     default: "0",
@@ -336,27 +336,34 @@ export const NETWORK_OPTIONS = {
     type: "string",
     default: "0",
     placeholder: "MS",
-    description: "simulated random extra delay, up to this much (UDP: reorders datagrams)",
+    description: "simulated random extra delay, up to this much",
   },
   loss: {
     type: "string",
     default: "0",
     placeholder: "PERCENT",
-    description: "simulated share of datagrams (UDP) or segments (TCP) lost on the way",
+    description: "simulated share of what this program sends that is lost on the way",
   },
+} satisfies OptionSpecs;
+
+/** The options of every UDP server and client: the TCP ones, and datagrams that come twice. */
+export const NETWORK_OPTIONS = {
+  ...STREAM_NETWORK_OPTIONS,
   duplicate: {
     type: "string",
     default: "0",
     placeholder: "PERCENT",
-    description: "simulated share of datagrams delivered twice (UDP only: TCP drops duplicates)",
+    description: "simulated share of datagrams delivered twice",
   },
 } satisfies OptionSpecs;
 
-export function networkConditions(values: OptionValues<typeof NETWORK_OPTIONS>): NetworkConditions {
+export function networkConditions(
+  values: OptionValues<typeof STREAM_NETWORK_OPTIONS> & { duplicate?: string },
+): NetworkConditions {
   return {
     lagMs: numberOption(values.lag, "--lag", { max: 10_000 }),
     jitterMs: numberOption(values.jitter, "--jitter", { max: 10_000 }),
     lossPercent: numberOption(values.loss, "--loss", { max: 100 }),
-    duplicatePercent: numberOption(values.duplicate, "--duplicate", { max: 100 }),
+    duplicatePercent: numberOption(values.duplicate ?? "0", "--duplicate", { max: 100 }),
   };
 }

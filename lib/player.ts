@@ -19,6 +19,7 @@ import type { GameState, ServerMessage } from "./protocol.ts";
 import { hashOf } from "./random.ts";
 import { Score } from "./score.ts";
 import { Screen } from "./screen.ts";
+import { visible } from "./trace.ts";
 import { ClientStats, type Counts } from "./stats.ts";
 
 /** How long an error from the server stays on the screen. */
@@ -96,7 +97,7 @@ export class PlayerSession {
     this.stats.messageReceived();
     if (message.type === "ERROR") {
       this.notice = {
-        text: `server said: ERROR ${message.reason}`,
+        text: `server said: ERROR ${visible(message.reason)}`,
         until: performance.now() + NOTICE_MS,
       };
     }
@@ -145,7 +146,8 @@ export class PlayerSession {
   exitWithError(error: unknown): never {
     this.restoreTerminal();
     const server = { host: this.options.host, port: this.options.port };
-    console.error(`error: ${connectionProblem(error, server, this.connected)}`);
+    // the words may quote the server: its control characters must not reach the terminal
+    console.error(`error: ${visible(connectionProblem(error, server, this.connected))}`);
     if (this.options.bot) console.log(JSON.stringify(this.summary()));
     process.exit(1);
   }

@@ -3,11 +3,35 @@
  * request. Every step's server owns one GameRoom and does only the networking
  * around it, so two steps' servers differ by how messages travel, not by the game.
  */
-import { type Input, addPlayer, applyInput, createWorld, removePlayer } from "./game.ts";
-import { HOUSE_MAP } from "./map.ts";
+import { type OptionSpecs, exitWithUsageError, numberOption } from "./args.ts";
+import {
+  type Input,
+  type World,
+  addPlayer,
+  applyInput,
+  createWorld,
+  removePlayer,
+} from "./game.ts";
+import { type GameMap, MAPS } from "./map.ts";
 import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
-import { type OptionSpecs, numberOption } from "./args.ts";
 import { RateLimitedLog, log } from "./serve.ts";
+
+/** The option of every game server: which map it plays on. */
+export function mapOptions(defaultMap: keyof typeof MAPS) {
+  return {
+    map: {
+      type: "string",
+      default: defaultMap,
+      placeholder: "NAME",
+      description: "the map: house (624 floor cells) or mansion (16 houses, 10,056 floor cells)",
+    },
+  } satisfies OptionSpecs;
+}
+
+export function mapOption(name: string): GameMap {
+  const map = Object.entries(MAPS).find(([mapName]) => mapName === name)?.[1];
+  return map ?? exitWithUsageError(`--map must be house or mansion, not '${name}'`);
+}
 
 /** The option of every server that has no connection to tell it a player has gone (steps 04 on). */
 export const SILENCE_OPTIONS = {
@@ -24,14 +48,18 @@ export function silenceOption(value: string): number {
 }
 
 export class GameRoom {
-  readonly world = createWorld(HOUSE_MAP);
+  readonly world: World;
   /** when each player was last heard from, for the steps that have no connection to tell them a player is gone */
   private readonly lastHeard = new Map<string, number>();
 
   /** what strangers try is logged, but a flood of it must not flood the log */
   private readonly refusals: RateLimitedLog;
 
-  constructor(private readonly logLine: (line: string) => void = log) {
+  constructor(
+    map: GameMap,
+    private readonly logLine: (line: string) => void = log,
+  ) {
+    this.world = createWorld(map);
     this.refusals = new RateLimitedLog(logLine);
   }
 

@@ -6,6 +6,7 @@ import type { Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { type OptionSpecs, numberOption } from "./args.ts";
 import { listenProblem } from "./network-errors.ts";
+import { visible } from "./trace.ts";
 
 /** The addresses other machines on the network can reach this one at. */
 export function lanAddresses(): string[] {
@@ -40,9 +41,12 @@ export function exitOnListenError(error: NodeJS.ErrnoException, port: number): v
   process.exit(1);
 }
 
-/** A timestamped log line, so a server's output reads as what happened when. */
+/**
+ * A timestamped log line, so a server's output reads as what happened when. Log lines quote
+ * what strangers sent: their control characters are made visible, never sent to a terminal.
+ */
 export function log(line: string): void {
-  console.log(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  console.log(`${new Date().toISOString().slice(11, 23)} ${visible(line)}`);
 }
 
 /**

@@ -4,6 +4,7 @@
  * where one message ends (a UDP step's datagrams are measured instead).
  */
 import { encode } from "../../lib/protocol.ts";
+import { HOUSE_MAP } from "../../lib/map.ts";
 import { GameRoom } from "../../lib/room.ts";
 
 /**
@@ -13,7 +14,7 @@ import { GameRoom } from "../../lib/room.ts";
  * moves by a few bytes at most.
  */
 export function computedStateBytes(players: number): number {
-  const room = new GameRoom(() => {}); // a room that logs nothing
+  const room = new GameRoom(HOUSE_MAP, () => {}); // a room that logs nothing
   for (let i = 1; i <= players; i++) room.join(`bot${i}`);
   return Buffer.byteLength(encode({ type: "STATE", state: room.state() }));
 }

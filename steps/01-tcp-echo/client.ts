@@ -6,6 +6,7 @@ import net from "node:net";
 import { addressOptions, parseOptions, portOption } from "../../lib/args.ts";
 import { decodeText, encodeText } from "../../lib/encoding.ts";
 import { connectionProblem } from "../../lib/network-errors.ts";
+import { TRACE_OPTIONS, traceFrom, visible } from "../../lib/trace.ts";
 
 /** A server silent for this long is taken to be gone: a client must never wait forever. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -25,19 +26,23 @@ const { values, positionals } = parseOptions(
       default: false,
       description: "encode as UTF-16 like the write-up's Python client (default: UTF-8)",
     },
+    ...TRACE_OPTIONS,
   },
 );
 const message = positionals.join(" ") || "Hello server, this is Haunted Chronicles calling!";
-const server = { host: values.host, port: portOption(values.port) };
-const where = `${server.host}:${server.port}`;
+const server = { address: values.host, port: portOption(values.port) };
+const where = `${server.address}:${server.port}`;
+const trace = traceFrom(values);
 
 function exitWithError(problem: string): never {
-  console.error(`error: ${problem}`);
+  console.error(`error: ${visible(problem)}`);
   process.exit(1);
 }
 
-const socket = net.connect(server.port, server.host, () => {
-  socket.write(encodeText(message, values.utf16 ? "utf-16" : "utf-8"));
+const socket = net.connect(server.port, server.address, () => {
+  const bytes = encodeText(message, values.utf16 ? "utf-16" : "utf-8");
+  trace?.sent(server, bytes);
+  socket.write(bytes);
 });
 socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
   exitWithError(`no answer from ${where} for ${ANSWER_TIMEOUT_MS / 1000} s`),
@@ -47,6 +52,7 @@ socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
 const answer: Buffer[] = [];
 let received = 0;
 socket.on("data", (bytes) => {
+  trace?.received(server, bytes);
   received += bytes.length;
   if (received > MAX_ANSWER_BYTES)
     exitWithError(`the answer from ${where} is over ${MAX_ANSWER_BYTES} bytes`);
@@ -54,6 +60,9 @@ socket.on("data", (bytes) => {
 });
 socket.on("end", () => {
   if (received === 0) exitWithError(`the server at ${where} closed the connection unanswered`);
-  console.log(decodeText(Buffer.concat(answer)).text);
+  // The answer is printed with its control characters made visible: a server cannot drive our terminal.
+  console.log(visible(decodeText(Buffer.concat(answer)).text));
 });
-socket.on("error", (error) => exitWithError(connectionProblem(error, server, false)));
+socket.on("error", (error) =>
+  exitWithError(connectionProblem(error, { host: server.address, port: server.port }, false)),
+);

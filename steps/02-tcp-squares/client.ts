@@ -5,6 +5,12 @@
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
+import {
+  STREAM_NETWORK_OPTIONS,
+  describeConditions,
+  networkConditions,
+  simulateStream,
+} from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
@@ -13,6 +19,8 @@ import {
   encode,
   expectServerMessage,
 } from "../../lib/protocol.ts";
+import { hashOf } from "../../lib/random.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** A server silent for this long is taken to be gone, so a dead server cannot freeze the client. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -21,11 +29,15 @@ const options = clientOptions(
   import.meta.url,
   "Step 02: play the squares game, one TCP connection per message.",
   9999,
-  {},
+  { ...STREAM_NETWORK_OPTIONS, ...TRACE_OPTIONS },
 );
+const conditions = networkConditions(options.values);
+const trace = traceFrom(options.values);
 const player = new PlayerSession(options);
+player.statusExtra = describeConditions(conditions);
 const username = options.name;
 const server = `${options.host}:${options.port}`;
+let connectionsOpened = 0;
 
 /** One message, one connection: connect, send, and read the answer until the server closes. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
@@ -34,7 +46,9 @@ async function request(message: ClientMessage): Promise<ServerMessage> {
   socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
     socket.destroy(new Error(`no answer from ${server} for ${ANSWER_TIMEOUT_MS / 1000} s`)),
   );
-  socket.end(encode(message) + "\n");
+  // What the client writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
+  const seed = hashOf(username) + ++connectionsOpened;
+  simulateStream(socket, conditions, { seed, trace }).end(encode(message) + "\n");
   const pieces: Buffer[] = [];
   let received = 0;
   for await (const piece of socket) {

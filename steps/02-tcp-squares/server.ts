@@ -5,19 +5,21 @@
  */
 import net from "node:net";
 import { serverOptions } from "../../lib/args.ts";
+import { STREAM_NETWORK_OPTIONS, networkConditions, simulateStream } from "../../lib/netsim.ts";
 import {
   MAX_MESSAGE_BYTES,
   type ServerMessage,
   encode,
   parseClientMessage,
 } from "../../lib/protocol.ts";
-import { GameRoom } from "../../lib/room.ts";
+import { GameRoom, mapOption, mapOptions } from "../../lib/room.ts";
 import {
   CONNECTION_OPTIONS,
   ConnectionLimit,
   announce,
   exitOnListenError,
 } from "../../lib/serve.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** The whole message must arrive within this long of connecting, however slowly it is sent. */
 const MESSAGE_DEADLINE_MS = 5000;
@@ -26,22 +28,30 @@ const { host, port, values } = serverOptions(
   import.meta.url,
   "Step 02: the squares game, one TCP connection per message.",
   9999,
-  CONNECTION_OPTIONS,
+  { ...mapOptions("house"), ...CONNECTION_OPTIONS, ...STREAM_NETWORK_OPTIONS, ...TRACE_OPTIONS },
 );
-const room = new GameRoom();
+const conditions = networkConditions(values);
+const trace = traceFrom(values);
+const room = new GameRoom(mapOption(values.map));
 const connections = new ConnectionLimit(values["max-connections"]);
 
 const server = net.createServer((socket) => {
   socket.on("error", () => socket.destroy()); // a client that vanishes is no reason to crash
-  const reply = (message: ServerMessage) => socket.end(encode(message) + "\n");
+  // What the server writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
+  const network = simulateStream(socket, conditions, { seed: socket.remotePort, trace });
+  // One answer, then the connection closes, even if the client never closes its side.
+  const replyAndClose = (message: ServerMessage) => {
+    socket.once("finish", () => socket.destroy());
+    network.end(encode(message) + "\n");
+  };
   // Each connection costs a file descriptor: past the cap, a newcomer is refused at once.
-  if (!connections.admit(socket)) return reply(room.refuse("server busy: too many connections"));
+  if (!connections.admit(socket)) {
+    return replyAndClose(room.refuse("server busy: too many connections"));
+  }
   // A stranger who sends nothing, or a byte now and then, must not hold a socket forever.
   const deadline = setTimeout(() => {
-    const tooSlow = room.refuse(
-      `too slow: send the whole message within ${MESSAGE_DEADLINE_MS / 1000} s`,
-    );
-    socket.end(encode(tooSlow) + "\n", () => socket.destroy());
+    const seconds = MESSAGE_DEADLINE_MS / 1000;
+    replyAndClose(room.refuse(`too slow: send the whole message within ${seconds} s`));
   }, MESSAGE_DEADLINE_MS);
   socket.on("close", () => clearTimeout(deadline));
 
@@ -51,12 +61,15 @@ const server = net.createServer((socket) => {
   socket.on("data", (piece) => {
     received += piece.length;
     if (received <= MAX_MESSAGE_BYTES) pieces.push(piece);
-    else if (socket.writable) reply(room.refuse(`message longer than ${MAX_MESSAGE_BYTES} bytes`));
+    else if (!network.ended)
+      replyAndClose(room.refuse(`message longer than ${MAX_MESSAGE_BYTES} bytes`));
   });
   socket.on("end", () => {
-    if (!socket.writable) return; // already answered: the message was too long
+    if (network.ended) return; // already answered: the message was too long
     const parsed = parseClientMessage(Buffer.concat(pieces).toString("utf8"));
-    reply(parsed.ok ? room.answer(parsed.message, socket.localPort!) : room.refuse(parsed.reason));
+    replyAndClose(
+      parsed.ok ? room.answer(parsed.message, socket.localPort!) : room.refuse(parsed.reason),
+    );
   });
 });
 

@@ -6,6 +6,12 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import { readLines } from "../../lib/framing.ts";
+import {
+  STREAM_NETWORK_OPTIONS,
+  describeConditions,
+  networkConditions,
+  simulateStream,
+} from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import {
   type ClientMessage,
@@ -14,6 +20,8 @@ import {
   encode,
   expectServerMessage,
 } from "../../lib/protocol.ts";
+import { hashOf } from "../../lib/random.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** A server silent for this long is taken to be gone, so a dead server cannot freeze the client. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -22,9 +30,12 @@ const options = clientOptions(
   import.meta.url,
   "Step 03: play the squares game over one persistent TCP connection.",
   9999,
-  {},
+  { ...STREAM_NETWORK_OPTIONS, ...TRACE_OPTIONS },
 );
+const conditions = networkConditions(options.values);
+const trace = traceFrom(options.values);
 const player = new PlayerSession(options);
+player.statusExtra = describeConditions(conditions);
 const username = options.name;
 const server = `${options.host}:${options.port}`;
 
@@ -33,12 +44,14 @@ const socket = net.connect(options.port, options.host);
 socket.setTimeout(ANSWER_TIMEOUT_MS, () =>
   socket.destroy(new Error(`no answer from ${server} for ${ANSWER_TIMEOUT_MS / 1000} s`)),
 );
+// What the client writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
+const network = simulateStream(socket, conditions, { seed: hashOf(username), trace });
 const answers = readLines(socket, MAX_ANSWER_BYTES);
 
 /** Sends a message as one line and waits for the line that answers it. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
   player.sent();
-  socket.write(encode(message) + "\n");
+  network.write(encode(message) + "\n");
   const answer = await answers.next();
   if (answer.done) throw new Error(`the server at ${server} closed the connection`);
   return expectServerMessage(answer.value);
@@ -65,7 +78,7 @@ try {
     await sleep(1000 / options.sendRate - (performance.now() - frameStart));
   }
   await request({ type: "DISCONNECT", username });
-  socket.end();
+  network.end();
   player.exitWithSummary();
 } catch (error) {
   player.exitWithError(error);

@@ -6,19 +6,21 @@
 import net from "node:net";
 import { serverOptions } from "../../lib/args.ts";
 import { LineTooLongError, readLines } from "../../lib/framing.ts";
+import { STREAM_NETWORK_OPTIONS, networkConditions, simulateStream } from "../../lib/netsim.ts";
 import {
   MAX_MESSAGE_BYTES,
   type ServerMessage,
   encode,
   parseClientMessage,
 } from "../../lib/protocol.ts";
-import { GameRoom } from "../../lib/room.ts";
+import { GameRoom, mapOption, mapOptions } from "../../lib/room.ts";
 import {
   CONNECTION_OPTIONS,
   ConnectionLimit,
   announce,
   exitOnListenError,
 } from "../../lib/serve.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** A stranger must join within this long of connecting. */
 const JOIN_DEADLINE_MS = 5000;
@@ -31,20 +33,27 @@ const { host, port, values } = serverOptions(
   import.meta.url,
   "Step 03: the squares game over one persistent TCP connection per player.",
   9999,
-  CONNECTION_OPTIONS,
+  { ...mapOptions("house"), ...CONNECTION_OPTIONS, ...STREAM_NETWORK_OPTIONS, ...TRACE_OPTIONS },
 );
-const room = new GameRoom();
+const conditions = networkConditions(values);
+const trace = traceFrom(values);
+const room = new GameRoom(mapOption(values.map));
 const connections = new ConnectionLimit(values["max-connections"]);
 
 const server = net.createServer(async (socket) => {
   socket.on("error", () => socket.destroy()); // a client that vanishes (or resets) is no reason to crash
-  const reply = (message: ServerMessage) => socket.write(encode(message) + "\n");
-  /** The last answer on this connection: closed once it is written, whatever the client does. */
-  const replyAndClose = (message: ServerMessage) =>
-    socket.end(encode(message) + "\n", () => socket.destroy());
+  // What the server writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
+  const network = simulateStream(socket, conditions, { seed: socket.remotePort, trace });
+  const reply = (message: ServerMessage) => network.write(encode(message) + "\n");
+  // The last answer on this connection, which then closes, even if the client never closes its side.
+  const replyAndClose = (message: ServerMessage) => {
+    socket.once("finish", () => socket.destroy());
+    network.end(encode(message) + "\n");
+  };
   // Each connection costs a file descriptor: past the cap, a newcomer is refused at once.
-  if (!connections.admit(socket))
+  if (!connections.admit(socket)) {
     return replyAndClose(room.refuse("server busy: too many connections"));
+  }
 
   // The connection is the player: once a name is connected here, it is the only name this socket may speak for.
   let username: string | undefined;
@@ -81,15 +90,14 @@ const server = net.createServer(async (socket) => {
       } else {
         const answer = room.answer(parsed.message, socket.localPort!);
         if (answer.type === "CONNECTED") username = answer.username;
-        if (answer.type !== "DISCONNECTED") reply(answer);
-        else {
+        if (answer.type === "DISCONNECTED") {
           // The goodbye ends the connection: a connection stands for one player.
           username = undefined;
           replyAndClose(answer);
-        }
+        } else reply(answer);
       }
       // A client that sends without reading its answers would make them pile up here.
-      if (socket.writableLength > MAX_UNSENT_BYTES) {
+      if (network.unsentBytes > MAX_UNSENT_BYTES) {
         room.refuse(
           `dropped a client that does not read its answers (${MAX_UNSENT_BYTES} bytes unsent)`,
         );

@@ -4,6 +4,7 @@
  * its answer may be lost, so no wait lasts longer than half a second.
  */
 import dgram from "node:dgram";
+import { lookup } from "node:dns/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import {
@@ -20,6 +21,8 @@ import {
   encode,
   parseServerMessage,
 } from "../../lib/protocol.ts";
+import { hashOf } from "../../lib/random.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
@@ -30,30 +33,34 @@ const options = clientOptions(
   import.meta.url,
   "Step 04: play the squares game over UDP, on a port of your own.",
   9999,
-  NETWORK_OPTIONS,
+  { ...NETWORK_OPTIONS, ...TRACE_OPTIONS },
 );
 const conditions = networkConditions(options.values);
+const trace = traceFrom(options.values);
 const player = new PlayerSession(options);
 player.statusExtra = describeConditions(conditions);
 const username = options.name;
 const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
-const network = simulateNetwork(socket, conditions, { seed: options.port });
-/** The main port until the server gives us our own. */
+socket.on("error", (error) => player.exitWithError(error)); // rare on UDP: say it, and stop
+const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+/** The server's address, once looked up, and its main port until it gives us our own. */
+let serverAddress = options.host;
 let serverPort = options.port;
+/** Anyone can send us a datagram: one from any other address or port is ignored, never obeyed. */
+const fromServer = (from: dgram.RemoteInfo) =>
+  from.address === serverAddress && from.port === serverPort;
 
 /** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
-  network.send(encode(message), serverPort, options.host);
+  network.send(encode(message), serverPort, serverAddress);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
-      // anything that is not a message from our server is ignored, never obeyed
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok && (from.port === serverPort || from.port === options.port))
-        done(parsed.message);
+      if (parsed.ok && fromServer(from)) done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -86,6 +93,7 @@ async function join(): Promise<Welcome> {
 }
 
 try {
+  serverAddress = (await lookup(options.host, { family: 4 })).address;
   const welcome = await join();
   serverPort = welcome.port;
 

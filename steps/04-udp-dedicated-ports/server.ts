@@ -19,20 +19,29 @@ import {
   encode,
   parseClientMessage,
 } from "../../lib/protocol.ts";
-import { GameRoom, SILENCE_OPTIONS, silenceOption } from "../../lib/room.ts";
+import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
   "Step 04: the squares game over UDP, a dedicated port per player.",
   9999,
-  { ...PORT_POOL_OPTIONS, ...SOURCE_LIMIT_OPTIONS, ...SILENCE_OPTIONS, ...NETWORK_OPTIONS },
+  {
+    ...mapOptions("house"),
+    ...PORT_POOL_OPTIONS,
+    ...SOURCE_LIMIT_OPTIONS,
+    ...SILENCE_OPTIONS,
+    ...NETWORK_OPTIONS,
+    ...TRACE_OPTIONS,
+  },
 );
 const conditions = networkConditions(values);
+const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const freePorts = portRange(values.ports);
 const sources = new SourceLimits(values["per-address"]);
-const room = new GameRoom();
+const room = new GameRoom(mapOption(values.map));
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */
 interface Seat {
@@ -55,7 +64,7 @@ const dropped = { fromStrangers: 0, tooLong: 0, tooBigToAnswer: 0 };
 const MAX_AMPLIFICATION = 3;
 
 const main = dgram.createSocket("udp4");
-const mainNetwork = simulateNetwork(main, conditions);
+const mainNetwork = simulateNetwork(main, conditions, { trace });
 
 main.on("message", (datagram, from) => {
   // Nobody asked for an answer bigger than the question: a too-long datagram is dropped unanswered.
@@ -108,7 +117,7 @@ function openSeat(
     clientPort: from.port,
     port,
     socket,
-    network: simulateNetwork(socket, conditions, { seed: from.port }),
+    network: simulateNetwork(socket, conditions, { seed: from.port, trace }),
     open: false,
   };
   seats.set(username, seat);

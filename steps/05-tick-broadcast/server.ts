@@ -20,8 +20,9 @@ import {
   encode,
   parseClientMessage,
 } from "../../lib/protocol.ts";
-import { GameRoom, SILENCE_OPTIONS, silenceOption } from "../../lib/room.ts";
+import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
@@ -34,18 +35,21 @@ const { host, port, values } = serverOptions(
       placeholder: "HZ",
       description: "world steps (and state broadcasts) per second",
     },
+    ...mapOptions("house"),
     ...PORT_POOL_OPTIONS,
     ...SOURCE_LIMIT_OPTIONS,
     ...SILENCE_OPTIONS,
     ...NETWORK_OPTIONS,
+    ...TRACE_OPTIONS,
   },
 );
 const conditions = networkConditions(values);
+const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
 const freePorts = portRange(values.ports);
 const sources = new SourceLimits(values["per-address"]);
-const room = new GameRoom();
+const room = new GameRoom(mapOption(values.map));
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */
 interface Seat {
@@ -70,7 +74,7 @@ const dropped = { fromStrangers: 0, tooLong: 0, tooBigToAnswer: 0 };
 const MAX_AMPLIFICATION = 3;
 
 const main = dgram.createSocket("udp4");
-const mainNetwork = simulateNetwork(main, conditions);
+const mainNetwork = simulateNetwork(main, conditions, { trace });
 
 main.on("message", (datagram, from) => {
   // Nobody asked for an answer bigger than the question: a too-long datagram is dropped unanswered.
@@ -123,7 +127,7 @@ function openSeat(
     clientPort: from.port,
     port,
     socket,
-    network: simulateNetwork(socket, conditions, { seed: from.port }),
+    network: simulateNetwork(socket, conditions, { seed: from.port, trace }),
     open: false,
     input: "NONE",
   };
@@ -182,8 +186,9 @@ setInterval(() => {
     room.move(seat.username, seat.input);
     seat.input = "NONE";
   }
-  // One state for everyone, encoded once: its tick number lets a client ignore a state older than one it has shown.
-  const datagram = encode({ type: "STATE", state: { ...room.state(), tick } });
+  // One state for everyone, encoded to bytes once and sent as is to every player. Its tick number
+  // lets a client ignore a state older than one it has shown.
+  const datagram = Buffer.from(encode({ type: "STATE", state: { ...room.state(), tick } }));
   for (const seat of seats.values()) {
     if (seat.open) seat.network.send(datagram, seat.clientPort, seat.address);
   }

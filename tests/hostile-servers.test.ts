@@ -1,0 +1,206 @@
+/**
+ * The real clients against servers written here, in the test, that do what a
+ * hostile or broken server would: say nothing, never stop talking, send
+ * terminal escape codes, let a stranger speak in their name, or make tick
+ * numbers jump. A client must stay in charge of its own terminal, memory and
+ * pace, and exit with one line saying what went wrong.
+ */
+import { execFile } from "node:child_process";
+import dgram from "node:dgram";
+import { once } from "node:events";
+import net from "node:net";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { HOUSE_MAP } from "../lib/map.ts";
+import { type Welcome, encode } from "../lib/protocol.ts";
+import { ROOT, STEPS_DIR } from "../lib/steps.ts";
+
+/** Runs a step's real client to its end: its exit code, stdout and stderr. */
+async function runClient(folder: string, args: string[]) {
+  const script = `${STEPS_DIR}/${folder}/client.ts`;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", script, ...args],
+      { cwd: ROOT, timeout: 20_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  }
+}
+
+/** A TCP server on 127.0.0.1 that does `behave` with every connection. */
+async function fakeTcpServer(behave: (socket: net.Socket) => void) {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    behave(socket);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
+}
+
+const ESCAPES = "\x1b]0;PWNED\x07\x1b[?25l\x1b[5;31mYOU ARE HACKED";
+const hasControlCharacters = (text: string) => /[\x00-\x08\x0b-\x1f\x7f]/.test(text);
+
+describe("clients against servers that never answer, or never stop", () => {
+  it.concurrent("step 01 gives up on a silent server after 5 s, and says so", async () => {
+    const server = await fakeTcpServer(() => {}); // accepts, reads, says nothing
+    const client = await runClient("01-tcp-echo", ["--port", String(server.port), "hi"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/^error: no answer from 127\.0\.0\.1:\d+ for 5 s/);
+  });
+
+  it.concurrent("step 01 refuses an endless answer instead of keeping it all", async () => {
+    const server = await fakeTcpServer((socket) => {
+      const flood = setInterval(() => socket.write("x".repeat(64 * 1024)), 1);
+      socket.on("close", () => clearInterval(flood));
+    });
+    const client = await runClient("01-tcp-echo", ["--port", String(server.port), "hi"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/^error: the answer from 127\.0\.0\.1:\d+ is over 4096 bytes/);
+  });
+
+  it.concurrent("step 01 says when the server closes without answering", async () => {
+    const server = await fakeTcpServer((socket) => socket.end());
+    const client = await runClient("01-tcp-echo", ["--port", String(server.port), "hi"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/closed the connection unanswered/);
+  });
+
+  it.concurrent("step 02 gives up on a silent server after 5 s, and says so", async () => {
+    const server = await fakeTcpServer(() => {});
+    const client = await runClient("02-tcp-squares", ["--port", String(server.port), "--bot"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/^error: no answer from 127\.0\.0\.1:\d+ for 5 s/);
+  });
+
+  it.concurrent("step 02 refuses an endless answer instead of keeping it all", async () => {
+    const server = await fakeTcpServer((socket) => {
+      const flood = setInterval(() => socket.write("STATE ".repeat(10_000)), 1);
+      socket.on("close", () => clearInterval(flood));
+    });
+    const client = await runClient("02-tcp-squares", ["--port", String(server.port), "--bot"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toMatch(/sent an answer over 65536 bytes/);
+  });
+});
+
+describe("clients against servers that send terminal escape codes", () => {
+  it.concurrent("step 01 prints the answer with its control characters made visible", async () => {
+    const server = await fakeTcpServer((socket) => socket.end(ESCAPES));
+    const client = await runClient("01-tcp-echo", ["--port", String(server.port), "hi"]);
+    server.close();
+    expect(hasControlCharacters(client.stdout.trimEnd())).toBe(false);
+    expect(client.stdout).toContain("\\x1b]0;PWNED\\x07");
+  });
+
+  it.concurrent("step 03 prints a refusal with its control characters made visible", async () => {
+    const server = await fakeTcpServer((socket) => socket.end(`ERROR ${ESCAPES}\n`));
+    const client = await runClient("03-tcp-persistent", ["--port", String(server.port), "--bot"]);
+    server.close();
+    expect(client.code).toBe(1);
+    expect(client.stderr).toContain("error: the server refused: \\x1b]0;PWNED\\x07");
+    expect(hasControlCharacters(client.stderr.trimEnd())).toBe(false);
+  });
+});
+
+/**
+ * A UDP server for steps 05 to 07 written here: it welcomes one player on its
+ * main port and sends a state every 50 ms from the port it gave them, with the
+ * tick numbers `tickOf` makes up. Counts what the client sends it.
+ */
+async function fakeBroadcastServer(tickOf: (count: number) => number) {
+  const main = dgram.createSocket("udp4");
+  const own = dgram.createSocket("udp4");
+  main.bind(0, "127.0.0.1");
+  own.bind(0, "127.0.0.1");
+  await Promise.all([once(main, "listening"), once(own, "listening")]);
+  const ownPort = own.address().port;
+  let client: dgram.RemoteInfo | undefined;
+  const fromClient = { datagrams: 0 };
+  let count = 0;
+  main.on("message", (_datagram, from) => {
+    client = from;
+    const state = { ghost: "bob", players: [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }] };
+    const welcome: Welcome = {
+      type: "CONNECTED",
+      port: ownPort,
+      username: "bob",
+      map: HOUSE_MAP,
+      state,
+    };
+    main.send(encode(welcome), from.port, from.address);
+  });
+  own.on("message", () => fromClient.datagrams++);
+  const ticking = setInterval(() => {
+    if (!client) return;
+    const tick = tickOf(++count);
+    const state = {
+      tick,
+      ghost: "bob",
+      players: [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }],
+    };
+    own.send(encode({ type: "STATE", state }), client.port, client.address);
+  }, 50);
+  return {
+    port: main.address().port,
+    ownPort,
+    fromClient,
+    clientPort: () => client?.port,
+    close() {
+      clearInterval(ticking);
+      main.close();
+      own.close();
+    },
+  };
+}
+
+describe("UDP clients obey only their server's address and port", () => {
+  it.concurrent(
+    "step 05 ignores states from another address that uses the server's port",
+    async () => {
+      const server = await fakeBroadcastServer((count) => count);
+      // a stranger on another address, sending from the very port number the server gave the player
+      const stranger = dgram.createSocket("udp4");
+      stranger.bind(server.ownPort, "127.0.0.2");
+      await once(stranger, "listening");
+      const forging = setInterval(() => {
+        const port = server.clientPort();
+        const state = { tick: 999_999_999_999_999, ghost: null, players: [] };
+        if (port) stranger.send(encode({ type: "STATE", state }), port, "127.0.0.1");
+        if (port) stranger.send(`ERROR ${ESCAPES}`, port, "127.0.0.1");
+      }, 20);
+      const client = await runClient("05-tick-broadcast", [
+        ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "2"],
+      ]);
+      clearInterval(forging);
+      stranger.close();
+      server.close();
+      expect(client.code).toBe(0);
+      const summary = JSON.parse(client.stdout.trim().split("\n").at(-1)!);
+      // had it believed the stranger's tick, it would have shown no state of the server's after it
+      expect(summary.states).toBeGreaterThan(20);
+    },
+  );
+
+  it.concurrent("step 07 sends at most its --send-rate, whatever tick numbers arrive", async () => {
+    // ticks that leap by a million each time: a client that takes its pace from them would flood
+    const server = await fakeBroadcastServer((count) => count * 1_000_000);
+    const client = await runClient("07-client-prediction", [
+      ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "2"],
+    ]);
+    server.close();
+    expect(client.code).toBe(0);
+    // 2 s at 20 frames a second, each frame repeating the unacknowledged change: about 40
+    expect(server.fromClient.datagrams).toBeLessThan(60);
+    expect(server.fromClient.datagrams).toBeGreaterThan(10);
+  });
+});
