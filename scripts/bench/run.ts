@@ -78,7 +78,8 @@ export async function measureRun(
     const probeSeconds = PROBE_JOIN_TIMEOUT_SECONDS + SETTLE_SECONDS + plan.seconds + 5;
     for (let i = 1; i <= plan.probes; i++)
       probes.push(new Probe(`probe${i}`, plan.folder, server, probeSeconds));
-    await probesJoined(probes, server);
+    for (const late of await probesJoined(probes, server))
+      notes.push(`${late}: no join in the server's log after ${PROBE_JOIN_TIMEOUT_SECONDS} s`);
     await sleep(SETTLE_SECONDS * 1000);
 
     progress(`measuring for ${plan.seconds} s`);
@@ -132,14 +133,18 @@ async function measureWindow(
 
 /**
  * Waits until every probe has joined (the server logs `<name> joined`) or has
- * exited (refused, say), or until PROBE_JOIN_TIMEOUT_SECONDS have passed.
+ * exited (refused, say), for PROBE_JOIN_TIMEOUT_SECONDS at most. Returns the
+ * names of the probes still waiting then.
  */
-async function probesJoined(probes: Probe[], server: RunningServer): Promise<void> {
-  const joined = (probe: Probe) =>
-    server.output.some((line) => line.includes(`${probe.name} joined`));
+async function probesJoined(probes: Probe[], server: RunningServer): Promise<string[]> {
+  const waiting = () =>
+    probes
+      .filter((probe) => probe.running)
+      .filter((probe) => !server.output.some((line) => line.includes(`${probe.name} joined`)))
+      .map((probe) => probe.name);
   const deadline = performance.now() + PROBE_JOIN_TIMEOUT_SECONDS * 1000;
-  while (probes.some((probe) => probe.running && !joined(probe)) && performance.now() < deadline)
-    await sleep(100);
+  while (waiting().length > 0 && performance.now() < deadline) await sleep(100);
+  return waiting();
 }
 
 /**
