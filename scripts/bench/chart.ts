@@ -137,6 +137,10 @@ function yTicks(values: number[], log: boolean): number[] {
   return Array.from({ length: Math.ceil(top / step) + 1 }, (_, i) => round1(i * step));
 }
 
+/** A tick's number, short enough to stay clear of the axis's label: 10k, 1M. */
+const tickLabel = (value: number) =>
+  value >= 1e6 ? `${value / 1e6}M` : value >= 1e4 ? `${value / 1e3}k` : String(value);
+
 /** A step's points in a panel: (players in the game, value); a log axis cannot show 0, so it shows 0.1 instead. */
 function pointsOf(panel: Panel, step: string, results: RunResult[]) {
   return results.flatMap((result) => {
@@ -194,7 +198,7 @@ function drawPanel(
     ...frame(panel, left),
     ...ticks.flatMap((tick) => [
       `<line x1="${left}" x2="${left + width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`,
-      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`,
+      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tickLabel(tick)}</text>`,
     ]),
     ...counts.map(
       (count) =>

@@ -53,8 +53,8 @@ export interface RunResult {
   runSeconds: number;
 }
 
-/** What the run saw between the measured window's two ends. */
-export interface Window {
+/** What the run sampled at the measured window's two ends. */
+export interface WindowSamples {
   seconds: number;
   server: { opened: ProcessSample; closed: ProcessSample };
   crowd: {
@@ -67,20 +67,20 @@ export interface Window {
 
 /** The row's figures, from the crowd bots that played through the whole window; undefined if none did. */
 export function figuresOf(
-  window: Window,
+  samples: WindowSamples,
   probes: ProbeReport[],
   transport: "tcp" | "udp",
 ): Figures | undefined {
   // each bot's counts at the window's two ends
-  const bots = [...window.crowd.closed].flatMap(([name, closed]) => {
-    const opened = window.crowd.opened.get(name);
+  const bots = [...samples.crowd.closed].flatMap(([name, closed]) => {
+    const opened = samples.crowd.opened.get(name);
     return opened ? [{ opened, closed }] : [];
   });
   if (bots.length === 0) return undefined;
   const total = (count: keyof Counts) =>
     bots.reduce((sum, { opened, closed }) => sum + closed[count] - opened[count], 0);
-  const perPlayer = (count: keyof Counts) => total(count) / bots.length / window.seconds;
-  const { server } = window;
+  const perPlayer = (count: keyof Counts) => total(count) / bots.length / samples.seconds;
+  const { server } = samples;
   const percentOfCore = (cpuSeconds: number, seconds: number) =>
     round1((cpuSeconds / seconds) * 100);
   return {
@@ -99,12 +99,12 @@ export function figuresOf(
       down: Math.round(perPlayer("bytesDown")),
     },
     connectionsPerSecond: round1(perPlayer("connections")),
-    largestMessageBytes: window.crowd.largestMessage,
+    largestMessageBytes: samples.crowd.largestMessage,
     serverCpuPercent: percentOfCore(
       server.closed.cpuSeconds - server.opened.cpuSeconds,
       (server.closed.at - server.opened.at) / 1000,
     ),
     serverPeakMb: round1(server.closed.peakMemoryBytes / 2 ** 20),
-    crowdCpuPercent: percentOfCore(window.crowd.cpuSeconds, window.seconds),
+    crowdCpuPercent: percentOfCore(samples.crowd.cpuSeconds, samples.seconds),
   };
 }

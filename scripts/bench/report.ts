@@ -15,7 +15,7 @@ const HELD_SHARE = 0.95;
 const BUSY_PERCENT = 85;
 
 /** How a latency figure is labelled in the table and the charts. */
-export const LATENCY_LABELS: Record<Latency, string> = {
+const LATENCY_LABELS: Record<Latency, string> = {
   "round trip": "rtt",
   "input to state shown": "shown",
 };
@@ -32,7 +32,7 @@ interface Column {
 
 const COLUMNS: Column[] = [
   {
-    header: "latency ms",
+    header: "p50/p99 ms",
     cell: ({ latencyMs: { p50, p99 } }, { plan }) =>
       `${LATENCY_LABELS[BENCHED_STEPS[plan.step]!.latency]} ${ms(p50)}/${ms(p99)}`,
   },
@@ -99,7 +99,7 @@ export function legend(results: RunResult[]): string[] {
   return [
     `- **step**: ${[...steps].map(([step, name]) => `${step} ${name}`).join(", ")}.`,
     "- **players**: in the game while measured; `full`: more were asked for than the map has floor cells.",
-    `- **latency ms**: the probes' ping, p50/p99 of the median probe (a 1-player row has no probe). \`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); \`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), waiting for the tick included.`,
+    `- **p50/p99 ms**: the latency the probes measured, the median probe's (a 1-player row has no probe). \`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); \`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), waiting for the tick included.`,
     `- **states/s**, **lost %**: per player, from the crowd; ⚠ under ${HELD_SHARE * TICK_RATE}. Lost: tick gaps (05 on), requests never answered (04).`,
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
     `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,

@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type RunningServer, startServer } from "../../lib/launch.ts";
 import { Crowd } from "./crowd.ts";
-import { type RunPlan, type RunResult, type Window, figuresOf } from "./figures.ts";
+import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
 import { Probe } from "./probes.ts";
 import { sampleProcess } from "./proc.ts";
 import { BENCHED_STEPS } from "./steps.ts";
@@ -50,7 +50,7 @@ export async function measureRun(
     const ports = await freePortRange(plan.players);
     server = await startServer(plan.folder, step.serverArgs({ players: plan.players, ports }));
   } catch (error) {
-    const why = `the server did not start: ${firstLine((error as Error).message)}`;
+    const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
     return finish({ seated: 0, mapFull: false, notes: [why] });
   }
   let serverExit: string | undefined;
@@ -83,7 +83,7 @@ export async function measureRun(
     await sleep(SETTLE_SECONDS * 1000);
 
     progress(`measuring for ${plan.seconds} s`);
-    const window = await measureWindow(plan.seconds, crowd, server);
+    const samples = await measureWindow(plan.seconds, crowd, server);
     if (plan.probes > 0) progress("the probes are leaving");
     for (const probe of probes) probe.stop();
     const reports = await Promise.all(probes.map((probe) => probe.report));
@@ -92,10 +92,10 @@ export async function measureRun(
     for (const [reason, count] of crowd.failures) notes.push(`${count} bots stopped: ${reason}`);
 
     const seated =
-      (window?.crowd.closed.size ?? 0) +
+      (samples?.crowd.closed.size ?? 0) +
       reports.filter((report) => report.summary?.connected).length;
     if (serverExit) return finish({ seated, mapFull, notes: [...notes, serverExit] });
-    const figures = window && figuresOf(window, reports, step.transport);
+    const figures = samples && figuresOf(samples, reports, step.transport);
     if (!figures) notes.push("no bot of the crowd played through the measured window");
     return finish({ seated, mapFull, notes, ...(figures && { figures }) });
   } finally {
@@ -111,7 +111,7 @@ async function measureWindow(
   seconds: number,
   crowd: Crowd,
   server: RunningServer,
-): Promise<Window | undefined> {
+): Promise<WindowSamples | undefined> {
   const opened = { server: sampleProcess(server.process.pid!), crowd: crowd.counts() };
   crowd.takeLargestMessage();
   const cpuAtOpen = process.cpuUsage();
