@@ -9,7 +9,7 @@ import type { RunResult } from "./figures.ts";
 import { SAFE_DATAGRAM_BYTES } from "./report.ts";
 import { BENCHED_STEPS } from "./steps.ts";
 
-const PANEL = { width: 400, height: 270, top: 50, left: 80, gap: 460 };
+const PANEL = { width: 400, height: 270, top: 50, left: 80, gap: 490 };
 /** the legend below the panels: two steps to a row under each panel, a row this tall */
 const LEGEND = { top: 395, columnsPerPanel: 2, columnWidth: 220, rowHeight: 20 };
 /** colours that stay apart on white, one per step */
