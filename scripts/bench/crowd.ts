@@ -29,7 +29,7 @@ const JOINING_AT_ONCE = 32;
  * address, as a real server must; Linux routes all of 127.0.0.0/8 to this machine,
  * so each group of bots speaks from an address of its own (127.0.1.1, 127.0.1.2, …).
  */
-export const BOTS_PER_ADDRESS = 4;
+const BOTS_PER_ADDRESS = 4;
 
 /** What one bot has counted: messages and payload bytes both ways, and the states among them. */
 export interface Counts {
@@ -136,7 +136,7 @@ interface Member {
 }
 
 /** How the crowd's joins went, for the run's row. */
-export interface Seating {
+interface Seating {
   /** bots that asked to join */
   asked: number;
   seated: number;

@@ -9,7 +9,7 @@ import { runScript } from "../../lib/launch.ts";
 import { percentile } from "../../lib/stats.ts";
 
 /** The part of a client's summary the bench reads: a ping with no sample is null. */
-export interface ProbeSummary {
+interface ProbeSummary {
   connected: boolean;
   rttMs: { p50: number | null; p99: number | null };
 }

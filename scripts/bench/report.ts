@@ -79,7 +79,7 @@ function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-export function resultsTable(results: RunResult[]): string {
+function resultsTable(results: RunResult[]): string {
   return markdownTable(
     ["step", "players", ...COLUMNS.map((column) => column.header)],
     results.map(row),
@@ -94,7 +94,7 @@ function runNotes(results: RunResult[]): string[] {
 }
 
 /** What each column is, in a line each (bench/README.md says how and why it is measured). */
-export function legend(results: RunResult[]): string[] {
+function legend(results: RunResult[]): string[] {
   const steps = new Map(results.map(({ plan }) => [plan.step, plan.folder.slice(3)]));
   return [
     `- **step**: ${[...steps].map(([step, name]) => `${step} ${name}`).join(", ")}.`,
@@ -108,7 +108,7 @@ export function legend(results: RunResult[]): string[] {
   ];
 }
 
-export function machineDescription(): string {
+function machineDescription(): string {
   return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version} on ${process.platform}`;
 }
 
