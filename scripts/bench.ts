@@ -1,105 +1,148 @@
 /**
  * `npm run bench`: what each step costs. For every game step and player count,
- * runs the step's real server and that many bots of its real client, and
- * measures latency, server CPU and memory, messages and bytes per player, the
- * largest state message, and the bots that failed. Prints a Markdown table;
- * after a full run (or with --out) writes results.md and chart.svg.
- * How each figure is measured, and why: bench/README.md.
+ * runs the step's real server, a crowd of bots that speak its protocol, and a
+ * few real clients among them as probes, and measures the latency, the states
+ * and bytes each player gets, the largest datagram, and the CPU and memory of
+ * the server. Prints a Markdown table; after a full run (or with --out) writes
+ * results.md and the charts. How each figure is measured, and why: bench/README.md.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
-import { ROOT, STEPS_DIR, findStep, stepFolders } from "../lib/steps.ts";
-import { chartSvg } from "./bench/chart.ts";
+import { ROOT, findStep, stepFolders } from "../lib/steps.ts";
+import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
-import { markdownTable, methodNotes, resultsMarkdown } from "./bench/report.ts";
+import { resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
-import { botDurationSeconds } from "./bench/swarm-protocol.ts";
+import { BENCHED_STEPS } from "./bench/steps.ts";
 
-const DEFAULT_PLAYERS = "1,4,16,64,256";
+const DEFAULT_PLAYERS = "1,16,64,256,512,1000";
+const QUICK = { players: "16,512", seconds: "2" };
 
 const { values } = parseOptions(
   {
     command: "npm run bench --",
     summary:
-      "Measures what each step costs: latency, server CPU and memory, and traffic, from 1 to 256 players.",
+      "Measures what each step costs: latency, states and bytes per player, the largest datagram, server CPU and memory.",
   },
   {
     steps: {
       type: "string",
       placeholder: "NN,NN",
-      description: "the steps to measure (default: every game step, 02 to the newest)",
+      description: "the steps to measure (default: every step from 02 that the bench knows)",
     },
     players: {
       type: "string",
-      default: DEFAULT_PLAYERS,
       placeholder: "N,N",
-      description: "the player counts to measure",
+      description: `the player counts to measure (default: ${DEFAULT_PLAYERS})`,
     },
     seconds: {
       type: "string",
-      default: "5",
       placeholder: "S",
-      description: "seconds measured in each run",
+      description: "seconds measured in each run (default: 5)",
+    },
+    probes: {
+      type: "string",
+      default: "4",
+      placeholder: "N",
+      description: "real clients among the players, whose ping gives the latency",
+    },
+    quick: {
+      type: "boolean",
+      default: false,
+      description: `a look in under 2 minutes: every step, ${QUICK.players} players, ${QUICK.seconds} s each`,
+    },
+    json: {
+      type: "boolean",
+      default: false,
+      description:
+        "print every figure of every run as JSON instead of the table (with those the table leaves out)",
     },
     out: {
       type: "string",
       placeholder: "DIR",
-      description: "write results.md and chart.svg there (default: bench/, after a full run only)",
+      description: "write results.md and the charts there (default: bench/, after a full run only)",
     },
   },
 );
 
-/** A game step is one from 02 on (01 is an echo server) whose server and client are both written. */
-const isPlayable = (folder: string) =>
-  ["server.ts", "client.ts"].every((file) => existsSync(join(STEPS_DIR, folder, file)));
-const gameSteps = stepFolders().filter((folder) => folder >= "02" && isPlayable(folder));
+/** The folders of the steps the bench has a crowd adapter for (steps.ts), in order. */
+const benchedFolders = stepFolders().filter((folder) => folder.slice(0, 2) in BENCHED_STEPS);
+const unbenched = stepFolders().filter(
+  (folder) => folder >= "02" && !benchedFolders.includes(folder),
+);
+if (values.steps === undefined && unbenched.length > 0)
+  console.error(
+    `bench: no crowd adapter for ${unbenched.join(", ")} in scripts/bench/steps.ts yet, so they are left out`,
+  );
 
 function chosenSteps(list: string | undefined): string[] {
-  if (list === undefined) return gameSteps;
+  if (list === undefined) return benchedFolders;
   return list.split(",").map((name) => {
     const folder =
       findStep(name.trim()) ??
       exitWithUsageError(
         `--steps: there is no step '${name}' (steps: ${stepFolders().join(", ")})`,
       );
-    if (folder < "02") exitWithUsageError(`--steps: ${folder} is an echo server, not a game`);
-    if (!gameSteps.includes(folder))
-      exitWithUsageError(`--steps: ${folder} has no server.ts and client.ts yet`);
+    if (!benchedFolders.includes(folder))
+      exitWithUsageError(
+        `--steps: the bench cannot play ${folder} (it knows ${benchedFolders.join(", ")}; see scripts/bench/steps.ts)`,
+      );
     return folder;
   });
 }
 
+function wholeNumberOption(value: string, name: string, range: { min: number; max: number }) {
+  const number = numberOption(value.trim(), name, range);
+  if (!Number.isInteger(number)) exitWithUsageError(`${name}: '${value}' is not a whole number`);
+  return number;
+}
+
 function playerCounts(list: string): number[] {
-  const counts = list.split(",").map((count) => {
-    const players = numberOption(count.trim(), "--players", { min: 1, max: 1000 });
-    if (!Number.isInteger(players))
-      exitWithUsageError(`--players: '${count}' is not a whole number of players`);
-    return players;
-  });
+  const counts = list
+    .split(",")
+    .map((count) => wholeNumberOption(count, "--players", { min: 1, max: 5000 }));
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
-const steps = chosenSteps(values.steps);
-const counts = playerCounts(values.players);
-const seconds = numberOption(values.seconds, "--seconds", { min: 0.5, max: 600 });
+const folders = chosenSteps(values.steps);
+const counts = playerCounts(values.players ?? (values.quick ? QUICK.players : DEFAULT_PLAYERS));
+const seconds = numberOption(values.seconds ?? (values.quick ? QUICK.seconds : "5"), "--seconds", {
+  min: 0.5,
+  max: 600,
+});
+const probes = wholeNumberOption(values.probes, "--probes", { min: 0, max: 16 });
 const fullRun =
-  steps.join() === gameSteps.join() && counts.join() === playerCounts(DEFAULT_PLAYERS).join();
+  !values.quick &&
+  folders.join() === benchedFolders.join() &&
+  counts.join() === playerCounts(DEFAULT_PLAYERS).join();
 // Only a full run replaces the committed results, so a quick try never overwrites them.
 const outDir = values.out ?? (fullRun ? join(ROOT, "bench") : undefined);
-const plans: RunPlan[] = steps.flatMap((folder) =>
-  counts.map((players) => ({ folder, players, seconds })),
+const plans: RunPlan[] = folders.flatMap((folder) =>
+  counts.map((players) => ({
+    step: folder.slice(0, 2),
+    folder,
+    players,
+    seconds,
+    // at least one bot of the crowd, which counts what a player receives
+    probes: Math.min(probes, players - 1),
+  })),
 );
 
-/** Seconds a bot thread takes to load, learnt from the runs so far: the estimate of the time left improves as the bench runs. */
-let loadSecondsPerBot = 0.15;
-/** A run's length: server and swarm start, the bots load, then play their --duration. */
-const runSeconds = (plan: RunPlan) =>
-  4 + plan.players * loadSecondsPerBot + botDurationSeconds(plan.seconds, plan.players);
+/** A first guess at a run's length: the server and probes start, the crowd joins, the window. */
+const guessSeconds = (plan: RunPlan) =>
+  2 + (plan.probes > 0 ? 2 : 0) + plan.players / 300 + plan.seconds;
+/** How much longer than guessed the runs so far took: the estimate improves as the bench runs. */
+let pace = 1;
 
 function timeLeft(index: number, startedAt: number): string {
-  const current = Math.max(0, runSeconds(plans[index]!) - (performance.now() - startedAt) / 1000);
-  const total = plans.slice(index + 1).reduce((sum, plan) => sum + runSeconds(plan), current);
+  const current = Math.max(
+    0,
+    guessSeconds(plans[index]!) * pace - (performance.now() - startedAt) / 1000,
+  );
+  const total = plans
+    .slice(index + 1)
+    .reduce((sum, plan) => sum + guessSeconds(plan) * pace, current);
   return total < 60
     ? `${Math.ceil(total)} s`
     : `${Math.floor(total / 60)} min ${Math.round(total % 60)} s`;
@@ -115,28 +158,24 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 const results: RunResult[] = [];
 for (const [index, plan] of plans.entries()) {
   const startedAt = performance.now();
-  const players = `${plan.players} player${plan.players === 1 ? "" : "s"}`;
   const progress = (stage: string) =>
     console.error(
-      `bench [${index + 1}/${plans.length}] ${plan.folder}, ${players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
+      `bench [${index + 1}/${plans.length}] ${plan.step} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
     );
   const result = await measureRun(plan, progress);
-  if (result.problem) progress(`not held: ${result.problem}`);
-  if (result.loadSeconds !== undefined && plan.players >= 16)
-    loadSecondsPerBot = result.loadSeconds / plan.players;
+  if (!result.figures) progress(`not measured: ${result.notes.join("; ")}`);
   results.push(result);
+  const guessed = results.reduce((sum, { plan }) => sum + guessSeconds(plan), 0);
+  pace = results.reduce((sum, { runSeconds }) => sum + runSeconds, 0) / guessed;
 }
 
-const table = markdownTable(results);
-console.log(`${table}\n\n${methodNotes()}`);
+console.log(values.json ? JSON.stringify(results, null, 2) : resultsText(results));
 if (outDir) {
   mkdirSync(outDir, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-  writeFileSync(join(outDir, "results.md"), resultsMarkdown(results, command, new Date()));
-  writeFileSync(join(outDir, "chart.svg"), chartSvg(results));
-  console.error(`bench: wrote ${join(outDir, "results.md")} and ${join(outDir, "chart.svg")}`);
+  writeFileSync(join(outDir, "results.md"), resultsMarkdown(results, command, new Date(), CHARTS));
+  for (const chart of CHARTS) writeFileSync(join(outDir, chart.file), chartSvg(chart, results));
+  console.error(`bench: wrote results.md and ${CHARTS.length} charts into ${outDir}`);
 } else {
-  console.error(
-    "bench: a partial run, so bench/results.md is left as it is (--out DIR writes this one)",
-  );
+  console.error("bench: a partial run, so bench/ is left as it is (--out DIR writes this one)");
 }

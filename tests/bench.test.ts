@@ -1,108 +1,160 @@
 /**
- * `npm run bench`, smoke-tested: the real bench, as a process, on steps 02 and
- * 03 with two players for one second. It checks the table's shape and that its
- * figures are plausible, not how fast this machine is.
+ * `npm run bench`, smoke-tested: the real bench, as a process, on steps 02, 03
+ * and 06 with two players (a crowd bot and a probe) for a second. It checks the
+ * table's shape and that its figures make sense, not how fast this machine is.
+ * And the crowd's quick reading of a state must agree with lib/protocol.ts.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../lib/steps.ts";
+import { encode, parseServerMessage } from "../lib/protocol.ts";
+import { Meter } from "../scripts/bench/crowd.ts";
+import type { RunResult } from "../scripts/bench/figures.ts";
+import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
 
-const STEPS = ["02-tcp-squares", "03-tcp-persistent"];
+describe("a crowd bot's reading of a state", () => {
+  const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
+  const count = fc.nat({ max: 1_000_000 });
+  const players = fc.uniqueArray(fc.record({ name, x: count, y: count, ack: count }), {
+    selector: (player) => player.name,
+    minLength: 1,
+    maxLength: 30,
+  });
 
-/** The Markdown table's rows as cells: header first, then one row per run (the --- row left out). */
-function tableRows(markdown: string): string[][] {
-  return markdown
-    .split("\n")
-    .filter((line) => line.startsWith("|") && !line.startsWith("| ---"))
-    .map((line) =>
-      line
-        .slice(1, -1)
-        .split("|")
-        .map((cell) => cell.trim()),
+  it("finds the tick and every player's ack where lib/protocol.ts does", () => {
+    fc.assert(
+      fc.property(count, players, fc.boolean(), (tick, squares, withGhost) => {
+        const ghost = withGhost ? squares.at(-1)!.name : null;
+        const text = encode({ type: "STATE", state: { tick, ghost, players: squares } });
+        const parsed = parseServerMessage(text);
+        if (!parsed.ok || parsed.message.type !== "STATE") throw new Error("not a state");
+        const state = Buffer.from(text);
+        expect(messageType(state)).toBe("STATE");
+        expect(tickOf(state)).toBe(parsed.message.state.tick);
+        for (const player of parsed.message.state.players)
+          expect(ackOf(state, player.name)).toBe(player.ack);
+      }),
     );
-}
+  });
 
-/** A figure as a number: "~61 ⚠" is 61; "–" (not measured) is NaN, which every range check fails. */
-const figure = (cell: string) => Number(cell.replace(/[~⚠\s]/g, ""));
+  it("finds no tick or ack in a state that has none, and no ack for a player not in it", () => {
+    const state = Buffer.from(
+      encode({
+        type: "STATE",
+        state: { ghost: "bot12", players: [{ name: "bot12", x: 3, y: 4 }] },
+      }),
+    );
+    expect(tickOf(state)).toBeUndefined();
+    expect(ackOf(state, "bot12")).toBeUndefined();
+    expect(ackOf(state, "bot1")).toBeUndefined();
+  });
+
+  it("counts the ticks it never saw as lost, and a late state as neither new nor lost", () => {
+    const meter = new Meter();
+    expect([1, 2, 5].map((tick) => meter.state(tick))).toEqual([true, true, true]);
+    expect(meter.state(4)).toBe(false);
+    expect(meter.counts).toMatchObject({ states: 4, lostStates: 2 });
+  });
+});
+
+const STEPS = ["02", "03", "06"];
 
 describe("npm run bench", () => {
   const out = mkdtempSync(join(tmpdir(), "bench-test-"));
-  let stdout = "";
+  let results: RunResult[] = [];
+  const run = (step: string) => results.find((result) => result.plan.step === step)!;
 
   beforeAll(async () => {
-    const args = [
-      "--import",
-      "tsx",
-      "scripts/bench.ts",
-      "--steps",
-      "02,03",
-      "--players",
-      "2",
-      "--seconds",
-      "1",
-      "--out",
-      out,
-    ];
-    ({ stdout } = await promisify(execFile)(process.execPath, args, {
-      cwd: ROOT,
-      timeout: 55_000,
-    }));
+    const args = ["--steps", STEPS.join(), "--players", "2", "--seconds", "1", "--json"];
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", "scripts/bench.ts", ...args, "--out", out],
+      { cwd: ROOT, timeout: 55_000 },
+    );
+    results = JSON.parse(stdout);
   }, 60_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("prints a Markdown table with a row per step and player count", () => {
-    const [header, ...rows] = tableRows(stdout);
-    expect(header).toEqual(
-      expect.arrayContaining([
-        "step",
-        "players",
-        "p50 (ms)",
-        "p99 (ms)",
-        "server CPU (%)",
-        "msg/s up",
-        "msg/s down",
-        "failed bots",
-      ]),
-    );
-    expect(rows.map((row) => [row[0], row[1]])).toEqual(STEPS.map((step) => [step, "2"]));
-    for (const row of rows) expect(row).toHaveLength(header!.length);
+  it("writes a table with a row per step and player count, and its legend", () => {
+    const markdown = readFileSync(join(out, "results.md"), "utf8");
+    const rows = markdown
+      .split("\n")
+      .filter((line) => line.startsWith("| ") && !line.startsWith("| ---"))
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, -1)
+          .map((cell) => cell.trim()),
+      );
+    const [header, ...runs] = rows;
+    expect(header).toEqual([
+      "step",
+      "players",
+      "p50/p99 ms",
+      "states/s",
+      "lost %",
+      "down B/s",
+      "up B/s",
+      "largest B",
+      "server %",
+      "RSS MB",
+      "crowd %",
+    ]);
+    expect(runs.map((row) => row.slice(0, 2))).toEqual(STEPS.map((step) => [step, "2"]));
+    // the latency is named for what it measures: a round trip for 02 and 03, input to state shown for 06
+    expect(runs.map((row) => row[2]!.split(" ")[0])).toEqual(["rtt", "rtt", "shown"]);
+    for (const line of markdown.split("\n").filter((line) => line.startsWith("|")))
+      expect(line.length).toBeLessThanOrEqual(120);
+    expect(markdown).toContain("- **p50/p99 ms**");
   });
 
-  it("measures figures in sane ranges, with no failed bot", () => {
-    const [header, ...rows] = tableRows(stdout);
-    const column = (row: string[], name: string) => figure(row[header!.indexOf(name)]!);
-    for (const row of rows) {
-      expect(column(row, "p50 (ms)")).toBeGreaterThan(0);
-      expect(column(row, "p99 (ms)")).toBeGreaterThanOrEqual(column(row, "p50 (ms)"));
-      expect(column(row, "p99 (ms)")).toBeLessThan(1000);
-      expect(column(row, "server CPU (%)")).toBeGreaterThanOrEqual(0);
-      expect(column(row, "server CPU (%)")).toBeLessThanOrEqual(200);
-      expect(column(row, "server memory (MB)")).toBeGreaterThan(10);
-      expect(column(row, "msg/s up")).toBeGreaterThan(0);
-      expect(column(row, "msg/s down")).toBeGreaterThan(0);
-      expect(column(row, "bytes/s up")).toBeGreaterThan(0);
-      expect(column(row, "bytes/s down")).toBeGreaterThan(0);
-      expect(column(row, "largest STATE (bytes)")).toBeGreaterThan(0);
-      expect(row.at(-1)).toBe("0");
+  it("measures figures in sane ranges, with every player playing", () => {
+    for (const { seated, figures, notes } of results) {
+      expect(notes).toEqual([]);
+      expect(seated).toBe(2);
+      expect(figures!.latencyMs.p50).toBeGreaterThan(0);
+      expect(figures!.latencyMs.p99).toBeGreaterThanOrEqual(figures!.latencyMs.p50!);
+      expect(figures!.latencyMs.p99).toBeLessThan(1000);
+      // about 20 states a second; a busy test machine may slow the frames a little
+      expect(figures!.statesPerSecond).toBeGreaterThan(10);
+      expect(figures!.statesPerSecond).toBeLessThan(25);
+      expect(figures!.bytesPerSecond.down).toBeGreaterThan(figures!.bytesPerSecond.up);
+      expect(figures!.bytesPerSecond.up).toBeGreaterThan(0);
+      expect(figures!.serverCpuPercent).toBeGreaterThanOrEqual(0);
+      expect(figures!.serverCpuPercent).toBeLessThanOrEqual(200);
+      expect(figures!.serverPeakMb).toBeGreaterThan(10);
+      expect(figures!.crowdCpuPercent).toBeGreaterThan(0);
     }
   });
 
   it("sees step 02 open a connection per message, and step 03 keep one open", () => {
-    const [header, ...rows] = tableRows(stdout);
-    const connections = rows.map((row) => figure(row[header!.indexOf("connections/s")]!));
-    expect(connections[0]).toBeGreaterThan(5);
-    expect(connections[1]).toBe(0);
+    expect(run("02").figures!.connectionsPerSecond).toBeGreaterThan(10);
+    expect(run("03").figures!.connectionsPerSecond).toBe(0);
   });
 
-  it("writes results.md and a chart with a line per step into --out", () => {
-    expect(readFileSync(join(out, "results.md"), "utf8")).toContain("| step | players |");
-    const svg = readFileSync(join(out, "chart.svg"), "utf8");
-    expect(svg).toContain("<svg");
-    for (const step of STEPS)
-      expect(svg.match(new RegExp(`<polyline[^>]*data-step="${step}"`, "g"))).toHaveLength(2); // one per panel
+  it("counts the states of a UDP step, with their tick numbers, and the size of its datagrams", () => {
+    const { figures } = run("06");
+    expect(figures!.lostPercent).toBe(0);
+    expect(figures!.messagesPerSecond.down).toBeCloseTo(figures!.statesPerSecond, 0);
+    // step 06 sends only input changes: fewer messages up than the 20 a second of step 03
+    expect(figures!.messagesPerSecond.up).toBeLessThan(run("03").figures!.messagesPerSecond.up / 2);
+    expect(figures!.largestMessageBytes).toBeGreaterThan(20);
+    expect(figures!.largestMessageBytes).toBeLessThan(200);
+    expect(run("03").figures!.lostPercent).toBeNull();
+  });
+
+  it("writes the charts, each with a line per step it shows", () => {
+    const linesOf = (file: string) =>
+      [...readFileSync(join(out, file), "utf8").matchAll(/<polyline[^>]*data-step="(\d+)"/g)].map(
+        (match) => match[1],
+      );
+    expect(linesOf("bytes-down.svg")).toEqual(STEPS);
+    expect(linesOf("largest-datagram.svg")).toEqual(["06"]);
+    expect(linesOf("latency.svg")).toEqual(STEPS);
   });
 });

@@ -1,15 +1,17 @@
 /**
- * The bench's chart as an SVG drawn by hand: two panels, latency p99 and server
- * CPU against the number of players, one line per step. Player counts grow by
- * ×4, so the x axis is logarithmic; latency spans milliseconds to seconds, so
- * its axis is too. A white background keeps it readable in GitHub's dark mode.
+ * The bench's charts as SVG drawn by hand: each a panel or two of one figure
+ * against the number of players, one line per step. Player counts grow by
+ * factors of 2 to 16, so the x axis is logarithmic. A white background keeps
+ * the charts readable in GitHub's dark mode.
  */
+import { round1 } from "../../lib/stats.ts";
 import type { RunResult } from "./figures.ts";
+import { SAFE_DATAGRAM_BYTES } from "./report.ts";
+import { BENCHED_STEPS } from "./steps.ts";
 
-const WIDTH = 960;
-const PANEL = { width: 400, height: 270, top: 50, left: [70, 530] };
-/** the legend below the panels: three steps to a row, a row this tall */
-const LEGEND = { top: 395, columns: 3, columnWidth: 290, rowHeight: 20 };
+const PANEL = { width: 400, height: 270, top: 50, left: 80, gap: 490 };
+/** the legend below the panels: two steps to a row under each panel, a row this tall */
+const LEGEND = { top: 395, columnsPerPanel: 2, columnWidth: 220, rowHeight: 20 };
 /** colours that stay apart on white, one per step */
 const COLOURS = [
   "#1f77b4",
@@ -20,37 +22,97 @@ const COLOURS = [
   "#8c564b",
   "#e377c2",
   "#17becf",
+  "#bcbd22",
+  "#7f7f7f",
 ];
 
-interface Point {
-  players: number;
-  value: number;
-}
 interface Panel {
   title: string;
   yLabel: string;
   logY: boolean;
-  value: (result: RunResult) => number | undefined;
+  value: (result: RunResult) => number | null | undefined;
+  /** the steps whose lines the panel draws (default: every step) */
+  shows?: (step: string) => boolean;
+  /** a horizontal line across the panel, with its label */
+  limit?: { value: number; label: string };
 }
 
-const PANELS: Panel[] = [
+export interface Chart {
+  file: string;
+  /** the text a reader sees instead of the image */
+  alt: string;
+  panels: Panel[];
+}
+
+const udp = (step: string) => BENCHED_STEPS[step]?.transport === "udp";
+const latencyIs = (latency: string) => (step: string) => BENCHED_STEPS[step]?.latency === latency;
+
+export const CHARTS: Chart[] = [
   {
-    title: "Latency p99",
-    yLabel: "ms (log scale)",
-    logY: true,
-    value: (result) => result.figures?.latencyMs.p99,
+    file: "bytes-down.svg",
+    alt: "Bytes a second each player receives, against the number of players, log–log",
+    panels: [
+      {
+        title: "Bytes/s down per player",
+        yLabel: "bytes a second (log scale)",
+        logY: true,
+        value: (result) => result.figures?.bytesPerSecond.down,
+      },
+    ],
   },
   {
-    title: "Server CPU",
-    yLabel: "% of one core",
-    logY: false,
-    value: (result) => result.figures?.serverCpuPercent,
+    file: "largest-datagram.svg",
+    alt: "The largest datagram a player received against the number of players, with the 1,200-byte line",
+    panels: [
+      {
+        title: "Largest datagram received",
+        yLabel: "bytes (log scale)",
+        logY: true,
+        value: (result) => result.figures?.largestMessageBytes,
+        shows: udp,
+        limit: {
+          value: SAFE_DATAGRAM_BYTES,
+          label: `${SAFE_DATAGRAM_BYTES} B: one datagram, safely`,
+        },
+      },
+    ],
+  },
+  {
+    file: "server-cpu.svg",
+    alt: "The server's CPU against the number of players",
+    panels: [
+      {
+        title: "Server CPU",
+        yLabel: "% of one core",
+        logY: false,
+        value: (result) => result.figures?.serverCpuPercent,
+      },
+    ],
+  },
+  {
+    file: "latency.svg",
+    alt: "The probes' p99 latency against the number of players: a request's round trip (02–04), and input to state shown (05 on)",
+    panels: [
+      {
+        title: "Round trip p99 (02–04)",
+        yLabel: "ms (log scale)",
+        logY: true,
+        value: (result) => result.figures?.latencyMs.p99,
+        shows: latencyIs("round trip"),
+      },
+      {
+        title: "Input to state shown p99 (05 on)",
+        yLabel: "ms (log scale)",
+        logY: true,
+        value: (result) => result.figures?.latencyMs.p99,
+        shows: latencyIs("input to state shown"),
+      },
+    ],
   },
 ];
 
 const escape = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const round = (value: number) => Math.round(value * 10) / 10;
 
 /** Maps a value in [min, max] to [0, 1], on a logarithmic or linear scale. */
 function scale(min: number, max: number, log: boolean): (value: number) => number {
@@ -59,37 +121,42 @@ function scale(min: number, max: number, log: boolean): (value: number) => numbe
   return (value) => (max === min ? 0.5 : (f(value) - f(min)) / (f(max) - f(min)));
 }
 
-/** The y axis's range and ticks: powers of ten for a log axis, five even steps for a linear one. */
+/** The y axis's range and ticks: the powers of ten around the values for a log axis, five even steps for a linear one. */
 function yTicks(values: number[], log: boolean): number[] {
   if (log) {
-    const low = Math.floor(Math.log10(Math.max(0.1, Math.min(...values, 1))));
-    const high = Math.ceil(Math.log10(Math.max(...values, 10)));
+    // a panel with no point yet (no step of its kind measured) still gets an axis
+    const [min, max] = values.length > 0 ? [Math.min(...values), Math.max(...values)] : [1, 10];
+    const low = Math.floor(Math.log10(Math.max(0.1, min)));
+    const high = Math.max(low + 1, Math.ceil(Math.log10(max)));
     return Array.from({ length: high - low + 1 }, (_, i) => 10 ** (low + i));
   }
   const top = Math.max(...values, 10);
   // a round step (1, 2 or 5 times a power of ten) that gives about five ticks
   const magnitude = 10 ** Math.floor(Math.log10(top / 5));
   const step = [1, 2, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= top / 5)!;
-  return Array.from({ length: Math.ceil(top / step) + 1 }, (_, i) => round(i * step));
+  return Array.from({ length: Math.ceil(top / step) + 1 }, (_, i) => round1(i * step));
 }
 
-/** A step's measured points in a panel, by player count; a log axis cannot show 0, so it shows 0.1 instead. */
-function pointsOf(panel: Panel, step: string, results: RunResult[]): Point[] {
-  return results
-    .filter((result) => result.plan.folder === step && panel.value(result) !== undefined)
-    .map((result) => ({
-      players: result.plan.players,
-      value: Math.max(panel.value(result)!, panel.logY ? 0.1 : 0),
-    }));
+/** A tick's number, short enough to stay clear of the axis's label: 10k, 1M. */
+const tickLabel = (value: number) =>
+  value >= 1e6 ? `${value / 1e6}M` : value >= 1e4 ? `${value / 1e3}k` : String(value);
+
+/** A step's points in a panel: (players in the game, value); a log axis cannot show 0, so it shows 0.1 instead. */
+function pointsOf(panel: Panel, step: string, results: RunResult[]) {
+  return results.flatMap((result) => {
+    const value = panel.value(result);
+    if (result.plan.step !== step || value === null || value === undefined) return [];
+    return [{ players: result.seated, value: Math.max(value, panel.logY ? 0.1 : 0) }];
+  });
 }
 
 /** The panel's frame, title and axis labels. */
 function frame(panel: Panel, left: number): string[] {
   const { top, width, height } = PANEL;
   return [
-    `<text x="${left + width / 2}" y="${top - 16}" text-anchor="middle" font-size="16" font-weight="bold">${panel.title}</text>`,
+    `<text x="${left + width / 2}" y="${top - 16}" text-anchor="middle" font-size="16" font-weight="bold">${escape(panel.title)}</text>`,
     `<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#888"/>`,
-    `<text transform="translate(${left - 50} ${top + height / 2}) rotate(-90)" text-anchor="middle">${panel.yLabel}</text>`,
+    `<text transform="translate(${left - 58} ${top + height / 2}) rotate(-90)" text-anchor="middle">${escape(panel.yLabel)}</text>`,
     `<text x="${left + width / 2}" y="${top + height + 40}" text-anchor="middle">players (log scale)</text>`,
   ];
 }
@@ -110,50 +177,65 @@ function drawPanel(
   results: RunResult[],
 ): string[] {
   const { top, width, height } = PANEL;
-  const series = steps.map((step) => ({ step, points: pointsOf(panel, step, results) }));
-  const ticks = yTicks(
-    series.flatMap(({ points }) => points.map((point) => point.value)),
-    panel.logY,
-  );
+  const series = steps
+    .map((step, i) => ({
+      step,
+      colour: COLOURS[i % COLOURS.length]!,
+      points: pointsOf(panel, step, results),
+    }))
+    .filter(({ step }) => panel.shows?.(step) ?? true);
+  const values = series.flatMap(({ points }) => points.map((point) => point.value));
+  const ticks = yTicks(panel.limit ? [...values, panel.limit.value] : values, panel.logY);
   const x = (players: number) =>
-    round(left + 20 + scale(counts[0]!, counts.at(-1)!, true)(players) * (width - 40));
+    round1(left + 20 + scale(counts[0]!, counts.at(-1)!, true)(players) * (width - 40));
   const y = (value: number) =>
-    round(top + height - scale(ticks[0]!, ticks.at(-1)!, panel.logY)(value) * height);
+    round1(top + height - scale(ticks[0]!, ticks.at(-1)!, panel.logY)(value) * height);
+  const limit = panel.limit && [
+    `<line x1="${left}" x2="${left + width}" y1="${y(panel.limit.value)}" y2="${y(panel.limit.value)}" stroke="#d62728" stroke-dasharray="6 4"/>`,
+    `<text x="${left + 6}" y="${y(panel.limit.value) - 6}" fill="#d62728">${escape(panel.limit.label)}</text>`,
+  ];
   return [
     ...frame(panel, left),
     ...ticks.flatMap((tick) => [
       `<line x1="${left}" x2="${left + width}" y1="${y(tick)}" y2="${y(tick)}" stroke="#ddd"/>`,
-      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tick}</text>`,
+      `<text x="${left - 6}" y="${y(tick) + 4}" text-anchor="end">${tickLabel(tick)}</text>`,
     ]),
     ...counts.map(
       (count) =>
         `<text x="${x(count)}" y="${top + height + 18}" text-anchor="middle">${count}</text>`,
     ),
-    ...series.flatMap(({ step, points }, i) =>
+    ...(limit ?? []),
+    ...series.flatMap(({ step, colour, points }) =>
       line(
         step,
-        COLOURS[i % COLOURS.length]!,
+        colour,
         points.map((point) => [x(point.players), y(point.value)]),
       ),
     ),
   ];
 }
 
-/** The chart for the runs in `results`; a run that could not be measured leaves its point out. */
-export function chartSvg(results: RunResult[]): string {
-  const steps = [...new Set(results.map((result) => result.plan.folder))];
+/** One chart for the runs in `results`; a run that could not be measured leaves its point out. */
+export function chartSvg(chart: Chart, results: RunResult[]): string {
+  const steps = [...new Set(results.map((result) => result.plan.step))];
+  const shown = steps.filter((step) => chart.panels.some((panel) => panel.shows?.(step) ?? true));
+  const folders = new Map(results.map((result) => [result.plan.step, result.plan.folder]));
   const counts = [...new Set(results.map((result) => result.plan.players))].sort((a, b) => a - b);
-  const legend = steps.map((step, i) => {
-    const x = 70 + (i % LEGEND.columns) * LEGEND.columnWidth;
-    const y = LEGEND.top + Math.floor(i / LEGEND.columns) * LEGEND.rowHeight;
-    const colour = COLOURS[i % COLOURS.length]!;
-    return `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/><text x="${x + 30}" y="${y}">${escape(step)}</text>`;
+  const width = PANEL.left + chart.panels.length * PANEL.gap;
+  const columns = LEGEND.columnsPerPanel * chart.panels.length;
+  const legend = shown.map((step, i) => {
+    const x = PANEL.left + (i % columns) * LEGEND.columnWidth;
+    const y = LEGEND.top + Math.floor(i / columns) * LEGEND.rowHeight;
+    const colour = COLOURS[steps.indexOf(step) % COLOURS.length]!;
+    return `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/><text x="${x + 30}" y="${y}">${escape(folders.get(step)!)}</text>`;
   });
-  const height = LEGEND.top + Math.ceil(steps.length / LEGEND.columns) * LEGEND.rowHeight;
+  const height = LEGEND.top + Math.ceil(shown.length / columns) * LEGEND.rowHeight;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" fill="#222">`,
-    `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
-    ...PANELS.flatMap((panel, i) => drawPanel(panel, PANEL.left[i]!, steps, counts, results)),
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" fill="#222">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...chart.panels.flatMap((panel, i) =>
+      drawPanel(panel, PANEL.left + i * PANEL.gap, steps, counts, results),
+    ),
     ...legend,
     "</svg>",
     "",

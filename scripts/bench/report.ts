@@ -1,113 +1,142 @@
 /**
- * The bench's results as Markdown: the table, what each column means, and the
- * machine they were measured on.
+ * The bench's results as Markdown: the table, a short legend under it, and the
+ * machine they were measured on. The legend says what each column is; how each
+ * is measured, and why, is bench/README.md's job.
  */
 import { cpus, totalmem } from "node:os";
 import type { Figures, RunResult } from "./figures.ts";
+import { BENCHED_STEPS, type Latency, TICK_RATE } from "./steps.ts";
 
 /** The largest datagram that crosses the internet without being split: above it, a lost fragment loses the whole message. */
 export const SAFE_DATAGRAM_BYTES = 1200;
-/** Above this share of the machine's CPU, server and bots wait for each other: the figures then measure the machine too. */
-const SATURATED = 0.75;
-const CORES = cpus().length;
+/** Below this share of the states a player should get, the step no longer holds its rate. */
+const HELD_SHARE = 0.95;
+/** A process with one event loop that uses this much of a core is near its limit. */
+const BUSY_PERCENT = 85;
 
-const COLUMNS = [
-  "step",
-  "players",
-  "p50 (ms)",
-  "p99 (ms)",
-  "server CPU (%)",
-  "server memory (MB)",
-  "msg/s up",
-  "msg/s down",
-  "bytes/s up",
-  "bytes/s down",
-  "connections/s",
-  "largest STATE (bytes)",
-  "bots CPU (%)",
-  "failed bots",
+/** How a latency figure is labelled in the table and the charts. */
+const LATENCY_LABELS: Record<Latency, string> = {
+  "round trip": "rtt",
+  "input to state shown": "shown",
+};
+
+const flag = (text: string | number, raised: boolean) => `${text}${raised ? " ⚠" : ""}`;
+/** Milliseconds to a precision a screen deserves: one decimal under 10, whole numbers above. */
+const ms = (value: number | null) =>
+  value === null ? "–" : String(value < 10 ? value : Math.round(value));
+
+interface Column {
+  header: string;
+  cell: (figures: Figures, result: RunResult) => string;
+}
+
+const COLUMNS: Column[] = [
+  {
+    header: "p50/p99 ms",
+    cell: ({ latencyMs: { p50, p99 } }, { plan }) =>
+      `${LATENCY_LABELS[BENCHED_STEPS[plan.step]!.latency]} ${ms(p50)}/${ms(p99)}`,
+  },
+  {
+    header: "states/s",
+    cell: (f) => flag(f.statesPerSecond, f.statesPerSecond < HELD_SHARE * TICK_RATE),
+  },
+  { header: "lost %", cell: (f) => (f.lostPercent === null ? "–" : String(f.lostPercent)) },
+  { header: "down B/s", cell: (f) => String(f.bytesPerSecond.down) },
+  { header: "up B/s", cell: (f) => String(f.bytesPerSecond.up) },
+  {
+    header: "largest B",
+    cell: (f, { plan }) =>
+      flag(
+        f.largestMessageBytes,
+        BENCHED_STEPS[plan.step]!.transport === "udp" &&
+          f.largestMessageBytes > SAFE_DATAGRAM_BYTES,
+      ),
+  },
+  { header: "server %", cell: (f) => flag(f.serverCpuPercent, f.serverCpuPercent >= BUSY_PERCENT) },
+  { header: "RSS MB", cell: (f) => String(Math.round(f.serverPeakMb)) },
+  { header: "crowd %", cell: (f) => flag(f.crowdCpuPercent, f.crowdCpuPercent >= BUSY_PERCENT) },
 ];
 
-function largestState({ largestState: { bytes, measured } }: Figures): string {
-  return `${measured ? "" : "~"}${bytes}${bytes > SAFE_DATAGRAM_BYTES ? " ⚠" : ""}`;
-}
-
-function botsCpu({ botsCpuPercent, serverCpuPercent }: Figures): string {
-  return `${botsCpuPercent}${botsCpuPercent + serverCpuPercent >= SATURATED * CORES * 100 ? " ⚠" : ""}`;
-}
-
-function failedBots(result: RunResult): string {
-  const reasons = Object.entries(result.failures).map(([reason, count]) => `${reason} ×${count}`);
-  const total = Object.values(result.failures).reduce((sum, count) => sum + count, 0);
-  const failed = total === 0 ? "0" : `${total}: ${reasons.join(", ")}`;
-  return result.problem ? `not held: ${result.problem}${total > 0 ? ` (${failed})` : ""}` : failed;
+function players({ plan, seated, mapFull }: RunResult): string {
+  if (mapFull) return `${seated} full`;
+  return seated === plan.players ? String(seated) : `${seated} of ${plan.players}`;
 }
 
 function row(result: RunResult): string[] {
-  const { plan, figures: f } = result;
-  const measured = f
-    ? [
-        f.latencyMs.p50,
-        f.latencyMs.p99,
-        f.serverCpuPercent,
-        f.serverPeakMb,
-        f.messagesPerSecond.up,
-        f.messagesPerSecond.down,
-        f.bytesPerSecond.up,
-        f.bytesPerSecond.down,
-        f.connectionsPerSecond,
-        largestState(f),
-        botsCpu(f),
-      ].map(String)
-    : Array<string>(11).fill("–");
-  return [plan.folder, String(plan.players), ...measured, failedBots(result)];
+  const { figures } = result;
+  const measured = COLUMNS.map((column) => (figures ? column.cell(figures, result) : "–"));
+  return [result.plan.step, players(result), ...measured];
 }
 
-export function markdownTable(results: RunResult[]): string {
+/** A Markdown table padded into columns, so that it reads as well in a terminal as on GitHub. */
+function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => row[i]!.length)),
+  );
   const line = (cells: string[]) =>
-    `| ${cells.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`;
-  return [
-    line(COLUMNS),
-    line(COLUMNS.map(() => "---")),
-    ...results.map((result) => line(row(result))),
-  ].join("\n");
+    `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`;
+  const rule = `| ${widths.map((width, i) => (i < 2 ? "-".repeat(width) : `${"-".repeat(width - 1)}:`)).join(" | ")} |`;
+  return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-/** How every column is measured, in a few lines under the table (bench/README.md says why). */
-export function methodNotes(): string {
-  return [
-    "- **p50, p99**: the input → state round trip each bot measured itself (`rttMs` in its summary). Both are the median bot's: its p50 and its p99 (close to the p99 of every round trip pooled, when the bots are alike). Under 100 round trips, a bot's p99 is its slowest one, often its first.",
-    "- **server CPU, memory**: the server process's `/proc/<pid>/stat` (utime + stime) over the measured window, as a share of one core; its peak resident memory (`VmHWM` in `/proc/<pid>/status`), Node and tsx included.",
-    "- **msg/s**: per player, from the bots' summaries: `moves` (inputs sent, up) and `states` (states received, down), divided by the bots' `--duration`.",
-    "- **bytes/s**: per player, the payload bytes on the bots' own sockets during the window (TCP byte counters; UDP datagram sizes). IP, TCP and UDP headers and TCP handshakes are not counted.",
-    "- **connections/s**: per player, the TCP connections the bots opened during the window: each one costs a handshake and a goodbye that bytes/s leaves out.",
-    `- **largest STATE**: measured on the datagrams a bot received; \`~\` marks a stream step, where it is computed with lib/protocol.ts for players bot1…botN. ⚠: over ${SAFE_DATAGRAM_BYTES} bytes, more than one datagram carries safely.`,
-    `- **bots CPU**: the bot swarm (every bot) over the window. ⚠: server and bots together used over ${SATURATED * 100} % of this machine's ${CORES} cores, so the bots' figures include waiting for a core.`,
-    "- **lost states**: not measured. A TCP step cannot lose one, and a client's summary does not count them.",
-  ].join("\n");
+function resultsTable(results: RunResult[]): string {
+  return markdownTable(
+    ["step", "players", ...COLUMNS.map((column) => column.header)],
+    results.map(row),
+  );
 }
 
-export function machineDescription(): string[] {
+/** What went wrong in each run, one line a run, under the table. */
+function runNotes(results: RunResult[]): string[] {
+  return results
+    .filter((result) => result.notes.length > 0)
+    .map(({ plan, notes }) => `- ${plan.step} × ${plan.players}: ${notes.join("; ")}`);
+}
+
+/** What each column is, in a line each (bench/README.md says how and why it is measured). */
+function legend(results: RunResult[]): string[] {
+  const steps = new Map(results.map(({ plan }) => [plan.step, plan.folder.slice(3)]));
   return [
-    `CPU: ${cpus()[0]?.model ?? "unknown"}, ${cpus().length} cores`,
-    `memory: ${Math.round(totalmem() / 2 ** 30)} GB`,
-    `Node ${process.version}, ${process.platform}`,
+    `- **step**: ${[...steps].map(([step, name]) => `${step} ${name}`).join(", ")}.`,
+    "- **players**: in the game while measured; `full`: more were asked for than the map has floor cells.",
+    `- **p50/p99 ms**: the latency the probes measured, the median probe's (a 1-player row has no probe). \`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); \`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), waiting for the tick included.`,
+    `- **states/s**, **lost %**: per player, from the crowd; ⚠ under ${HELD_SHARE * TICK_RATE}. Lost: tick gaps (05 on), requests never answered (04).`,
+    "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
+    `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,
+    "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
+    `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, that process was the limit.`,
   ];
 }
 
-export function resultsMarkdown(results: RunResult[], command: string, date: Date): string {
+function machineDescription(): string {
+  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version} on ${process.platform}`;
+}
+
+/** The table with its legend and notes, as the bench prints it. */
+export function resultsText(results: RunResult[]): string {
+  const notes = runNotes(results);
+  return [
+    resultsTable(results),
+    "",
+    ...legend(results),
+    ...(notes.length ? ["", ...notes] : []),
+  ].join("\n");
+}
+
+export function resultsMarkdown(
+  results: RunResult[],
+  command: string,
+  date: Date,
+  charts: { file: string; alt: string }[],
+): string {
   return [
     "# Benchmark results",
     "",
-    `Measured by \`${command}\` on ${date.toISOString().slice(0, 16).replace("T", " ")} UTC. How each figure is measured, and why: [README.md](README.md).`,
+    `Measured by \`${command}\` on ${date.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machineDescription()}. How each figure is measured, and why: [README.md](README.md).`,
     "",
-    ...machineDescription().map((line) => `- ${line}`),
+    resultsText(results),
     "",
-    markdownTable(results),
-    "",
-    methodNotes(),
-    "",
-    "![Latency p99 and server CPU against the number of players, one line per step](chart.svg)",
+    ...charts.map(({ file, alt }) => `![${alt}](${file})`),
     "",
   ].join("\n");
 }

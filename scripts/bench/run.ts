@@ -1,175 +1,176 @@
 /**
- * One measured run: a step's real server as its own process, the bot swarm as
- * another, and the server's /proc figures at the two ends of the swarm's window.
- * Whatever goes wrong becomes the run's `problem`, never an exception: a count
- * the machine or the step cannot hold is a result too.
+ * One measured run: the step's real server as a process of its own, the crowd
+ * in this process, the probes as processes among it, and the server's /proc
+ * figures at the two ends of the measured window. Whatever goes wrong becomes
+ * a note of the run, never an exception: a count that the machine or the step
+ * cannot hold is a result too.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type RunningServer, startServer } from "../../lib/launch.ts";
-import { ROOT } from "../../lib/steps.ts";
-import { type RunPlan, type RunResult, countFailures, figuresOf } from "./figures.ts";
-import { type ProcessSample, sampleProcess } from "./proc.ts";
-import {
-  type BotResult,
-  type SwarmEvent,
-  type WindowFigures,
-  botDurationSeconds,
-  loadTimeoutSeconds,
-} from "./swarm-protocol.ts";
+import { Crowd } from "./crowd.ts";
+import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
+import { Probe } from "./probes.ts";
+import { sampleProcess } from "./proc.ts";
+import { BENCHED_STEPS } from "./steps.ts";
 
-const SWARM = join(ROOT, "scripts", "bench", "swarm.ts");
+/** After every player has joined, a pause before the window opens, so that the joins are over. */
+const SETTLE_SECONDS = 0.5;
+/** How long the probes (Node processes loading TypeScript) may take to join. */
+const PROBE_JOIN_TIMEOUT_SECONDS = 15;
+/** The dedicated ports of the UDP servers: a free range from here, below Linux's ephemeral ports (32768 on). */
+const FIRST_PORT = 20000;
+const LAST_PORT = 32767;
 
 /** What stops the run in progress, for a bench that is interrupted (Ctrl-C). */
 const stopCurrentRun = new Set<() => void>();
-/** Signals the run's server and swarm to end: they go even if the bench exits at once. */
 export function stopEverything(): void {
   for (const stop of stopCurrentRun) stop();
-}
-
-/** A generous ceiling for one run, in case the swarm hangs: loading, playing, and a minute to spare. */
-function deadlineSeconds(plan: RunPlan): number {
-  return loadTimeoutSeconds(plan.players) + botDurationSeconds(plan.seconds, plan.players) + 60;
 }
 
 /** The first line of an error message, which is the one that says what happened. */
 const firstLine = (text: string) => text.split("\n")[0]!;
 
-function parseEvent(line: string): SwarmEvent | undefined {
-  try {
-    return JSON.parse(line) as SwarmEvent;
-  } catch {
-    return undefined; // not an event: the swarm's stdout carries nothing else, but a stray line must not stop the bench
-  }
-}
-
-/** Everything the bench learns from the swarm's events, and from the server at the window's two ends. */
-interface Observed {
-  bots: BotResult[];
-  opened?: ProcessSample;
-  closed?: ProcessSample;
-  window?: WindowFigures;
-  loadSeconds?: number;
-  /** the swarm's reason for giving up, if it gave up */
-  gaveUp?: string;
-  /** the swarm reached its end: every bot's result is in */
-  done: boolean;
-}
-
-function startSwarm(plan: RunPlan, server: RunningServer): ChildProcess {
-  const where = ["--host", server.host, "--port", String(server.port)];
-  const args = [
-    SWARM,
-    "--step",
-    plan.folder,
-    ...where,
-    "--bots",
-    String(plan.players),
-    "--seconds",
-    String(plan.seconds),
-  ];
-  return spawn(process.execPath, ["--import", "tsx", ...args], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-}
-
-/** Follows the swarm's events until it exits, sampling the server when the window opens and closes. */
-async function watchSwarm(
-  swarm: ChildProcess,
-  serverPid: number,
-  progress: (stage: string) => void,
-): Promise<Observed> {
-  const observed: Observed = { bots: [], done: false };
-  for await (const line of createInterface({ input: swarm.stdout! })) {
-    const event = parseEvent(line);
-    if (event?.event === "loading") progress(`loading bots: ${event.ready} of ${event.of} ready`);
-    if (event?.event === "ready") {
-      observed.loadSeconds = event.loadSeconds;
-      progress("bots loaded, starting them all at once");
-    }
-    if (event?.event === "starting")
-      progress(`starting bots: ${event.onNetwork} of ${event.of} on the network`);
-    if (event?.event === "window-open") {
-      observed.opened = sampleProcess(serverPid);
-      progress("measuring");
-    }
-    if (event?.event === "window-close") {
-      observed.closed = sampleProcess(serverPid);
-      observed.window = event.window;
-      progress("waiting for the bots to leave");
-    }
-    if (event?.event === "bot") observed.bots.push(event.result);
-    if (event?.event === "failed") {
-      observed.gaveUp = event.reason;
-      swarm.kill("SIGKILL"); // at once: a process ends its 256 threads one by one, which takes seconds
-    }
-    if (event?.event === "done") observed.done = true;
-  }
-  return observed;
-}
-
 export async function measureRun(
   plan: RunPlan,
   progress: (stage: string) => void,
 ): Promise<RunResult> {
+  const startedAt = performance.now();
+  const step = BENCHED_STEPS[plan.step]!;
+  const finish = (measured: Pick<RunResult, "seated" | "mapFull" | "notes" | "figures">) => ({
+    plan,
+    ...measured,
+    runSeconds: (performance.now() - startedAt) / 1000,
+  });
+
   progress("starting the server");
   let server: RunningServer;
   try {
-    server = await startServer(plan.folder);
+    const ports = await freePortRange(plan.players);
+    server = await startServer(plan.folder, step.serverArgs({ players: plan.players, ports }));
   } catch (error) {
-    return {
-      plan,
-      problem: `the server did not start: ${firstLine((error as Error).message)}`,
-      failures: {},
-    };
+    const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
+    return finish({ seated: 0, mapFull: false, notes: [why] });
   }
-  let serverDied: string | undefined;
-  const noticeDeath = (code: number | null, signal: string | null) =>
-    (serverDied = `the server exited (${signal ?? code}) during the run`);
-  server.process.once("exit", noticeDeath);
+  let serverExit: string | undefined;
+  server.process.once("exit", (code, signal) => {
+    serverExit = `the server exited (${signal ?? code}) during the run`;
+  });
 
-  const swarm = startSwarm(plan, server);
-  const swarmErrors: string[] = [];
-  createInterface({ input: swarm.stderr! }).on("line", (line) => swarmErrors.push(line));
+  const crowd = new Crowd(step.adapter, server);
+  const probes: Probe[] = [];
   const stop = () => {
-    swarm.kill("SIGKILL"); // ends every bot thread at once
+    for (const probe of probes) probe.stop();
     void server.stop();
   };
   stopCurrentRun.add(stop);
-  let lateBy: string | undefined;
-  const deadline = setTimeout(
-    () => {
-      lateBy = `the run took longer than ${deadlineSeconds(plan)} s`;
-      swarm.kill("SIGKILL");
-    },
-    deadlineSeconds(plan) * 1000,
-  );
+  try {
+    const notes: string[] = [];
+    const seating = await crowd.join(plan.players - plan.probes, plan.probes, (seated, of) =>
+      progress(`seating the crowd: ${seated} of ${of}`),
+    );
+    for (const [reason, count] of seating.refused) notes.push(`${count} bots refused: ${reason}`);
+    const mapFull = seating.mapSeats !== undefined && plan.players > seating.mapSeats;
+    if (seating.seated === 0) return finish({ seated: 0, mapFull, notes });
 
-  const observed = await watchSwarm(swarm, server.process.pid!, progress);
-  clearTimeout(deadline);
-  stopCurrentRun.delete(stop);
-  server.process.off("exit", noticeDeath); // the server's end from here on is the bench's own doing
-  await server.stop();
+    if (plan.probes > 0) progress(`starting ${plan.probes} probe${plan.probes > 1 ? "s" : ""}`);
+    const probeSeconds = PROBE_JOIN_TIMEOUT_SECONDS + SETTLE_SECONDS + plan.seconds + 5;
+    for (let i = 1; i <= plan.probes; i++)
+      probes.push(new Probe(`probe${i}`, plan.folder, server, probeSeconds));
+    for (const late of await probesJoined(probes, server))
+      notes.push(`${late}: no join in the server's log after ${PROBE_JOIN_TIMEOUT_SECONDS} s`);
+    await sleep(SETTLE_SECONDS * 1000);
 
-  const { bots, opened, closed, window, done, loadSeconds } = observed;
-  const common = {
-    plan,
-    failures: countFailures(bots),
-    ...(loadSeconds !== undefined && { loadSeconds }),
-  };
-  if (serverDied || observed.gaveUp || lateBy || !done || !window || !opened || !closed) {
-    const why =
-      swarmErrors.find((line) => /error/i.test(line)) ?? swarmErrors.at(-1) ?? "it gave no reason";
-    return {
-      ...common,
-      problem:
-        serverDied ??
-        observed.gaveUp ??
-        lateBy ??
-        `the bot swarm stopped before the end: ${why.trim().slice(0, 120)}`,
-    };
+    progress(`measuring for ${plan.seconds} s`);
+    const samples = await measureWindow(plan.seconds, crowd, server);
+    if (plan.probes > 0) progress("the probes are leaving");
+    for (const probe of probes) probe.stop();
+    const reports = await Promise.all(probes.map((probe) => probe.report));
+    for (const { name, summary, error } of reports)
+      if (!summary?.connected) notes.push(`${name}: ${error ?? "no summary"}`);
+    for (const [reason, count] of crowd.failures) notes.push(`${count} bots stopped: ${reason}`);
+
+    const seated =
+      (samples?.crowd.closed.size ?? 0) +
+      reports.filter((report) => report.summary?.connected).length;
+    if (serverExit) return finish({ seated, mapFull, notes: [...notes, serverExit] });
+    const figures = samples && figuresOf(samples, reports, step.transport);
+    if (!figures) notes.push("no bot of the crowd played through the measured window");
+    return finish({ seated, mapFull, notes, ...(figures && { figures }) });
+  } finally {
+    stopCurrentRun.delete(stop);
+    crowd.close();
+    for (const probe of probes) probe.stop();
+    await server.stop();
   }
-  return { ...common, ...figuresOf(plan, { opened, closed }, window, bots) };
+}
+
+/** Samples the server and the crowd at both ends of `seconds`; undefined if the server is gone. */
+async function measureWindow(
+  seconds: number,
+  crowd: Crowd,
+  server: RunningServer,
+): Promise<WindowSamples | undefined> {
+  const opened = { server: sampleProcess(server.process.pid!), crowd: crowd.counts() };
+  crowd.takeLargestMessage();
+  const cpuAtOpen = process.cpuUsage();
+  await sleep(seconds * 1000);
+  const cpu = process.cpuUsage(cpuAtOpen);
+  const closed = { server: sampleProcess(server.process.pid!), crowd: crowd.counts() };
+  if (!opened.server || !closed.server) return undefined;
+  return {
+    seconds: (closed.server.at - opened.server.at) / 1000,
+    server: { opened: opened.server, closed: closed.server },
+    crowd: {
+      opened: opened.crowd,
+      closed: closed.crowd,
+      largestMessage: crowd.takeLargestMessage(),
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    },
+  };
+}
+
+/**
+ * Waits until every probe has joined (the server logs `<name> joined`) or has
+ * exited (refused, say), for PROBE_JOIN_TIMEOUT_SECONDS at most. Returns the
+ * names of the probes still waiting then.
+ */
+async function probesJoined(probes: Probe[], server: RunningServer): Promise<string[]> {
+  const waiting = () =>
+    probes
+      .filter((probe) => probe.running)
+      .filter((probe) => !server.output.some((line) => line.includes(`${probe.name} joined`)))
+      .map((probe) => probe.name);
+  const deadline = performance.now() + PROBE_JOIN_TIMEOUT_SECONDS * 1000;
+  while (waiting().length > 0 && performance.now() < deadline) await sleep(100);
+  return waiting();
+}
+
+/**
+ * A range of `count` UDP ports free on 127.0.0.1, as `FIRST-LAST` for --ports.
+ * Another program (another bench, a test) may hold some ports: the range skips them.
+ */
+async function freePortRange(count: number): Promise<string> {
+  for (let first = FIRST_PORT; first + count - 1 <= LAST_PORT; first += count) {
+    if (await allFree(first, count)) return `${first}-${first + count - 1}`;
+  }
+  throw new Error(`no ${count} free UDP ports in a row from ${FIRST_PORT} to ${LAST_PORT}`);
+}
+
+async function allFree(first: number, count: number): Promise<boolean> {
+  const sockets: dgram.Socket[] = [];
+  try {
+    for (let port = first; port < first + count; port++) {
+      const socket = dgram.createSocket("udp4");
+      sockets.push(socket);
+      socket.bind(port, "127.0.0.1");
+      await once(socket, "listening");
+    }
+    return true;
+  } catch {
+    return false;
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
 }

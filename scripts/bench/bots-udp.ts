@@ -1,0 +1,141 @@
+/**
+ * The crowd's adapters for the UDP steps, in two halves that steps.ts puts
+ * together: how a bot joins, and how it plays once seated. Steps 04 to 07 join
+ * the same way (CONNECTED to the main port, asked again every half second until
+ * a welcome names the bot's own port); they play by a request and its answer
+ * (04), the input every frame (05), or only the input's changes, repeated until
+ * acknowledged (06, 07). A step that joins another way writes a join and keeps
+ * the plays.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import type { Input } from "../../lib/game.ts";
+import { type ClientMessage, encode } from "../../lib/protocol.ts";
+import { type BotContext, type JoinAnswer, type ProtocolBot, joinAnswerOf } from "./crowd.ts";
+import { ackOf, messageType, tickOf } from "./peek.ts";
+
+/** The write-up's SOCKET_TIMEOUT: how long a client waits for an answer before asking again. */
+const ANSWER_TIMEOUT_MS = 500;
+/** Unanswered CONNECTED after which the server is taken to be gone (5 s), as in the clients. */
+const JOIN_TRIES = 10;
+/** With nothing new to say, a step 06 client still sends this often, so the server knows it is there. */
+const HEARTBEAT_MS = 1000;
+
+/** How a bot plays once seated: what it sends in a frame, and what it does with a datagram. */
+export interface Play {
+  /** like ProtocolBot.frame; `send` sends one message to the bot's own port */
+  frame(input: Input, now: number, send: (message: ClientMessage) => void): boolean;
+  datagram(datagram: Buffer): void;
+}
+
+/** Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port. */
+export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
+  const socket = dgram.createSocket("udp4");
+  /** the main port until the welcome names the bot's own */
+  let serverPort = bot.server.port;
+  let onDatagram: (datagram: Buffer) => void = () => {};
+  socket.on("message", (datagram, from) => {
+    if (from.port !== serverPort) return;
+    bot.meter.received(datagram.length);
+    onDatagram(datagram);
+  });
+  socket.on("error", (error: NodeJS.ErrnoException) => bot.fail(error.code ?? error.message));
+
+  const send = (message: ClientMessage) => {
+    const datagram = Buffer.from(encode(message));
+    bot.meter.sent(datagram.length);
+    socket.send(datagram, serverPort, bot.server.host);
+  };
+
+  /** The next datagram from the server, or undefined if none comes in time. */
+  const nextDatagram = () =>
+    new Promise<Buffer | undefined>((resolve) => {
+      const giveUp = setTimeout(() => resolve(undefined), ANSWER_TIMEOUT_MS);
+      onDatagram = (datagram) => {
+        clearTimeout(giveUp);
+        onDatagram = () => {};
+        resolve(datagram);
+      };
+    });
+
+  return {
+    async join(): Promise<JoinAnswer> {
+      socket.bind(0, bot.localAddress);
+      await once(socket, "listening");
+      for (let tries = 0; tries < JOIN_TRIES; tries++) {
+        send({ type: "CONNECTED", username: bot.name });
+        const welcome = await nextDatagram();
+        if (!welcome) continue;
+        const answer = joinAnswerOf(welcome);
+        if (answer.seated) {
+          serverPort = answer.port;
+          onDatagram = play.datagram;
+        }
+        return answer;
+      }
+      throw new Error(`no answer to CONNECTED in ${(JOIN_TRIES * ANSWER_TIMEOUT_MS) / 1000} s`);
+    },
+    frame: (input, now) => play.frame(input, now, send),
+    close: () => socket.close(),
+  };
+}
+
+/** Step 04: a request each frame, answered with the state; the next waits for the answer, or half a second. */
+export function requestAndAnswer(bot: BotContext): Play {
+  let askedAt: number | undefined;
+  return {
+    frame(input, now, send) {
+      if (askedAt !== undefined) {
+        if (now - askedAt < ANSWER_TIMEOUT_MS) return false;
+        bot.meter.lost(); // no answer in time: the client asks again, and that state never comes
+      }
+      send({ type: "INPUT", username: bot.name, input });
+      askedAt = now;
+      return true;
+    },
+    datagram(datagram) {
+      askedAt = undefined;
+      if (messageType(datagram) === "STATE") bot.meter.state();
+    },
+  };
+}
+
+/** Step 05: the held input every frame, without waiting; the states come at the server's tick. */
+export function inputEveryFrame(bot: BotContext): Play {
+  return {
+    frame(input, _now, send) {
+      send({ type: "INPUT", username: bot.name, input });
+      return true;
+    },
+    datagram(datagram) {
+      if (messageType(datagram) === "STATE") bot.meter.state(tickOf(datagram));
+    },
+  };
+}
+
+/** Steps 06 and 07: a changed input gets a sequence number and goes every frame until a state acks it. */
+export function inputChanges(bot: BotContext): Play {
+  let input: Input = "NONE";
+  let sequence = 0;
+  let acknowledged = 0;
+  let lastSentAt = -Infinity;
+  return {
+    frame(next, now, send) {
+      if (next !== input) {
+        input = next;
+        sequence++;
+      }
+      if (acknowledged < sequence || now - lastSentAt >= HEARTBEAT_MS) {
+        send({ type: "INPUT", username: bot.name, input, seq: sequence });
+        lastSentAt = now;
+      }
+      return true;
+    },
+    datagram(datagram) {
+      if (messageType(datagram) !== "STATE") return;
+      // a state older than the newest came late or twice: its ack is older too
+      if (bot.meter.state(tickOf(datagram)))
+        acknowledged = ackOf(datagram, bot.name) ?? acknowledged;
+    },
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Every step the bench measures, in one table: how a crowd bot speaks its
+ * protocol, what its probes' ping means, and how its server is started.
+ *
+ * To bench a new step, write its adapter (a BotAdapter, see crowd.ts: join,
+ * frame, close) next to the others, or put one together from the halves of
+ * bots-udp.ts (a join, a play), and add a row here.
+ */
+import { connectionPerMessage, persistentConnection } from "./bots-tcp.ts";
+import { dedicatedPort, inputChanges, inputEveryFrame, requestAndAnswer } from "./bots-udp.ts";
+import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
+
+/**
+ * What a probe's ping measures: the time from a request to its answer (steps 02
+ * to 04, which answer every message), or from an input to the first state that
+ * shows it (05 on, which include the wait for the server's next tick).
+ */
+export type Latency = "round trip" | "input to state shown";
+
+export interface BenchedStep {
+  adapter: BotAdapter;
+  /** on a datagram step, a message larger than 1,200 bytes is a problem; on a stream step it is not */
+  transport: "tcp" | "udp";
+  latency: Latency;
+  /** The server's options besides --host and --port, for a game of `players` with the given dedicated ports. */
+  serverArgs(game: { players: number; ports: string }): string[];
+}
+
+/** States a second the servers send at (--tick-rate), the same as the bots' frame rate. */
+export const TICK_RATE = FRAME_RATE;
+
+/** The TCP servers must hold every player's connection, and the probes'. */
+const tcpServer = ({ players }: { players: number }) => ["--max-connections", String(players + 8)];
+const udpServer = ({ ports }: { ports: string }) => ["--ports", ports];
+const tickServer = ({ ports }: { ports: string }) => [
+  ...udpServer({ ports }),
+  "--tick-rate",
+  String(TICK_RATE),
+];
+
+export const BENCHED_STEPS: Record<string, BenchedStep> = {
+  "02": {
+    adapter: connectionPerMessage,
+    transport: "tcp",
+    latency: "round trip",
+    serverArgs: tcpServer,
+  },
+  "03": {
+    adapter: persistentConnection,
+    transport: "tcp",
+    latency: "round trip",
+    serverArgs: tcpServer,
+  },
+  "04": {
+    adapter: (bot) => dedicatedPort(bot, requestAndAnswer(bot)),
+    transport: "udp",
+    latency: "round trip",
+    serverArgs: udpServer,
+  },
+  "05": {
+    adapter: (bot) => dedicatedPort(bot, inputEveryFrame(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+  "06": {
+    adapter: (bot) => dedicatedPort(bot, inputChanges(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+  "07": {
+    adapter: (bot) => dedicatedPort(bot, inputChanges(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+};
