@@ -184,6 +184,11 @@ export const MANSION_MAP: GameMap = mapFromDrawing(mansionDrawing(), wingOf);
 export const MAPS = { house: HOUSE_MAP, mansion: MANSION_MAP } as const;
 export type MapName = keyof typeof MAPS;
 
+/** Whether a word (from the command line or the network) names one of the maps. */
+export function isMapName(word: string): word is MapName {
+  return Object.hasOwn(MAPS, word);
+}
+
 /**
  * The map that rows of `#` and `.` describe: the known map with those walls,
  * names and rooms included, or a map of walls and floor only. Throws if the rows

@@ -9,12 +9,14 @@
  *   INPUT <username> <direction> [<seq>]   STATE <statestring> END
  *   GETSTATE <username>                    DISCONNECTED <username>
  *   DISCONNECT <username>                  ERROR <reason>
+ *   CONNECT <username> [<cookie>]          CHALLENGE <cookie>                            (from step 08)
+ *                                          CONNECTED … <size> MAP <mapname> STATE …       (from step 09)
  *
  * <size> is the map's `<width>x<height>`, <wallstring> its rows of `#` and `.`
  * joined by `/`, and <statestring> is `[tick=<n>] [ghost=<name>] <name>,<x>,<y>[,<ack>[,<ackTick>]] …`.
  */
 import { INPUTS, type Input, type World } from "./game.ts";
-import { type GameMap, mapFromRows } from "./map.ts";
+import { type GameMap, MAPS, type MapName, isMapName, mapFromRows } from "./map.ts";
 
 /** The write-up's receive size: the longest message a server accepts, in bytes. */
 export const MAX_MESSAGE_BYTES = 1024;
@@ -49,17 +51,26 @@ export type ClientMessage =
   | { type: "GETSTATE"; username: string }
   | { type: "DISCONNECT"; username: string };
 
+/**
+ * Step 08's join: the first CONNECT has no cookie and gets a CHALLENGE; the
+ * second brings that cookie back, which proves the client receives at its address.
+ */
+export type Connect = { type: "CONNECT"; username: string; cookie?: string };
+
 /** The server's answer to a CONNECTED that lets the player in. */
 export type Welcome = {
   type: "CONNECTED";
   port: number;
   username: string;
   map: GameMap;
+  /** set: the map is sent by its name (step 09 on), not as its walls, which the client knows already */
+  mapName?: MapName;
   state: GameState;
 };
 
 export type ServerMessage =
   | Welcome
+  | { type: "CHALLENGE"; cookie: string }
   | { type: "STATE"; state: GameState }
   | { type: "DISCONNECTED"; username: string }
   | { type: "ERROR"; reason: string };
@@ -83,7 +94,7 @@ export function snapshot(world: World): GameState {
   };
 }
 
-export function encode(message: ClientMessage | ServerMessage): string {
+export function encode(message: ClientMessage | Connect | ServerMessage): string {
   switch (message.type) {
     case "CONNECTED":
       if (!("port" in message)) return `CONNECTED ${message.username}`;
@@ -92,12 +103,17 @@ export function encode(message: ClientMessage | ServerMessage): string {
         message.port,
         message.username,
         `${message.map.width}x${message.map.height}`,
-        "WALLS",
-        message.map.rows.join("/"),
+        ...(message.mapName === undefined
+          ? ["WALLS", message.map.rows.join("/")]
+          : ["MAP", message.mapName]),
         "STATE",
         encodeState(message.state),
         "END",
       ].join(" ");
+    case "CONNECT":
+      return ["CONNECT", message.username, ...(message.cookie ? [message.cookie] : [])].join(" ");
+    case "CHALLENGE":
+      return `CHALLENGE ${message.cookie}`;
     case "INPUT":
       return [
         "INPUT",
@@ -160,29 +176,56 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
     : ok({ type, username, input, seq });
 }
 
+/** A cookie is a keyed hash in base64url: letters, digits, - and _. */
+const isCookie = (word: string) => /^[A-Za-z0-9_-]{1,64}$/.test(word);
+
+/**
+ * Parses step 08's CONNECT: undefined for anything else. It stands apart from
+ * parseClientMessage because only step 08 on knows it, and what a stranger
+ * sends there gets no ERROR: an unverified address gets a CHALLENGE or nothing.
+ */
+export function parseConnect(line: string): Connect | undefined {
+  const [command, username = "", cookie, ...rest] = line.trim().split(/\s+/);
+  if (command !== "CONNECT" || usernameProblem(username) || rest.length > 0) return undefined;
+  if (cookie === undefined) return { type: "CONNECT", username };
+  return isCookie(cookie) ? { type: "CONNECT", username, cookie } : undefined;
+}
+
 /** Parses what a server sent; a client that gets something else says so instead of guessing. */
 export function parseServerMessage(line: string): Parsed<ServerMessage> {
   const words = line.trim().split(/\s+/);
   const [type] = words;
   switch (type) {
     case "CONNECTED": {
-      const [, portWord = "", username = "", size = "", walls, wallstring = "", stateWord] = words;
+      const [, portWord = "", username = "", size = "", how, mapWord = "", stateWord] = words;
       const port = parseCount(portWord);
       const dimensions = /^(\d+)x(\d+)$/.exec(size);
-      if (port === undefined || port > 65535 || usernameProblem(username) || !dimensions)
+      if (port === undefined || port > 65535 || usernameProblem(username) || !dimensions) {
         return fail("malformed CONNECTED");
-      if (walls !== "WALLS" || stateWord !== "STATE" || words.at(-1) !== "END")
-        return fail("malformed CONNECTED");
+      }
+      if (stateWord !== "STATE" || words.at(-1) !== "END") return fail("malformed CONNECTED");
+      const state = parseState(words.slice(7, -1));
+      if (!state) return fail("malformed STATE");
+      if (how === "MAP") {
+        if (!isMapName(mapWord)) return fail(`unknown map ${shorten(mapWord)}`);
+        const map = MAPS[mapWord];
+        if (`${map.width}x${map.height}` !== size) return fail("MAP does not match the size");
+        return ok({ type, port, username, map, mapName: mapWord, state });
+      }
+      if (how !== "WALLS") return fail("malformed CONNECTED");
       let map: GameMap;
       try {
-        map = mapFromRows(wallstring.split("/"));
+        map = mapFromRows(mapWord.split("/"));
       } catch {
         return fail("malformed WALLS");
       }
       if (`${map.width}x${map.height}` !== size) return fail("WALLS do not match the size");
-      const state = parseState(words.slice(7, -1));
-      return state ? ok({ type, port, username, map, state }) : fail("malformed STATE");
+      return ok({ type, port, username, map, state });
     }
+    case "CHALLENGE":
+      return words.length === 2 && isCookie(words[1]!)
+        ? ok({ type, cookie: words[1]! })
+        : fail("malformed CHALLENGE");
     case "STATE": {
       const state = words.at(-1) === "END" ? parseState(words.slice(1, -1)) : undefined;
       return state ? ok({ type, state }) : fail("malformed STATE");

@@ -12,7 +12,7 @@ import {
   createWorld,
   removePlayer,
 } from "./game.ts";
-import { type GameMap, MAPS } from "./map.ts";
+import { MAPS, type MapName, isMapName } from "./map.ts";
 import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
 import { RateLimitedLog, log } from "./serve.ts";
 
@@ -28,9 +28,9 @@ export function mapOptions(defaultMap: keyof typeof MAPS) {
   } satisfies OptionSpecs;
 }
 
-export function mapOption(name: string): GameMap {
-  const map = Object.entries(MAPS).find(([mapName]) => mapName === name)?.[1];
-  return map ?? exitWithUsageError(`--map must be house or mansion, not '${name}'`);
+export function mapOption(name: string): MapName {
+  if (!isMapName(name)) exitWithUsageError(`--map must be house or mansion, not '${name}'`);
+  return name;
 }
 
 /** The option of every server that has no connection to tell it a player has gone (steps 04 on). */
@@ -56,10 +56,10 @@ export class GameRoom {
   private readonly refusals: RateLimitedLog;
 
   constructor(
-    map: GameMap,
+    readonly mapName: MapName,
     private readonly logLine: (line: string) => void = log,
   ) {
-    this.world = createWorld(map);
+    this.world = createWorld(MAPS[mapName]);
     this.refusals = new RateLimitedLog(logLine);
   }
 

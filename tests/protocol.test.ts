@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HOUSE_MAP } from "../lib/map.ts";
+import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import {
   type ClientMessage,
-  type ServerMessage,
   encode,
   parseClientMessage,
+  parseConnect,
   parseServerMessage,
+  type ServerMessage,
 } from "../lib/protocol.ts";
 
 const username = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
@@ -184,5 +185,48 @@ describe("server messages", () => {
         expect(parseServerMessage(line.slice(0, cut % line.length)).ok).toBe(false);
       }),
     );
+  });
+});
+
+describe("step 08's handshake and step 09's named map", () => {
+  it.each([
+    ["CONNECT alice", { type: "CONNECT", username: "alice" }],
+    ["CONNECT alice   ", { type: "CONNECT", username: "alice" }], // padded with spaces
+    [
+      "CONNECT alice Q2hhbGxlbmdl_-1",
+      { type: "CONNECT", username: "alice", cookie: "Q2hhbGxlbmdl_-1" },
+    ],
+  ])("parses %j", (line, message) => {
+    expect(parseConnect(line)).toEqual(message);
+    expect(parseConnect(encode(parseConnect(line)!))).toEqual(message);
+  });
+
+  it.each([
+    "CONNECTED alice",
+    "CONNECT",
+    "CONNECT bad!name",
+    "CONNECT alice no/cookie",
+    "CONNECT a b c",
+  ])("is not a CONNECT: %j", (line) => expect(parseConnect(line)).toBeUndefined());
+
+  it("round-trips a CHALLENGE, and a welcome that names its map instead of sending its walls", () => {
+    const challenge: ServerMessage = { type: "CHALLENGE", cookie: "abc-_123" };
+    expect(parseServerMessage(encode(challenge))).toEqual({ ok: true, message: challenge });
+    const state = { tick: 3, ghost: "ann", players: [{ name: "ann", x: 1, y: 2 }] };
+    const welcome: ServerMessage = {
+      type: "CONNECTED",
+      port: 9999,
+      username: "ann",
+      map: MANSION_MAP,
+      mapName: "mansion",
+      state,
+    };
+    const line = encode(welcome);
+    expect(line).toBe(`CONNECTED 9999 ann 153x81 MAP mansion STATE tick=3 ghost=ann ann,1,2 END`);
+    expect(parseServerMessage(line)).toEqual({ ok: true, message: welcome });
+    expect(parseServerMessage(line.replace("mansion", "castle"))).toEqual({
+      ok: false,
+      reason: "unknown map castle",
+    });
   });
 });

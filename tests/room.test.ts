@@ -3,7 +3,7 @@ import { HOUSE_MAP } from "../lib/map.ts";
 import type { ClientMessage } from "../lib/protocol.ts";
 import { GameRoom } from "../lib/room.ts";
 
-const quietRoom = () => new GameRoom(HOUSE_MAP, () => {});
+const quietRoom = () => new GameRoom("house", () => {});
 
 describe("GameRoom.answer", () => {
   it("CONNECTED welcomes the player with the port to use, the map and a state that includes them", () => {
