@@ -1,0 +1,207 @@
+/** Step 08 (steps/08-one-socket-handshake): one UDP socket for everyone, a cookie handshake before any seat. */
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, startServer } from "../lib/launch.ts";
+import type { ServerMessage } from "../lib/protocol.ts";
+import { runBot } from "./helpers.ts";
+import { type Peer, namesIn, udpPeer } from "./udp.ts";
+
+const STEP = "08-one-socket-handshake";
+const PADDED = 100; // what the real client pads a CONNECT to
+
+/** Sends `text` to the server and returns its answer, or undefined if none comes within `ms`. */
+async function ask(
+  peer: Peer,
+  port: number,
+  text: string,
+  ms = 300,
+): Promise<ServerMessage | undefined> {
+  peer.forget();
+  peer.socket.send(text, port, "127.0.0.1");
+  return (await peer.next(() => true, ms))?.message;
+}
+
+/** The whole handshake, as the client does it: returns the welcome, or the server's ERROR. */
+async function handshake(
+  peer: Peer,
+  port: number,
+  name: string,
+): Promise<ServerMessage | undefined> {
+  const challenge = await ask(peer, port, `CONNECT ${name}`.padEnd(PADDED));
+  if (challenge?.type !== "CHALLENGE") throw new Error(`no CHALLENGE for ${name}`);
+  return ask(peer, port, `CONNECT ${name} ${challenge.cookie}`);
+}
+
+/** The UDP sockets a process holds (Linux): its file descriptors that are sockets listed in /proc/net/udp. */
+function udpSocketsOf(pid: number): number {
+  const udpInodes = new Set(
+    readFileSync("/proc/net/udp", "utf8")
+      .split("\n")
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/)[9]),
+  );
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return inode !== undefined && udpInodes.has(inode);
+    } catch {
+      return false; // closed while we looked
+    }
+  }).length;
+}
+
+describe("step 08: the handshake", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer(STEP, ["--cookie-seconds", "0.5", "--per-address", "3"]);
+  });
+  afterAll(() => server.stop());
+
+  it("answers a padded CONNECT with a CHALLENGE no bigger than it, then a CONNECT with the cookie with a seat", async () => {
+    const alice = await udpPeer();
+    alice.socket.send(`CONNECT alice`.padEnd(PADDED), server.port, "127.0.0.1");
+    const challenge = await alice.next();
+    expect(challenge?.message.type).toBe("CHALLENGE");
+    expect(challenge!.bytes).toBeLessThanOrEqual(PADDED);
+    expect(challenge!.port).toBe(server.port); // one socket: everything comes from the one port
+    if (challenge?.message.type !== "CHALLENGE") return;
+    const welcome = await ask(alice, server.port, `CONNECT alice ${challenge.message.cookie}`);
+    expect(welcome).toMatchObject({ type: "CONNECTED", port: server.port, username: "alice" });
+    alice.close();
+  });
+
+  it("drops a CONNECT too small to answer, and anything else from an unverified address", async () => {
+    const stranger = await udpPeer();
+    for (const text of ["CONNECT bob", "GETSTATE bob", "INPUT bob UP 1", "x", "HELLO there"]) {
+      expect(await ask(stranger, server.port, text, 150)).toBeUndefined();
+    }
+    stranger.close();
+  });
+
+  it("answers a wrong cookie with a new CHALLENGE, never a seat", async () => {
+    const mallory = await udpPeer();
+    const answer = await ask(
+      mallory,
+      server.port,
+      `CONNECT mallory ${"A".repeat(22)}`.padEnd(PADDED),
+    );
+    expect(answer?.type).toBe("CHALLENGE");
+    expect(server.output.some((line) => /mallory joined/.test(line))).toBe(false);
+    mallory.close();
+  });
+
+  it("does not take a cookie from another port, nor one that has expired", async () => {
+    const [first, second] = await Promise.all([udpPeer(), udpPeer()]);
+    const challenge = await ask(first, server.port, `CONNECT carol`.padEnd(PADDED));
+    if (challenge?.type !== "CHALLENGE") throw new Error("no CHALLENGE");
+    // the cookie binds the address and port it was sent to: from another port it is no good
+    const replayed = await ask(
+      second,
+      server.port,
+      `CONNECT carol ${challenge.cookie}`.padEnd(PADDED),
+    );
+    expect(replayed?.type).toBe("CHALLENGE");
+    await sleep(1100); // two cookie lifetimes (--cookie-seconds 0.5)
+    const expired = await ask(
+      first,
+      server.port,
+      `CONNECT carol ${challenge.cookie}`.padEnd(PADDED),
+    );
+    expect(expired?.type).toBe("CHALLENGE");
+    expect(server.output.some((line) => /carol joined/.test(line))).toBe(false);
+    first.close();
+    second.close();
+  });
+
+  it("refuses a name already taken, and more than --per-address players from one address", async () => {
+    // players from one address of their own, so that the other tests' players do not count
+    const here = "127.0.0.3";
+    const peers = await Promise.all([udpPeer(here), udpPeer(here), udpPeer(here), udpPeer(here)]);
+    expect(await handshake(peers[0]!, server.port, "dave")).toMatchObject({ type: "CONNECTED" });
+    expect(await handshake(peers[1]!, server.port, "dave")).toEqual({
+      type: "ERROR",
+      reason: "username dave is taken",
+    });
+    expect(await handshake(peers[1]!, server.port, "erin")).toMatchObject({ type: "CONNECTED" });
+    expect(await handshake(peers[2]!, server.port, "fay")).toMatchObject({ type: "CONNECTED" });
+    expect(await handshake(peers[3]!, server.port, "gus")).toEqual({
+      type: "ERROR",
+      reason: "at most 3 players per address",
+    });
+    const elsewhere = await udpPeer("127.0.0.4");
+    expect(await handshake(elsewhere, server.port, "gus")).toMatchObject({ type: "CONNECTED" });
+    for (const peer of [...peers, elsewhere]) peer.close();
+  });
+
+  it("holds one socket, however many players", async () => {
+    const before = udpSocketsOf(server.process.pid!);
+    const players = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => udpPeer(`127.0.1.${i + 1}`)),
+    );
+    for (const [i, peer] of players.entries()) {
+      expect(await handshake(peer, server.port, `many${i}`)).toMatchObject({ type: "CONNECTED" });
+    }
+    expect(udpSocketsOf(server.process.pid!)).toBe(before);
+    expect(before).toBe(1);
+    for (const peer of players) peer.close();
+  });
+});
+
+describe("step 08: a seated player", () => {
+  let server: RunningServer;
+  let alice: Peer;
+  beforeAll(async () => {
+    server = await startServer(STEP);
+    alice = await udpPeer();
+    await handshake(alice, server.port, "alice");
+  });
+  afterAll(async () => {
+    alice.close();
+    await server.stop();
+  });
+
+  it("gets the welcome again when it says CONNECT again (its welcome was lost)", async () => {
+    const challenge = await ask(alice, server.port, `CONNECT alice`.padEnd(PADDED));
+    expect(challenge).toMatchObject({ type: "CONNECTED", username: "alice" });
+  });
+
+  it("has its flood dropped past its rate, while another player plays on", async () => {
+    const bob = await udpPeer();
+    await handshake(bob, server.port, "bob");
+    // 500 malformed inputs, each worth an ERROR if it were read: past its budget, they are not
+    alice.forget();
+    for (let i = 0; i < 500; i++)
+      alice.socket.send("INPUT alice BOGUS 1", server.port, "127.0.0.1");
+    let refusals = 0;
+    while (await alice.next((d) => d.message.type === "ERROR", 200)) refusals++;
+    expect(refusals).toBeGreaterThan(5);
+    expect(refusals).toBeLessThan(60); // a burst of 20, then 40 a second
+    bob.forget();
+    const state = await bob.next((d) => d.message.type === "STATE");
+    expect(state?.message.type === "STATE" && namesIn(state.message.state)).toEqual([
+      "alice",
+      "bob",
+    ]);
+    await sleep(5100); // the report of what was dropped comes every 5 s
+    expect(server.output.some((line) => /over a player's rate/.test(line))).toBe(true);
+    bob.close();
+  });
+});
+
+describe("step 08: the real client", () => {
+  it("plays through the handshake and 20% loss both ways", async () => {
+    const server = await startServer(STEP, ["--loss", "20"]);
+    const bot = await runBot(STEP, server.port, "lossy", 3, ["--loss", "20"]);
+    await server.stop();
+    expect(bot.code).toBe(0);
+    expect(bot.summary).toMatchObject({ step: "08", connected: true, players: 1 });
+    expect(bot.summary!.states).toBeGreaterThan(20);
+  });
+
+  it("says in one line that nothing listens, and exits 1", async () => {
+    const bot = await runBot(STEP, 1, "lonely", 30);
+    expect(bot.code).toBe(1);
+    expect(bot.stderr).toMatch(/nothing is listening on 127.0.0.1:1|no answer from 127.0.0.1:1/);
+  });
+});
