@@ -4,13 +4,18 @@
  * the same way (CONNECTED to the main port, asked again every half second until
  * a welcome names the bot's own port); they play by a request and its answer
  * (04), the input every frame (05), or only the input's changes, repeated until
- * acknowledged (06, 07). A step that joins another way writes a join and keeps
- * the plays.
+ * acknowledged (06, 07). Step 08 joins another way, on the server's one socket
+ * with its cookie handshake (oneSocket), and keeps the plays.
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
 import type { Input } from "../../lib/game.ts";
-import { type ClientMessage, encode } from "../../lib/protocol.ts";
+import {
+  type ClientMessage,
+  type Connect,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
 import { type BotContext, type JoinAnswer, type ProtocolBot, joinAnswerOf } from "./crowd.ts";
 import { ackOf, messageType, tickOf } from "./peek.ts";
 
@@ -74,6 +79,66 @@ export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
         return answer;
       }
       throw new Error(`no answer to CONNECTED in ${(JOIN_TRIES * ANSWER_TIMEOUT_MS) / 1000} s`);
+    },
+    frame: (input, now) => play.frame(input, now, send),
+    close: () => socket.close(),
+  };
+}
+
+/** What step 08's client pads a CONNECT to: the server answers no more bytes than it received. */
+const CONNECT_BYTES = 100;
+
+/**
+ * Step 08 on: one socket, every message to the server's one port, and a join
+ * by handshake: CONNECT, the server's CHALLENGE, CONNECT with its cookie.
+ */
+export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
+  const socket = dgram.createSocket("udp4");
+  let onDatagram: (datagram: Buffer) => void = () => {};
+  socket.on("message", (datagram, from) => {
+    if (from.port !== bot.server.port) return;
+    bot.meter.received(datagram.length);
+    onDatagram(datagram);
+  });
+  socket.on("error", (error: NodeJS.ErrnoException) => bot.fail(error.code ?? error.message));
+
+  const sendText = (text: string) => {
+    const datagram = Buffer.from(text);
+    bot.meter.sent(datagram.length);
+    socket.send(datagram, bot.server.port, bot.server.host);
+  };
+  const send = (message: ClientMessage | Connect) =>
+    sendText(message.type === "CONNECT" ? encode(message).padEnd(CONNECT_BYTES) : encode(message));
+
+  const nextDatagram = () =>
+    new Promise<Buffer | undefined>((resolve) => {
+      const giveUp = setTimeout(() => resolve(undefined), ANSWER_TIMEOUT_MS);
+      onDatagram = (datagram) => {
+        clearTimeout(giveUp);
+        onDatagram = () => {};
+        resolve(datagram);
+      };
+    });
+
+  return {
+    async join(): Promise<JoinAnswer> {
+      socket.bind(0, bot.localAddress);
+      await once(socket, "listening");
+      let cookie: string | undefined;
+      for (let tries = 0; tries < JOIN_TRIES; tries++) {
+        send({ type: "CONNECT", username: bot.name, cookie });
+        const datagram = await nextDatagram();
+        if (!datagram) continue;
+        const parsed = parseServerMessage(datagram.toString("utf8"));
+        if (parsed.ok && parsed.message.type === "CHALLENGE") {
+          cookie = parsed.message.cookie;
+          continue;
+        }
+        const answer = joinAnswerOf(datagram);
+        if (answer.seated) onDatagram = play.datagram;
+        return answer;
+      }
+      throw new Error(`no answer to CONNECT in ${(JOIN_TRIES * ANSWER_TIMEOUT_MS) / 1000} s`);
     },
     frame: (input, now) => play.frame(input, now, send),
     close: () => socket.close(),

@@ -7,7 +7,13 @@
  * bots-udp.ts (a join, a play), and add a row here.
  */
 import { connectionPerMessage, persistentConnection } from "./bots-tcp.ts";
-import { dedicatedPort, inputChanges, inputEveryFrame, requestAndAnswer } from "./bots-udp.ts";
+import {
+  dedicatedPort,
+  inputChanges,
+  inputEveryFrame,
+  oneSocket,
+  requestAndAnswer,
+} from "./bots-udp.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
 
 /**
@@ -74,5 +80,11 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
+  },
+  "08": {
+    adapter: (bot) => oneSocket(bot, inputChanges(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
   },
 };
