@@ -1,0 +1,25 @@
+/**
+ * The game, played: the newest step's real server and three real bot clients.
+ * The first to join is the ghost; it hunts, the others flee, and within a
+ * bounded time the ghost catches someone (issue 11: a tag is an event).
+ */
+import { describe, expect, it } from "vitest";
+import { startServer } from "../lib/launch.ts";
+import { stepFolders } from "../lib/steps.ts";
+import { runBot } from "./helpers.ts";
+
+describe("a game of three bots on the newest step", () => {
+  it("sees the ghost tag someone, in the bots' own summaries", { timeout: 40_000 }, async () => {
+    const newest = stepFolders().at(-1)!;
+    // the house, whatever the step's default: three players would hardly meet in the mansion
+    const server = await startServer(newest, ["--map", "house"]);
+    const bots = await Promise.all(
+      ["ghost", "runner", "hider"].map((name) => runBot(newest, server.port, name, 15)),
+    );
+    await server.stop();
+    for (const bot of bots) expect(bot.summary).toMatchObject({ connected: true, players: 3 });
+    const tags = bots.reduce((sum, bot) => sum + (bot.summary?.tags ?? 0), 0);
+    expect(tags).toBeGreaterThanOrEqual(1);
+    expect(server.output.some((line) => / tagged /.test(line))).toBe(true);
+  });
+});
