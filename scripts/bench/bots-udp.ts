@@ -33,48 +33,64 @@ export interface Play {
   datagram(datagram: Buffer): void;
 }
 
-/** Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port. */
-export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
+/**
+ * A bot's UDP socket, bound to the bot's own address: every datagram it sends or
+ * receives from the server's `port()` is metered; a join waits for the next one.
+ */
+function botSocket(bot: BotContext, port: () => number) {
   const socket = dgram.createSocket("udp4");
-  /** the main port until the welcome names the bot's own */
-  let serverPort = bot.server.port;
   let onDatagram: (datagram: Buffer) => void = () => {};
   socket.on("message", (datagram, from) => {
-    if (from.port !== serverPort) return;
+    if (from.port !== port()) return;
     bot.meter.received(datagram.length);
     onDatagram(datagram);
   });
   socket.on("error", (error: NodeJS.ErrnoException) => bot.fail(error.code ?? error.message));
-
-  const send = (message: ClientMessage) => {
-    const datagram = Buffer.from(encode(message));
-    bot.meter.sent(datagram.length);
-    socket.send(datagram, serverPort, bot.server.host);
-  };
-
-  /** The next datagram from the server, or undefined if none comes in time. */
-  const nextDatagram = () =>
-    new Promise<Buffer | undefined>((resolve) => {
-      const giveUp = setTimeout(() => resolve(undefined), ANSWER_TIMEOUT_MS);
-      onDatagram = (datagram) => {
-        clearTimeout(giveUp);
-        onDatagram = () => {};
-        resolve(datagram);
-      };
-    });
-
   return {
-    async join(): Promise<JoinAnswer> {
+    async open(): Promise<void> {
       socket.bind(0, bot.localAddress);
       await once(socket, "listening");
+    },
+    send(text: string): void {
+      const datagram = Buffer.from(text);
+      bot.meter.sent(datagram.length);
+      socket.send(datagram, port(), bot.server.host);
+    },
+    /** The next datagram from the server, or undefined if none comes in time. */
+    next: () =>
+      new Promise<Buffer | undefined>((resolve) => {
+        const giveUp = setTimeout(() => resolve(undefined), ANSWER_TIMEOUT_MS);
+        onDatagram = (datagram) => {
+          clearTimeout(giveUp);
+          onDatagram = () => {};
+          resolve(datagram);
+        };
+      }),
+    /** From now on, every datagram from the server goes to the bot's play. */
+    play(datagram: (datagram: Buffer) => void): void {
+      onDatagram = datagram;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port. */
+export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
+  /** the main port until the welcome names the bot's own */
+  let serverPort = bot.server.port;
+  const socket = botSocket(bot, () => serverPort);
+  const send = (message: ClientMessage) => socket.send(encode(message));
+  return {
+    async join(): Promise<JoinAnswer> {
+      await socket.open();
       for (let tries = 0; tries < JOIN_TRIES; tries++) {
         send({ type: "CONNECTED", username: bot.name });
-        const welcome = await nextDatagram();
+        const welcome = await socket.next();
         if (!welcome) continue;
         const answer = joinAnswerOf(welcome);
         if (answer.seated) {
           serverPort = answer.port;
-          onDatagram = play.datagram;
+          socket.play(play.datagram);
         }
         return answer;
       }
@@ -93,41 +109,18 @@ const CONNECT_BYTES = 100;
  * by handshake: CONNECT, the server's CHALLENGE, CONNECT with its cookie.
  */
 export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
-  const socket = dgram.createSocket("udp4");
-  let onDatagram: (datagram: Buffer) => void = () => {};
-  socket.on("message", (datagram, from) => {
-    if (from.port !== bot.server.port) return;
-    bot.meter.received(datagram.length);
-    onDatagram(datagram);
-  });
-  socket.on("error", (error: NodeJS.ErrnoException) => bot.fail(error.code ?? error.message));
-
-  const sendText = (text: string) => {
-    const datagram = Buffer.from(text);
-    bot.meter.sent(datagram.length);
-    socket.send(datagram, bot.server.port, bot.server.host);
-  };
+  const socket = botSocket(bot, () => bot.server.port);
   const send = (message: ClientMessage | Connect) =>
-    sendText(message.type === "CONNECT" ? encode(message).padEnd(CONNECT_BYTES) : encode(message));
-
-  const nextDatagram = () =>
-    new Promise<Buffer | undefined>((resolve) => {
-      const giveUp = setTimeout(() => resolve(undefined), ANSWER_TIMEOUT_MS);
-      onDatagram = (datagram) => {
-        clearTimeout(giveUp);
-        onDatagram = () => {};
-        resolve(datagram);
-      };
-    });
-
+    socket.send(
+      message.type === "CONNECT" ? encode(message).padEnd(CONNECT_BYTES) : encode(message),
+    );
   return {
     async join(): Promise<JoinAnswer> {
-      socket.bind(0, bot.localAddress);
-      await once(socket, "listening");
+      await socket.open();
       let cookie: string | undefined;
       for (let tries = 0; tries < JOIN_TRIES; tries++) {
         send({ type: "CONNECT", username: bot.name, cookie });
-        const datagram = await nextDatagram();
+        const datagram = await socket.next();
         if (!datagram) continue;
         const parsed = parseServerMessage(datagram.toString("utf8"));
         if (parsed.ok && parsed.message.type === "CHALLENGE") {
@@ -135,7 +128,7 @@ export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
           continue;
         }
         const answer = joinAnswerOf(datagram);
-        if (answer.seated) onDatagram = play.datagram;
+        if (answer.seated) socket.play(play.datagram);
         return answer;
       }
       throw new Error(`no answer to CONNECT in ${(JOIN_TRIES * ANSWER_TIMEOUT_MS) / 1000} s`);
