@@ -15,7 +15,10 @@ export interface OptionSpec {
 }
 export type OptionSpecs = Record<string, OptionSpec>;
 
-/** What parsing gives each option: a boolean (false when absent), or a string, possibly absent when it has no default. */
+/**
+ * What parsing gives each option: a boolean (false when
+ * absent), or a string, possibly absent when it has no default.
+ */
 export type OptionValues<S extends OptionSpecs> = {
   [K in keyof S]: S[K]["type"] extends "boolean"
     ? boolean
@@ -95,7 +98,10 @@ export function numberOption(
   return number;
 }
 
-/** `--host` and `--port`, the two options every server and client has, with their meaning on each side. */
+/**
+ * `--host` and `--port`, the two options every server
+ * and client has, with their meaning on each side.
+ */
 export function addressOptions(side: "server" | "client", defaultPort: number) {
   return {
     host: {
@@ -177,7 +183,10 @@ const CLIENT_OPTIONS = {
   },
 } satisfies OptionSpecs;
 
-/** The options of a step's client: --host, --port, who plays and how, and the step's own `extra` ones. */
+/**
+ * The options of a step's client: --host, --port, who
+ * plays and how, and the step's own `extra` ones.
+ */
 export function clientOptions<S extends OptionSpecs>(
   scriptUrl: string,
   summary: string,

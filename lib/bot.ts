@@ -19,7 +19,10 @@ const BACK: Record<Direction, Direction> = { UP: "DOWN", DOWN: "UP", LEFT: "RIGH
 
 /** A human starts to flee when the ghost could reach it in this many steps. */
 export const FLEE_STEPS = 8;
-/** How often a fleeing human stops to look back: without it, a chase around a loop of rooms never ends. */
+/**
+ * How often a fleeing human stops to look back: without
+ * it, a chase around a loop of rooms never ends.
+ */
 const HESITATE_CHANCE = 0.1;
 /** How long a wandering bot keeps a direction before it picks another. */
 const WANDER_MS = { min: 250, max: 750 };
@@ -60,7 +63,9 @@ export class BotControl implements Control {
     return move ?? this.wander(now, map, me);
   }
 
-  /** The first step of a shortest walk to the nearest human, undefined when no human can be reached. */
+  /**
+   * The first step of a shortest walk to the nearest human, undefined when no human can be reached.
+   */
   private hunt(paths: Paths, me: Position, humans: readonly PlayerState[]): Input | undefined {
     const standing = new Set(humans.map((human) => paths.cellOf(human)));
     const found = paths.search(me, Infinity, (cell) => standing.has(cell), this.shuffled());
@@ -78,7 +83,8 @@ export class BotControl implements Control {
     ghost: Position,
     others: () => PlayerState[],
   ): Input | undefined {
-    // The ghost walks at least as far as the straight line: most of the time this spares the search.
+    // The ghost walks at least as far as the straight
+    // line: most of the time this spares the search.
     if (Math.abs(me.x - ghost.x) + Math.abs(me.y - ghost.y) > FLEE_STEPS) return undefined;
     paths.search(ghost, FLEE_STEPS + 1);
     const mine = paths.distanceTo(paths.cellOf(me));
@@ -96,7 +102,10 @@ export class BotControl implements Control {
     return best.direction;
   }
 
-  /** Walks one way for a while, then turns; never into a wall, and back the way it came only at a dead end. */
+  /**
+   * Walks one way for a while, then turns; never into a
+   * wall, and back the way it came only at a dead end.
+   */
   private wander(now: number, map: GameMap, me: Position): Input {
     const open = DIRECTIONS.filter((direction) => !isWall(map, stepFrom(me, direction)));
     if (open.length === 0) return "NONE";
@@ -113,7 +122,10 @@ export class BotControl implements Control {
     return direction;
   }
 
-  /** The four directions in a random order, so that of several equally good ways the bot does not always take the same. */
+  /**
+   * The four directions in a random order, so that of several
+   * equally good ways the bot does not always take the same.
+   */
   private shuffled(): Direction[] {
     const directions = [...DIRECTIONS];
     for (let i = directions.length - 1; i > 0; i--) {
@@ -150,7 +162,10 @@ class Paths {
     this.queue = new Int32Array(cells);
   }
 
-  /** The number of a cell, or -1 off the map (a position from the network is not trusted to be on it). */
+  /**
+   * The number of a cell, or -1 off the map (a position
+   * from the network is not trusted to be on it).
+   */
   cellOf({ x, y }: Position): number {
     const onMap = x >= 0 && x < this.map.width && y >= 0 && y < this.map.height;
     return onMap ? y * this.map.width + x : -1;

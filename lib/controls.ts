@@ -27,7 +27,10 @@ export interface Control {
   next(now: number, view: View): Input;
 }
 
-/** Faster than a person taps, slower than a terminal repeats (every 30–50 ms, a little more when busy). */
+/**
+ * Faster than a person taps, slower than a terminal
+ * repeats (every 30–50 ms, a little more when busy).
+ */
 const AUTO_REPEAT_GAP_MS = 100;
 /** Presses quicker than the frames are kept, up to this many, so a quick tap-tap is never lost. */
 const MAX_TAPS = 3;

@@ -15,7 +15,10 @@ export function encodeText(text: string, encoding: TextEncoding): Buffer {
     : Buffer.from(text, "utf8");
 }
 
-/** Bytes as text, and which encoding they were in: a UTF-16 byte-order mark means UTF-16, anything else UTF-8. */
+/**
+ * Bytes as text, and which encoding they were in: a UTF-16
+ * byte-order mark means UTF-16, anything else UTF-8.
+ */
 export function decodeText(bytes: Buffer): { text: string; encoding: TextEncoding } {
   if (bytes.subarray(0, 2).equals(BOM_LITTLE_ENDIAN))
     return { text: bytes.subarray(2).toString("utf16le"), encoding: "utf-16" };

@@ -20,7 +20,8 @@ export class LineReader {
     let start = 0;
     for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
       if (this.pendingBytes + end - start > this.maxLineBytes) return undefined;
-      // cut at the newline byte, then decode: a UTF-8 character split between two pieces stays whole
+      // cut at the newline byte, then decode: a UTF-8
+      // character split between two pieces stays whole
       this.pending.push(chunk.subarray(start, end));
       lines.push(Buffer.concat(this.pending).toString("utf8").replace(/\r$/, ""));
       this.pending = [];

@@ -17,7 +17,10 @@ const STEP: Record<Input, Position> = {
   NONE: { x: 0, y: 0 },
 };
 
-/** After a tag the new ghost cannot tag anyone for this long, so the curse cannot bounce straight back. */
+/**
+ * After a tag the new ghost cannot tag anyone for this
+ * long, so the curse cannot bounce straight back.
+ */
 export const TAG_GRACE_MS = 2000;
 
 export interface Square {
@@ -39,7 +42,10 @@ export class Squares extends Map<string, Square> {
     return this.byCell.get(`${x},${y}`);
   }
 
-  /** Puts a square on its cell, moving it there if it stood elsewhere; a square keeps its place in the order of arrival. */
+  /**
+   * Puts a square on its cell, moving it there if it stood
+   * elsewhere; a square keeps its place in the order of arrival.
+   */
   override set(name: string, square: Square): this {
     this.forgetCell(this.get(name));
     this.byCell.set(`${square.x},${square.y}`, square);

@@ -28,7 +28,10 @@ export class Interpolation {
     if (this.states.length > KEPT_STATES) this.states.shift();
   }
 
-  /** Where each player is drawn now: between the two states around (now − delay), never going back in time. */
+  /**
+   * Where each player is drawn now: between the two states
+   * around (now − delay), never going back in time.
+   */
   positions(now: number): Map<string, Position> {
     const drawn = new Map<string, Position>();
     const serverTick = this.clock.serverTick(now);

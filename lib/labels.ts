@@ -9,7 +9,10 @@
  * it out from the same names, in the same order, so all of them agree.
  */
 
-/** The characters a username may use (lib/protocol.ts): a free label is looked for among their pairs. */
+/**
+ * The characters a username may use (lib/protocol.ts):
+ * a free label is looked for among their pairs.
+ */
 const NAME_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-";
 
 /** The ways to label a name, the first that is the name's own wins. */

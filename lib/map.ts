@@ -75,7 +75,10 @@ export function roomAt(map: GameMap, { x, y }: Position): Room | undefined {
   return x >= 0 && x < map.width ? map.rooms[y * map.width + x] : undefined;
 }
 
-/** Where a square stands in words, for the status line: "grand hall, wing B3"; undefined in a doorway. */
+/**
+ * Where a square stands in words, for the status line:
+ * "grand hall, wing B3"; undefined in a doorway.
+ */
 export function roomName(map: GameMap, position: Position): string | undefined {
   const room = roomAt(map, position);
   if (!room) return undefined;

@@ -15,7 +15,10 @@ import { type Message, type Peer, type Trace, traceReads } from "./trace.ts";
 export interface NetworkConditions {
   /** One-way delay added to every datagram (or write, on TCP). */
   lagMs: number;
-  /** Each datagram waits lagMs plus a random [0, jitterMs], so later datagrams can overtake earlier ones. */
+  /**
+   * Each datagram waits lagMs plus a random [0, jitterMs],
+   * so later datagrams can overtake earlier ones.
+   */
   jitterMs: number;
   /** 0..100: chance that a datagram is silently dropped (on TCP: that a write is sent again). */
   lossPercent: number;
@@ -57,9 +60,15 @@ export interface SimulatedSender {
   send(message: Message): void;
   /** Sends on an unconnected socket: to whoever is at `address:port`. */
   send(message: Message, port: number, address: string): void;
-  /** sent = datagrams handed to the socket; failed = those the system then refused to send (counted, never thrown). */
+  /**
+   * sent = datagrams handed to the socket; failed = those
+   * the system then refused to send (counted, never thrown).
+   */
   readonly counts: { sent: number; dropped: number; duplicated: number; failed: number };
-  /** Resolves once every datagram sent so far has left the socket, so closing the socket then loses none. */
+  /**
+   * Resolves once every datagram sent so far has left
+   * the socket, so closing the socket then loses none.
+   */
   drain(): Promise<void>;
   /** Cancels every datagram still in flight, so nothing is sent on a closed socket. */
   close(): void;

@@ -36,7 +36,10 @@ export interface Summary extends Counts {
 }
 
 export class PlayerSession {
-  /** true until the player quits (q, Ctrl-C, a signal) or --duration runs out: then the step says goodbye and exits */
+  /**
+   * true until the player quits (q, Ctrl-C, a signal) or
+   * --duration runs out: then the step says goodbye and exits
+   */
   playing = true;
   map: GameMap | undefined;
   state: GameState | undefined;
@@ -54,7 +57,10 @@ export class PlayerSession {
   private readonly score: Score;
   private readonly everySecond: NodeJS.Timeout;
   private readonly durationTimer: NodeJS.Timeout | undefined;
-  /** shown under the status line instead of statusExtra while it lasts: the keys until the first one, then errors */
+  /**
+   * shown under the status line instead of statusExtra while
+   * it lasts: the keys until the first one, then errors
+   */
   private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
   private connected = false;
 
@@ -125,7 +131,9 @@ export class PlayerSession {
     this.stats.ping(ms);
   }
 
-  /** The player is done: `playing` turns false, and the step's loop ends, says goodbye and exits. */
+  /**
+   * The player is done: `playing` turns false, and the step's loop ends, says goodbye and exits.
+   */
   stopPlaying(): void {
     this.playing = false;
   }
@@ -142,7 +150,9 @@ export class PlayerSession {
     process.exit(0);
   }
 
-  /** The network failed the player: give the terminal back, say what happened in one line, exit 1. */
+  /**
+   * The network failed the player: give the terminal back, say what happened in one line, exit 1.
+   */
   exitWithError(error: unknown): never {
     this.restoreTerminal();
     const server = { host: this.options.host, port: this.options.port };

@@ -17,7 +17,10 @@ export class Prediction {
   readonly corrections = { count: 0, cells: 0 };
 
   private frame = 0;
-  /** every local frame the server may not have simulated yet: its input, and the change it belongs to */
+  /**
+   * every local frame the server may not have simulated
+   * yet: its input, and the change it belongs to
+   */
   private history: { frame: number; input: Input; seq: number }[] = [];
   /** the first local frame of each change not yet replaced by a newer one */
   private readonly firstFrames = new Map<number, number>();
@@ -63,7 +66,10 @@ export class Prediction {
     this.position = replayed;
   }
 
-  /** The server's movement rule, applied to the own square on a copy of the world as the client last saw it. */
+  /**
+   * The server's movement rule, applied to the own square
+   * on a copy of the world as the client last saw it.
+   */
   private replay(from: Position, inputs: Input[], state: GameState): Position {
     const world = createWorld(this.map);
     for (const { name, x, y } of state.players) world.players.set(name, { name, x, y });

@@ -20,7 +20,10 @@ export class ReactionTimer {
     this.lastInput = input;
   }
 
-  /** Call for every state shown: returns the reaction time in ms when this state shows the awaited move. */
+  /**
+   * Call for every state shown: returns the reaction
+   * time in ms when this state shows the awaited move.
+   */
   stateShown(position: Position | undefined, now: number): number | undefined {
     if (!this.waiting || !position) return undefined;
     const { input, from, sentAt } = this.waiting;

@@ -49,7 +49,10 @@ export function silenceOption(value: string): number {
 
 export class GameRoom {
   readonly world: World;
-  /** when each player was last heard from, for the steps that have no connection to tell them a player is gone */
+  /**
+   * when each player was last heard from, for the steps
+   * that have no connection to tell them a player is gone
+   */
   private readonly lastHeard = new Map<string, number>();
 
   /** what strangers try is logged, but a flood of it must not flood the log */
@@ -141,7 +144,10 @@ export class GameRoom {
     }
   }
 
-  /** An ERROR answer, logged (a few a second at most) so the server's output tells what strangers tried. */
+  /**
+   * An ERROR answer, logged (a few a second at most)
+   * so the server's output tells what strangers tried.
+   */
   refuse(reason: string): ServerMessage {
     this.refusals.line(`refused: ${reason}`);
     return { type: "ERROR", reason };

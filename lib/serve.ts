@@ -16,7 +16,10 @@ export function lanAddresses(): string[] {
     .map((address) => address!.address);
 }
 
-/** The first line every server prints (tests and `npm start` read it), then how players elsewhere join. */
+/**
+ * The first line every server prints (tests and `npm
+ * start` read it), then how players elsewhere join.
+ */
 export function announce({ address, port }: { address: string; port: number }): void {
   console.log(`listening on ${address}:${port}`);
   const lan = lanAddresses();

@@ -6,7 +6,9 @@
  * a little behind it.
  */
 
-/** The servers' default --tick-rate is 20: the first guess, until the client has heard three ticks. */
+/**
+ * The servers' default --tick-rate is 20: the first guess, until the client has heard three ticks.
+ */
 const FIRST_GUESS_MS = 50;
 /** Over this many ticks the jitter of single arrivals averages out enough to trust the measure. */
 const TICKS_TO_MEASURE = 3;
@@ -17,7 +19,10 @@ export class TickClock {
   private first: { tick: number; at: number } | undefined;
   private newest: { tick: number; at: number } | undefined;
 
-  /** A state with this tick arrived at `now`: only a newer tick than any heard before tells the time. */
+  /**
+   * A state with this tick arrived at `now`: only a
+   * newer tick than any heard before tells the time.
+   */
   heard(tick: number, now: number): void {
     if (this.newest && tick <= this.newest.tick) return;
     this.first ??= { tick, at: now };
@@ -27,7 +32,10 @@ export class TickClock {
       this.tickMs = (now - this.first.at) / ticks;
   }
 
-  /** The server's tick now, with its fraction: the newest heard plus the time since, at most one tick ahead. */
+  /**
+   * The server's tick now, with its fraction: the newest
+   * heard plus the time since, at most one tick ahead.
+   */
   serverTick(now: number): number | undefined {
     if (!this.newest) return undefined;
     return this.newest.tick + Math.min(1, (now - this.newest.at) / this.tickMs);

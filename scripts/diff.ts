@@ -47,7 +47,10 @@ const before = to === undefined ? steps[steps.indexOf(from!) - 1] : from!;
 const after = to ?? from!;
 if (!before) exitWithUsageError(`${after} is the first step: name two steps to compare`);
 
-/** Runs `git diff` on two paths from the repository's root; its output goes straight to the terminal. */
+/**
+ * Runs `git diff` on two paths from the repository's
+ * root; its output goes straight to the terminal.
+ */
 function gitDiff(oldPath: string, newPath: string, options: string[] = []): void {
   const result = spawnSync(
     "git",
@@ -99,7 +102,9 @@ function libModulesAdded(older: string, newer: string): string[] {
     .map((module) => relative(ROOT, module));
 }
 
-/** The lib/ modules a step's code imports (the file of another step it imports counts as its code). */
+/**
+ * The lib/ modules a step's code imports (the file of another step it imports counts as its code).
+ */
 function libImportsOf(step: string): string[] {
   const folder = join(STEPS_DIR, step);
   const code = readdirSync(folder)
@@ -113,7 +118,9 @@ function withTheirImports(modules: string[]): string[] {
   return reach(modules, inLib).filter(inLib);
 }
 
-/** The files `start` imports, and what those import if `follow(file)`, and so on: start included. */
+/**
+ * The files `start` imports, and what those import if `follow(file)`, and so on: start included.
+ */
 function reach(start: string[], follow: (file: string) => boolean): string[] {
   const reached = [...start];
   const toRead = start.filter(follow);
@@ -127,7 +134,10 @@ function reach(start: string[], follow: (file: string) => boolean): string[] {
   return reached;
 }
 
-/** The files a source file imports by a relative path, resolved; packages and node: are not followed. */
+/**
+ * The files a source file imports by a relative path,
+ * resolved; packages and node: are not followed.
+ */
 function importsOf(file: string): string[] {
   return [...readFileSync(file, "utf8").matchAll(RELATIVE_IMPORT)]
     .map(([, specifier]) => resolve(dirname(file), specifier!))

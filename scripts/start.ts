@@ -47,7 +47,8 @@ const bots: ChildProcess[] = Array.from({ length: botCount }, (_, i) =>
 );
 const you = runScript(folder, "client", [...where, "--name", values.name], { stdio: "inherit" });
 
-// The client owns the keyboard (Ctrl-C arrives there as a key press); this process only waits for it.
+// The client owns the keyboard (Ctrl-C arrives there
+// as a key press); this process only waits for it.
 process.on("SIGINT", () => {});
 you.on("exit", async (code) => {
   for (const bot of bots) bot.kill("SIGTERM");

@@ -35,7 +35,10 @@ function sendLine(bot: BotContext, socket: net.Socket, message: ClientMessage, e
   else socket.write(line);
 }
 
-/** Step 02: each message opens a connection, and the answer is all the server sends before closing it. */
+/**
+ * Step 02: each message opens a connection, and the
+ * answer is all the server sends before closing it.
+ */
 export const connectionPerMessage: BotAdapter = (bot) => {
   const open = new Set<net.Socket>();
   let waiting = false;

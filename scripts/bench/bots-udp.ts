@@ -23,7 +23,10 @@ import { ackOf, messageType, tickOf } from "./peek.ts";
 const ANSWER_TIMEOUT_MS = 500;
 /** Unanswered CONNECTED after which the server is taken to be gone (5 s), as in the clients. */
 const JOIN_TRIES = 10;
-/** With nothing new to say, a step 06 client still sends this often, so the server knows it is there. */
+/**
+ * With nothing new to say, a step 06 client still
+ * sends this often, so the server knows it is there.
+ */
 const HEARTBEAT_MS = 1000;
 
 /** How a bot plays once seated: what it sends in a frame, and what it does with a datagram. */
@@ -74,7 +77,9 @@ function botSocket(bot: BotContext, port: () => number) {
   };
 }
 
-/** Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port. */
+/**
+ * Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port.
+ */
 export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
   /** the main port until the welcome names the bot's own */
   let serverPort = bot.server.port;
@@ -138,7 +143,10 @@ export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
   };
 }
 
-/** Step 04: a request each frame, answered with the state; the next waits for the answer, or half a second. */
+/**
+ * Step 04: a request each frame, answered with the state;
+ * the next waits for the answer, or half a second.
+ */
 export function requestAndAnswer(bot: BotContext): Play {
   let askedAt: number | undefined;
   return {
@@ -171,7 +179,10 @@ export function inputEveryFrame(bot: BotContext): Play {
   };
 }
 
-/** Steps 06 and 07: a changed input gets a sequence number and goes every frame until a state acks it. */
+/**
+ * Steps 06 and 07: a changed input gets a sequence
+ * number and goes every frame until a state acks it.
+ */
 export function inputChanges(bot: BotContext): Play {
   let input: Input = "NONE";
   let sequence = 0;

@@ -121,7 +121,10 @@ function scale(min: number, max: number, log: boolean): (value: number) => numbe
   return (value) => (max === min ? 0.5 : (f(value) - f(min)) / (f(max) - f(min)));
 }
 
-/** The y axis's range and ticks: the powers of ten around the values for a log axis, five even steps for a linear one. */
+/**
+ * The y axis's range and ticks: the powers of ten around the
+ * values for a log axis, five even steps for a linear one.
+ */
 function yTicks(values: number[], log: boolean): number[] {
   if (log) {
     // a panel with no point yet (no step of its kind measured) still gets an axis
@@ -141,7 +144,10 @@ function yTicks(values: number[], log: boolean): number[] {
 const tickLabel = (value: number) =>
   value >= 1e6 ? `${value / 1e6}M` : value >= 1e4 ? `${value / 1e3}k` : String(value);
 
-/** A step's points in a panel: (players in the game, value); a log axis cannot show 0, so it shows 0.1 instead. */
+/**
+ * A step's points in a panel: (players in the game, value);
+ * a log axis cannot show 0, so it shows 0.1 instead.
+ */
 function pointsOf(panel: Panel, step: string, results: RunResult[]) {
   return results.flatMap((result) => {
     const value = panel.value(result);

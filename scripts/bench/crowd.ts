@@ -21,7 +21,10 @@ export const FRAME_RATE = 20;
 const FRAME_MS = 1000 / FRAME_RATE;
 /** The shared timer's period: a bot's frame starts at most this late. */
 const TIMER_MS = 5;
-/** Bots asking to join at once: enough to seat 1000 in a few seconds, few enough not to overflow the server's queues. */
+/**
+ * Bots asking to join at once: enough to seat 1000 in a few
+ * seconds, few enough not to overflow the server's queues.
+ */
 const JOINING_AT_ONCE = 32;
 /**
  * Bots that share one source address. The UDP servers limit the seats of one IP
@@ -120,11 +123,17 @@ export interface BotContext {
   localAddress: string;
   server: { host: string; port: number };
   meter: Meter;
-  /** A seated bot cannot play on (its connection closed, say): it leaves the crowd, and the run says why. */
+  /**
+   * A seated bot cannot play on (its connection closed,
+   * say): it leaves the crowd, and the run says why.
+   */
   fail(reason: string): void;
 }
 
-/** How the server answered a bot's join: a welcome (with the port to talk to from now on), or a refusal. */
+/**
+ * How the server answered a bot's join: a welcome (with
+ * the port to talk to from now on), or a refusal.
+ */
 export type JoinAnswer =
   { seated: true; map: GameMap; port: number } | { seated: false; reason: string };
 
@@ -281,7 +290,9 @@ export class Crowd {
     return answer;
   }
 
-  /** A seated bot that cannot play on leaves; a failure while joining is the join's answer instead. */
+  /**
+   * A seated bot that cannot play on leaves; a failure while joining is the join's answer instead.
+   */
   private fail(member: Member, reason: string): void {
     if (member.status !== "playing") return;
     member.status = "gone";

@@ -35,13 +35,17 @@ export interface Figures {
   /** the server's CPU time over the window, as a share of one core */
   serverCpuPercent: number;
   serverPeakMb: number;
-  /** the crowd's CPU time over the window: near one core, the crowd, not the server, was the limit */
+  /**
+   * the crowd's CPU time over the window: near one core, the crowd, not the server, was the limit
+   */
   crowdCpuPercent: number;
 }
 
 export interface RunResult {
   plan: RunPlan;
-  /** players in the game while it was measured: the crowd's seated bots and the probes that joined */
+  /**
+   * players in the game while it was measured: the crowd's seated bots and the probes that joined
+   */
   seated: number;
   /** more players were asked for than the map has floor cells */
   mapFull: boolean;
@@ -65,7 +69,10 @@ export interface WindowSamples {
   };
 }
 
-/** The row's figures, from the crowd bots that played through the whole window; undefined if none did. */
+/**
+ * The row's figures, from the crowd bots that played
+ * through the whole window; undefined if none did.
+ */
 export function figuresOf(
   samples: WindowSamples,
   probes: ProbeReport[],

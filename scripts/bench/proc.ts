@@ -28,8 +28,9 @@ const TICKS_PER_SECOND = (() => {
 export function sampleProcess(pid: number): ProcessSample | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Field 2, the command name, is in parentheses and may hold spaces: split what comes after it.
-    // That rest starts at field 3, so utime (field 14) and stime (field 15) are its 12th and 13th words.
+    // Field 2, the command name, is in parentheses and may hold spaces:
+    // split what comes after it. That rest starts at field 3, so utime
+    // (field 14) and stime (field 15) are its 12th and 13th words.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
     const peakKb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];

@@ -7,7 +7,10 @@ import { cpus, totalmem } from "node:os";
 import type { Figures, RunResult } from "./figures.ts";
 import { BENCHED_STEPS, type Latency, TICK_RATE } from "./steps.ts";
 
-/** The largest datagram that crosses the internet without being split: above it, a lost fragment loses the whole message. */
+/**
+ * The largest datagram that crosses the internet without being
+ * split: above it, a lost fragment loses the whole message.
+ */
 export const SAFE_DATAGRAM_BYTES = 1200;
 /** Below this share of the states a player should get, the step no longer holds its rate. */
 const HELD_SHARE = 0.95;

@@ -19,7 +19,10 @@ import { BENCHED_STEPS } from "./steps.ts";
 const SETTLE_SECONDS = 0.5;
 /** How long the probes (Node processes loading TypeScript) may take to join. */
 const PROBE_JOIN_TIMEOUT_SECONDS = 15;
-/** The dedicated ports of the UDP servers: a free range from here, below Linux's ephemeral ports (32768 on). */
+/**
+ * The dedicated ports of the UDP servers: a free range
+ * from here, below Linux's ephemeral ports (32768 on).
+ */
 const FIRST_PORT = 20000;
 const LAST_PORT = 32767;
 

@@ -25,10 +25,15 @@ export type Latency = "round trip" | "input to state shown";
 
 export interface BenchedStep {
   adapter: BotAdapter;
-  /** on a datagram step, a message larger than 1,200 bytes is a problem; on a stream step it is not */
+  /**
+   * on a datagram step, a message larger than 1,200 bytes is a problem; on a stream step it is not
+   */
   transport: "tcp" | "udp";
   latency: Latency;
-  /** The server's options besides --host and --port, for a game of `players` with the given dedicated ports. */
+  /**
+   * The server's options besides --host and --port, for
+   * a game of `players` with the given dedicated ports.
+   */
   serverArgs(game: { players: number; ports: string }): string[];
 }
 

@@ -10,7 +10,10 @@ import { TRACE_OPTIONS, traceFrom, visible } from "../../lib/trace.ts";
 
 /** A server silent for this long is taken to be gone: a client must never wait forever. */
 const ANSWER_TIMEOUT_MS = 5000;
-/** The answer quotes the message (at most 1024 bytes) in one sentence: anything much longer is not an answer. */
+/**
+ * The answer quotes the message (at most 1024 bytes) in
+ * one sentence: anything much longer is not an answer.
+ */
 const MAX_ANSWER_BYTES = 4096;
 
 const { values, positionals } = parseOptions(
@@ -60,7 +63,8 @@ socket.on("data", (bytes) => {
 });
 socket.on("end", () => {
   if (received === 0) exitWithError(`the server at ${where} closed the connection unanswered`);
-  // The answer is printed with its control characters made visible: a server cannot drive our terminal.
+  // The answer is printed with its control characters
+  // made visible: a server cannot drive our terminal.
   console.log(visible(decodeText(Buffer.concat(answer)).text));
 });
 socket.on("error", (error) =>

@@ -28,7 +28,8 @@ const server = net.createServer((socket) => {
     trace?.received(client, bytes);
     const { text, encoding } = decodeText(bytes.subarray(0, 1024));
     const message = text.trim();
-    // A stranger's text is printed with its control characters made visible: it cannot drive our terminal.
+    // A stranger's text is printed with its control
+    // characters made visible: it cannot drive our terminal.
     console.log(`${client.address} wrote:\n${visible(message)}`);
     const answer = `Hello client, you correctly sent your message : '${message}' to the server.`;
     console.log(`>>> ${visible(answer)}\n`);

@@ -73,7 +73,8 @@ const server = net.createServer((socket) => {
   });
 });
 
-// With no connection that stays open, the server only knows a player has gone when they fall silent.
+// With no connection that stays open, the server only
+// knows a player has gone when they fall silent.
 setInterval(() => room.dropSilent(5000), 1000);
 
 server.on("error", (error) => exitOnListenError(error, port));

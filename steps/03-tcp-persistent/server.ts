@@ -24,9 +24,15 @@ import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** A stranger must join within this long of connecting. */
 const JOIN_DEADLINE_MS = 5000;
-/** A player sends a line 20 times a second: a connection with no complete line for this long is closed. */
+/**
+ * A player sends a line 20 times a second: a connection
+ * with no complete line for this long is closed.
+ */
 const LINE_DEADLINE_MS = 5000;
-/** Answers a client has not read yet, above which it is dropped: otherwise they pile up in our memory. */
+/**
+ * Answers a client has not read yet, above which it
+ * is dropped: otherwise they pile up in our memory.
+ */
 const MAX_UNSENT_BYTES = 64 * 1024;
 
 const { host, port, values } = serverOptions(
@@ -41,11 +47,13 @@ const room = new GameRoom(mapOption(values.map));
 const connections = new ConnectionLimit(values["max-connections"]);
 
 const server = net.createServer(async (socket) => {
-  socket.on("error", () => socket.destroy()); // a client that vanishes (or resets) is no reason to crash
+  // a client that vanishes (or resets) is no reason to crash
+  socket.on("error", () => socket.destroy());
   // What the server writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
   const network = simulateStream(socket, conditions, { seed: socket.remotePort, trace });
   const reply = (message: ServerMessage) => network.write(encode(message) + "\n");
-  // The last answer on this connection, which then closes, even if the client never closes its side.
+  // The last answer on this connection, which then
+  // closes, even if the client never closes its side.
   const replyAndClose = (message: ServerMessage) => {
     socket.once("finish", () => socket.destroy());
     network.end(encode(message) + "\n");
@@ -55,7 +63,8 @@ const server = net.createServer(async (socket) => {
     return replyAndClose(room.refuse("server busy: too many connections"));
   }
 
-  // The connection is the player: once a name is connected here, it is the only name this socket may speak for.
+  // The connection is the player: once a name is connected
+  // here, it is the only name this socket may speak for.
   let username: string | undefined;
   // A closed connection is a disconnect, whether the client said goodbye or vanished.
   socket.on("close", () => {
@@ -105,7 +114,8 @@ const server = net.createServer(async (socket) => {
       }
     }
   } catch (error) {
-    // A line that never ends would fill the server's memory: answer, and close only this connection.
+    // A line that never ends would fill the server's
+    // memory: answer, and close only this connection.
     if (error instanceof LineTooLongError) replyAndClose(room.refuse(error.message));
     else socket.destroy();
   }

@@ -52,7 +52,9 @@ let serverPort = options.port;
 const fromServer = (from: dgram.RemoteInfo) =>
   from.address === serverAddress && from.port === serverPort;
 
-/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+/**
+ * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
   network.send(encode(message), serverPort, serverAddress);
@@ -82,7 +84,9 @@ async function exchange(message: ClientMessage): Promise<ServerMessage | undefin
   return answer;
 }
 
-/** Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join. */
+/**
+ * Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join.
+ */
 async function join(): Promise<Welcome> {
   for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
     const answer = await exchange({ type: "CONNECTED", username });

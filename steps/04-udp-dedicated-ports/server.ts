@@ -91,7 +91,8 @@ main.on("message", (datagram, from) => {
   const { username } = parsed.message;
   const seat = seats.get(username);
   if (seat?.address === from.address && seat.clientPort === from.port) {
-    // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
+    // The same player asking again: our answer was lost
+    // (or is still on its way). Same seat, same port.
     if (seat.open) reply(room.welcome(username, seat.port));
     return;
   }
@@ -155,7 +156,10 @@ function openSeat(
   });
 }
 
-/** The player is gone: once our last datagrams to them have left, close their socket and give the port back. */
+/**
+ * The player is gone: once our last datagrams to them
+ * have left, close their socket and give the port back.
+ */
 function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);

@@ -55,7 +55,9 @@ let serverPort = options.port;
 const fromServer = (from: dgram.RemoteInfo) =>
   from.address === serverAddress && from.port === serverPort;
 
-/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+/**
+ * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
   network.send(encode(message), serverPort, serverAddress);
@@ -74,7 +76,9 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   });
 }
 
-/** Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join. */
+/**
+ * Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join.
+ */
 async function join(): Promise<Welcome> {
   for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
     const answer = await request({ type: "CONNECTED", username });
@@ -91,7 +95,8 @@ try {
   player.received(welcome);
   serverPort = welcome.port;
 
-  // From now on the client does not wait for answers: states arrive when the server's tick sends them.
+  // From now on the client does not wait for answers:
+  // states arrive when the server's tick sends them.
   let newestTick = -1;
   let lastHeardAt = performance.now();
   const reaction = new ReactionTimer();
@@ -100,7 +105,8 @@ try {
     if (!parsed.ok || !fromServer(from)) return;
     lastHeardAt = performance.now();
     if (parsed.message.type === "STATE") {
-      // A state older than one already shown came late or twice: showing it would move squares backwards.
+      // A state older than one already shown came late or
+      // twice: showing it would move squares backwards.
       if ((parsed.message.state.tick ?? 0) <= newestTick) return;
       newestTick = parsed.message.state.tick ?? 0;
     }

@@ -101,7 +101,8 @@ main.on("message", (datagram, from) => {
   const { username } = parsed.message;
   const seat = seats.get(username);
   if (seat?.address === from.address && seat.clientPort === from.port) {
-    // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
+    // The same player asking again: our answer was lost
+    // (or is still on its way). Same seat, same port.
     if (seat.open) reply(room.welcome(username, seat.port));
     return;
   }
@@ -151,7 +152,8 @@ function openSeat(
       return answer(room.refuse(`this port plays ${username}`));
     if (parsed.message.type === "CONNECTED") return answer(room.welcome(username, seat.port));
     room.heardFrom(username);
-    // An input is kept for the next tick, not applied now: sending faster no longer moves a square faster.
+    // An input is kept for the next tick, not applied now:
+    // sending faster no longer moves a square faster.
     if (parsed.message.type === "INPUT") seat.input = parsed.message.input;
     if (parsed.message.type === "DISCONNECT") {
       answer({ type: "DISCONNECTED", username });
@@ -170,7 +172,10 @@ function openSeat(
   });
 }
 
-/** The player is gone: once our last datagrams to them have left, close their socket and give the port back. */
+/**
+ * The player is gone: once our last datagrams to them
+ * have left, close their socket and give the port back.
+ */
 function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);

@@ -32,7 +32,9 @@ const SOCKET_TIMEOUT_MS = 500;
 const MAX_UNANSWERED = 10;
 /** A server silent for this long is taken to be gone: alive, it sends a state every tick. */
 const SERVER_SILENCE_MS = 5000;
-/** With nothing to say, the client still sends this often, so the server knows it is still there. */
+/**
+ * With nothing to say, the client still sends this often, so the server knows it is still there.
+ */
 const HEARTBEAT_MS = 1000;
 
 const options = clientOptions(
@@ -58,7 +60,9 @@ let serverPort = options.port;
 const fromServer = (from: dgram.RemoteInfo) =>
   from.address === serverAddress && from.port === serverPort;
 
-/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+/**
+ * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
   network.send(encode(message), serverPort, serverAddress);
@@ -77,7 +81,9 @@ function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   });
 }
 
-/** Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join. */
+/**
+ * Says CONNECTED until the server answers, and returns its welcome, or throws why it cannot join.
+ */
 async function join(): Promise<Welcome> {
   for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
     const answer = await request({ type: "CONNECTED", username });
@@ -94,7 +100,8 @@ try {
   player.received(welcome);
   serverPort = welcome.port;
 
-  // From now on the client does not wait for answers: states arrive when the server's tick sends them.
+  // From now on the client does not wait for answers:
+  // states arrive when the server's tick sends them.
   let newestTick = -1;
   let lastHeardAt = performance.now();
   const reaction = new ReactionTimer();
@@ -107,7 +114,8 @@ try {
     if (!parsed.ok || !fromServer(from)) return;
     lastHeardAt = performance.now();
     if (parsed.message.type === "STATE") {
-      // A state older than one already shown came late or twice: showing it would move squares backwards.
+      // A state older than one already shown came late or
+      // twice: showing it would move squares backwards.
       if ((parsed.message.state.tick ?? 0) <= newestTick) return;
       newestTick = parsed.message.state.tick ?? 0;
     }
@@ -128,7 +136,8 @@ try {
       sequence++;
     }
     reaction.inputSent(input, player.position(), frameStart);
-    // The rack: an unacknowledged change goes again every frame; otherwise only a heartbeat now and then.
+    // The rack: an unacknowledged change goes again every
+    // frame; otherwise only a heartbeat now and then.
     if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
       const message: ClientMessage = { type: "INPUT", username, input, seq: sequence };
       player.sent();

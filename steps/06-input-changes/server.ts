@@ -109,7 +109,8 @@ main.on("message", (datagram, from) => {
   const { username } = parsed.message;
   const seat = seats.get(username);
   if (seat?.address === from.address && seat.clientPort === from.port) {
-    // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
+    // The same player asking again: our answer was lost
+    // (or is still on its way). Same seat, same port.
     if (seat.open) reply(room.welcome(username, seat.port));
     return;
   }
@@ -166,7 +167,8 @@ function openSeat(
       if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
         return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
       }
-      // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
+      // A change that comes twice, late, or after a newer one
+      // is not applied again: it would undo the newer one.
       if (seq > seat.inputSeq) {
         seat.input = input;
         seat.inputSeq = seq;
@@ -189,7 +191,10 @@ function openSeat(
   });
 }
 
-/** The player is gone: once our last datagrams to them have left, close their socket and give the port back. */
+/**
+ * The player is gone: once our last datagrams to them
+ * have left, close their socket and give the port back.
+ */
 function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);
@@ -202,8 +207,8 @@ let tick = 0;
 setInterval(() => {
   tick++;
   for (const seat of seats.values()) room.move(seat.username, seat.input);
-  // One state for everyone, encoded to bytes once and sent as is to every player. Each player's ack tells their client which change arrived,
-  // so it can stop repeating it.
+  // One state for everyone, encoded to bytes once and sent as is to every player. Each
+  // player's ack tells their client which change arrived, so it can stop repeating it.
   const state = room.state();
   const players = state.players.map((square) => ({
     ...square,

@@ -112,7 +112,8 @@ main.on("message", (datagram, from) => {
   const { username } = parsed.message;
   const seat = seats.get(username);
   if (seat?.address === from.address && seat.clientPort === from.port) {
-    // The same player asking again: our answer was lost (or is still on its way). Same seat, same port.
+    // The same player asking again: our answer was lost
+    // (or is still on its way). Same seat, same port.
     if (seat.open) reply(room.welcome(username, seat.port));
     return;
   }
@@ -170,7 +171,8 @@ function openSeat(
       if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
         return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
       }
-      // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
+      // A change that comes twice, late, or after a newer one
+      // is not applied again: it would undo the newer one.
       if (seq > seat.inputSeq) {
         seat.input = input;
         seat.inputSeq = seq;
@@ -194,7 +196,10 @@ function openSeat(
   });
 }
 
-/** The player is gone: once our last datagrams to them have left, close their socket and give the port back. */
+/**
+ * The player is gone: once our last datagrams to them
+ * have left, close their socket and give the port back.
+ */
 function closeSeat(seat: Seat): void {
   if (seats.get(seat.username) !== seat) return;
   seats.delete(seat.username);
@@ -210,8 +215,9 @@ setInterval(() => {
     room.move(seat.username, seat.input);
     seat.inputTick ??= tick;
   }
-  // One state for everyone, encoded to bytes once and sent as is to every player. Each player's ack tells their client which change arrived,
-  // so it can stop repeating it, and in which tick it was first applied, so it can line up its frames.
+  // One state for everyone, encoded to bytes once and sent as is to every player. Each
+  // player's ack tells their client which change arrived, so it can stop repeating it,
+  // and in which tick it was first applied, so it can line up its frames.
   const state = room.state();
   const players = state.players.map((square) => ({
     ...square,

@@ -35,11 +35,16 @@ import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 const SOCKET_TIMEOUT_MS = 500;
 /** CONNECTs left unanswered after which the server is taken to be absent (5 s). */
 const MAX_UNANSWERED = 10;
-/** A CONNECT is padded to this many bytes: the server answers an address it has not verified yet with no more bytes than it received. */
+/**
+ * A CONNECT is padded to this many bytes: the server answers an
+ * address it has not verified yet with no more bytes than it received.
+ */
 const CONNECT_BYTES = 100;
 /** A server silent for this long is taken to be gone: alive, it sends a state every tick. */
 const SERVER_SILENCE_MS = 5000;
-/** With nothing to say, the client still sends this often, so the server knows it is still there. */
+/**
+ * With nothing to say, the client still sends this often, so the server knows it is still there.
+ */
 const HEARTBEAT_MS = 1000;
 
 const options = clientOptions(
@@ -70,11 +75,14 @@ const username = options.name;
 const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
-// A connected socket hears that nothing listens at the server's port (from an ICMP message) as an error.
+// A connected socket hears that nothing listens at the
+// server's port (from an ICMP message) as an error.
 socket.on("error", (error) => player.exitWithError(error));
 const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
 
-/** Sends one datagram and waits for the next one from the server: undefined if none comes in time. */
+/**
+ * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ */
 function request(message: ClientMessage | Connect): Promise<ServerMessage | undefined> {
   player.sent();
   const text = encode(message);
@@ -131,7 +139,8 @@ try {
     return { ...state, players };
   };
 
-  // From now on the client does not wait for answers: states arrive when the server's tick sends them.
+  // From now on the client does not wait for answers:
+  // states arrive when the server's tick sends them.
   let newestTick = -1;
   let lastHeardAt = performance.now();
   const reaction = new ReactionTimer();
@@ -144,7 +153,8 @@ try {
     if (!parsed.ok) return;
     lastHeardAt = performance.now();
     if (parsed.message.type === "STATE") {
-      // A state older than one already shown came late or twice: showing it would move squares backwards.
+      // A state older than one already shown came late or
+      // twice: showing it would move squares backwards.
       if ((parsed.message.state.tick ?? 0) <= newestTick) return;
       newestTick = parsed.message.state.tick ?? 0;
     }
@@ -175,7 +185,8 @@ try {
     player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
     player.summaryExtra = { corrections: count, correctedCells: cells };
     player.draw();
-    // The rack: an unacknowledged change goes again every frame; otherwise only a heartbeat now and then.
+    // The rack: an unacknowledged change goes again every
+    // frame; otherwise only a heartbeat now and then.
     if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
       const message: ClientMessage = { type: "INPUT", username, input, seq: sequence };
       player.sent();
@@ -185,8 +196,9 @@ try {
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }
-    // One frame per server tick, so that one predicted move is one move of the server; but never
-    // more frames than --send-rate: whatever tick numbers arrive, they must not make us flood the server.
+    // One frame per server tick, so that one predicted move is one move
+    // of the server; but never more frames than --send-rate: whatever
+    // tick numbers arrive, they must not make us flood the server.
     const frameMs = Math.max(clock.tickMs, 1000 / options.sendRate);
     await sleep(frameMs - (performance.now() - frameStart));
   }

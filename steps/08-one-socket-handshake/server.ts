@@ -61,7 +61,9 @@ const COOKIE_KEY = randomBytes(32);
 
 const currentSlot = () => Math.floor(Date.now() / COOKIE_SLOT_MS);
 
-/** The cookie for a CONNECT from `from` as `username`: made again, never stored, when it comes back. */
+/**
+ * The cookie for a CONNECT from `from` as `username`: made again, never stored, when it comes back.
+ */
 function cookieFor(from: Source, username: string, slot = currentSlot()): string {
   const hash = createHmac("sha256", COOKIE_KEY).update(
     `${from.address} ${from.port} ${username} ${slot}`,
@@ -69,16 +71,21 @@ function cookieFor(from: Source, username: string, slot = currentSlot()): string
   return hash.digest("base64url").slice(0, 22); // 128 bits: no one guesses that
 }
 
-/** Whether `cookie` is one this server made for this address, port and name in the last 5 to 10 s. */
+/**
+ * Whether `cookie` is one this server made for this address, port and name in the last 5 to 10 s.
+ */
 function cookieIsGood(cookie: string, from: Source, username: string): boolean {
   const slot = currentSlot();
-  // timingSafeEqual takes as long whatever the first wrong character: the time tells a forger nothing
+  // timingSafeEqual takes as long whatever the first
+  // wrong character: the time tells a forger nothing
   const equal = (made: string) =>
     made.length === cookie.length && timingSafeEqual(Buffer.from(made), Buffer.from(cookie));
   return equal(cookieFor(from, username, slot)) || equal(cookieFor(from, username, slot - 1));
 }
 
-/** A client sends at most one datagram a frame, 20 a second, repeats included: twice that is plenty. */
+/**
+ * A client sends at most one datagram a frame, 20 a second, repeats included: twice that is plenty.
+ */
 const DATAGRAMS_PER_SECOND = 40;
 /** A burst the bucket lets through at once: a client that was held up may send a few in a row. */
 const BURST = 20;
@@ -107,7 +114,9 @@ interface Seat {
   username: string;
   address: string;
   clientPort: number;
-  /** the datagrams they may still send: a flood of theirs is dropped, and costs the others nothing */
+  /**
+   * the datagrams they may still send: a flood of theirs is dropped, and costs the others nothing
+   */
   budget: TokenBucket;
   /** the player's last input, applied every tick until a newer one arrives */
   input: Input;
@@ -116,7 +125,9 @@ interface Seat {
   /** the tick in which that input was first applied, once it has been */
   inputTick: number | undefined;
 }
-/** Every seat, by the address and port its player sends from: with one socket, that is the player. */
+/**
+ * Every seat, by the address and port its player sends from: with one socket, that is the player.
+ */
 const seats = new Map<string, Seat>();
 const endpoint = ({ address, port }: Source) => `${address}:${port}`;
 const NEEDS_SEQUENCE_NUMBER = "INPUT needs a sequence number: INPUT <username> <direction> <seq>";
@@ -206,7 +217,8 @@ function play(seat: Seat, datagram: Buffer): void {
     if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
       return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
     }
-    // A change that comes twice, late, or after a newer one is not applied again: it would undo the newer one.
+    // A change that comes twice, late, or after a newer one
+    // is not applied again: it would undo the newer one.
     if (seq > seat.inputSeq) {
       seat.input = input;
       seat.inputSeq = seq;
