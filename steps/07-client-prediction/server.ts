@@ -7,13 +7,13 @@
 import dgram from "node:dgram";
 import { numberOption, serverOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
+import { SOURCE_LIMIT_OPTIONS, SourceLimits } from "../../lib/limits.ts";
 import {
   NETWORK_OPTIONS,
   type SimulatedSender,
   networkConditions,
   simulateNetwork,
 } from "../../lib/netsim.ts";
-import { SOURCE_LIMIT_OPTIONS, SourceLimits } from "../../lib/limits.ts";
 import { PORT_POOL_OPTIONS, portRange } from "../../lib/port-pool.ts";
 import {
   MAX_MESSAGE_BYTES,

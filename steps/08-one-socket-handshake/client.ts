@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
+import { Interpolation } from "../../lib/interpolation.ts";
 import {
   NETWORK_OPTIONS,
   describeConditions,
@@ -16,6 +17,7 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
+import { Prediction } from "../../lib/prediction.ts";
 import {
   type ClientMessage,
   type Connect,
@@ -25,10 +27,8 @@ import {
   parseServerMessage,
 } from "../../lib/protocol.ts";
 import { hashOf } from "../../lib/random.ts";
-import { Interpolation } from "../../lib/interpolation.ts";
-import { Prediction } from "../../lib/prediction.ts";
-import { TickClock } from "../../lib/tick-clock.ts";
 import { ReactionTimer } from "../../lib/reaction.ts";
+import { TickClock } from "../../lib/tick-clock.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
