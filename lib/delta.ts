@@ -40,6 +40,7 @@ import {
   type SquareChange,
   placeOf,
 } from "./protocol.ts";
+import { MOST_SQUARES_LIT } from "./lantern.ts";
 
 /**
  * How many ticks of states the server keeps for each client, and each client keeps:
@@ -47,10 +48,10 @@ import {
  */
 export const KEPT_STATES = 32;
 
-/** A state of one client, its squares by id. */
+/** A state of one client: its squares by id (an id is an index below MOST_SQUARES_LIT). */
 interface NumberedState {
   tick: number;
-  squares: ReadonlyMap<number, PlayerState>;
+  squares: readonly (PlayerState | undefined)[];
 }
 
 /**
@@ -75,7 +76,7 @@ class Ring {
 export class SentStates {
   private readonly sent = new Ring();
   /** the id of each square in the last state sent */
-  private ids = new Map<string, number>();
+  private readonly ids = new Map<string, number>();
   /** the newest tick the client says it holds, if it is one this client was sent */
   private acknowledged: number | undefined;
 
@@ -92,39 +93,38 @@ export class SentStates {
   }
 
   /**
-   * `state` (what the client sees in tick `state.tick`) as its changes from the newest
-   * state the client holds, or whole; kept, as the client will be sent it.
+   * `state` (what the client sees in tick `state.tick`, at most MOST_SQUARES_LIT squares) as
+   * its changes from the newest state the client holds, or whole; kept, as the client will be sent it.
    */
   next(state: GameState & { tick: number }): Delta {
+    if (state.players.length > MOST_SQUARES_LIT)
+      throw new Error(
+        `a state holds at most ${MOST_SQUARES_LIT} squares, not ${state.players.length}`,
+      );
     const baseline = this.acknowledged === undefined ? undefined : this.sent.get(this.acknowledged);
     const squares = this.numbered(state.players);
     this.sent.keep({ tick: state.tick, squares });
-    const changes = changesBetween(baseline?.squares ?? new Map(), squares, this.you);
+    const changes = changesBetween(baseline?.squares ?? [], squares, this.you);
     const base = baseline === undefined ? {} : { base: baseline.tick };
     return { tick: state.tick, ...base, ghost: state.ghost, changes };
   }
 
   /** The squares by id: a square keeps the id it had in the last state sent, a new one takes the lowest free. */
-  private numbered(players: readonly PlayerState[]): Map<number, PlayerState> {
-    const ids = new Map<string, number>();
-    const squares = new Map<number, PlayerState>();
+  private numbered(players: readonly PlayerState[]): (PlayerState | undefined)[] {
+    const squares: (PlayerState | undefined)[] = [];
     const newcomers: PlayerState[] = [];
     for (const square of players) {
       const id = this.ids.get(square.name);
-      if (id === undefined) {
-        newcomers.push(square);
-        continue;
-      }
-      ids.set(square.name, id);
-      squares.set(id, square);
+      if (id === undefined) newcomers.push(square);
+      else squares[id] = square;
     }
+    for (const [name, id] of this.ids) if (squares[id]?.name !== name) this.ids.delete(name);
     let free = 0;
     for (const square of newcomers) {
-      while (squares.has(free)) free++;
-      ids.set(square.name, free);
-      squares.set(free, square);
+      while (squares[free]) free++;
+      squares[free] = square;
+      this.ids.set(square.name, free);
     }
-    this.ids = ids;
     return squares;
   }
 }
@@ -134,18 +134,19 @@ export class SentStates {
  * before comes with its name; so does one whose id changed. `you` is always written.
  */
 function changesBetween(
-  before: ReadonlyMap<number, PlayerState>,
-  after: ReadonlyMap<number, PlayerState>,
+  before: readonly (PlayerState | undefined)[],
+  after: readonly (PlayerState | undefined)[],
   you: string,
 ): SquareChange[] {
   const changes: SquareChange[] = [];
-  for (const [id, square] of after) {
-    const was = before.get(id);
-    if (was?.name !== square.name) changes.push({ kind: "enter", id, ...square });
+  for (let id = 0; id < Math.max(before.length, after.length); id++) {
+    const [was, square] = [before[id], after[id]];
+    if (!square) {
+      if (was) changes.push({ kind: "leave", id });
+    } else if (was?.name !== square.name) changes.push({ kind: "enter", id, ...square });
     else if (square.name === you || square.x !== was.x || square.y !== was.y)
       changes.push({ kind: "move", id, ...placeOf(square) });
   }
-  for (const id of before.keys()) if (!after.has(id)) changes.push({ kind: "leave", id });
   return changes;
 }
 
@@ -164,15 +165,15 @@ export class ReceivedStates {
    * fit that state (a broken or hostile server).
    */
   apply(delta: Delta): Parsed<GameState> {
-    let squares = new Map<number, PlayerState>();
+    let squares: (PlayerState | undefined)[] = [];
     if (delta.base !== undefined) {
       const baseline = this.held.get(delta.base);
       if (!baseline) return { ok: false, reason: `the state of tick ${delta.base} is not held` };
-      squares = new Map(baseline.squares);
+      squares = [...baseline.squares];
     }
     let ownWritten = false;
     const put = (id: number, square: PlayerState) => {
-      squares.set(id, square);
+      squares[id] = square;
       if (square.name === this.you && square.ack !== undefined && square.ackTick !== undefined)
         ownWritten = true;
     };
@@ -181,13 +182,13 @@ export class ReceivedStates {
         put(change.id, { name: change.name, ...placeOf(change) });
         continue;
       }
-      const was = squares.get(change.id);
+      const was = squares[change.id];
       if (!was)
         return { ok: false, reason: `DELTA changes id ${change.id}, which the state has not` };
-      if (change.kind === "leave") squares.delete(change.id);
+      if (change.kind === "leave") squares[change.id] = undefined;
       else put(change.id, { name: was.name, ...placeOf(change) });
     }
-    const players = [...squares.values()];
+    const players = squares.filter((square) => square !== undefined);
     if (new Set(players.map(({ name }) => name)).size !== players.length)
       return { ok: false, reason: "DELTA leaves two squares with one name" };
     if (!ownWritten) return { ok: false, reason: "DELTA does not write your square with its acks" };

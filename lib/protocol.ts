@@ -31,6 +31,7 @@
  *   (lost, or too old) it drops the DELTA, and waits for one against a state it has said it holds.
  */
 import { INPUTS, type Input, type World } from "./game.ts";
+import { MOST_SQUARES_LIT } from "./lantern.ts";
 import { type GameMap, MAPS, type MapName, isMapName, mapFromRows } from "./map.ts";
 
 /** The write-up's receive size: the longest message a server accepts, in bytes. */
@@ -187,9 +188,18 @@ export function encode(message: ClientMessage | Connect | ServerMessage): string
   }
 }
 
+/**
+ * `<x>,<y>[,<ack>[,<ackTick>]]`: where a square is, and the acks of your own. Written with a
+ * template rather than an array joined: step 09 on writes 20,000 states a second at 1,000 players.
+ */
+function encodePlace({ x, y, ack, ackTick }: Place): string {
+  if (ack === undefined) return `${x},${y}`;
+  return ackTick === undefined ? `${x},${y},${ack}` : `${x},${y},${ack},${ackTick}`;
+}
+
 /** `<name>,<x>,<y>[,<ack>[,<ackTick>]]`: one square, as a STATE writes it. */
-function encodeSquare({ name, x, y, ack, ackTick }: PlayerState): string {
-  return [name, x, y, ack, ackTick].filter((field) => field !== undefined).join(",");
+function encodeSquare(square: PlayerState): string {
+  return `${square.name},${encodePlace(square)}`;
 }
 
 function encodeState(state: GameState): string {
@@ -198,13 +208,12 @@ function encodeState(state: GameState): string {
   return [...tick, ...ghost, ...state.players.map(encodeSquare)].join(" ");
 }
 
-/** A moved square is written as a square whose name is its id: `<id>,<x>,<y>`. */
 function encodeChange(change: SquareChange): string {
   switch (change.kind) {
     case "enter":
       return `${change.id}=${encodeSquare(change)}`;
     case "move":
-      return encodeSquare({ ...change, name: String(change.id) });
+      return `${change.id},${encodePlace(change)}`;
     case "leave":
       return `-${change.id}`;
   }
@@ -376,19 +385,25 @@ function parsePlace(fields: string[]): Place | undefined {
 /** One change of a DELTA, or undefined: `-` starts a square that left, `=` follows the id of one that came. */
 function parseChange(word: string): SquareChange | undefined {
   if (word.startsWith("-")) {
-    const id = parseCount(word.slice(1));
+    const id = parseId(word.slice(1));
     return id === undefined ? undefined : { kind: "leave", id };
   }
   const equals = word.indexOf("=");
   if (equals !== -1) {
-    const id = parseCount(word.slice(0, equals));
+    const id = parseId(word.slice(0, equals));
     const square = parseSquare(word.slice(equals + 1));
     return id === undefined || !square ? undefined : { kind: "enter", id, ...square };
   }
   const [idWord = "", ...fields] = word.split(",");
-  const id = parseCount(idWord);
+  const id = parseId(idWord);
   const place = parsePlace(fields);
   return id === undefined || !place ? undefined : { kind: "move", id, ...place };
+}
+
+/** A square's id: below MOST_SQUARES_LIT, as a state holds no more squares than that. */
+function parseId(word: string): number | undefined {
+  const id = parseCount(word);
+  return id !== undefined && id < MOST_SQUARES_LIT ? id : undefined;
 }
 
 /**

@@ -99,6 +99,17 @@ describe("what the server sends", () => {
     expect(sent.next(stateOf(3 + KEPT_STATES, [YOU, 1, 1])).base).toBeUndefined();
   });
 
+  it("refuses to send more squares than a state may hold: their ids would not be short", () => {
+    const crowd = Array.from({ length: MOST_SQUARES_LIT + 1 }, (_, i) => ({
+      name: `p${i}`,
+      x: i,
+      y: 1,
+    }));
+    expect(() => new SentStates(YOU).next({ tick: 1, ghost: null, players: crowd })).toThrow(
+      `a state holds at most ${MOST_SQUARES_LIT} squares, not ${MOST_SQUARES_LIT + 1}`,
+    );
+  });
+
   it("ignores an acknowledgement of a tick it never sent, and one older than the newest", () => {
     const sent = new SentStates(YOU);
     sent.next(stateOf(1, [YOU, 1, 1]));

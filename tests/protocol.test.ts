@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import {
   type ClientMessage,
@@ -250,7 +251,7 @@ const delta: fc.Arbitrary<Delta> = fc
     ghost: fc.option(username, { nil: null }),
     squares: fc.uniqueArray(
       fc.record({
-        id: fc.nat({ max: 200 }),
+        id: fc.nat({ max: MOST_SQUARES_LIT - 1 }),
         name: username,
         kind: fc.constantFrom("enter" as const, "move" as const, "leave" as const),
         x: fc.nat(),
@@ -342,6 +343,11 @@ describe("step 10's DELTA", () => {
     ["DELTA tick=5 base=4 0,1,2,3,4,5 END", "malformed DELTA change 0,1,2,3,4,5"],
     ["DELTA tick=5 base=4 x,1,2 END", "malformed DELTA change x,1,2"],
     ["DELTA tick=5 base=4 1e3,1,2 END", "malformed DELTA change 1e3,1,2"],
+    [
+      `DELTA tick=5 base=4 ${MOST_SQUARES_LIT},1,2 END`,
+      `malformed DELTA change ${MOST_SQUARES_LIT},1,2`,
+    ],
+    ["DELTA tick=5 99999=ann,1,2 END", "malformed DELTA change 99999=ann,1,2"],
     ["DELTA tick=5 base=4 -x END", "malformed DELTA change -x"],
     ["DELTA tick=5 base=4 - END", "malformed DELTA change -"],
     ["DELTA tick=5 =ann,1,2 END", "malformed DELTA change =ann,1,2"],
