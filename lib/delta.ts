@@ -21,10 +21,10 @@
  * written against would leave squares in wrong places, and every later delta would
  * build on the mistake. So the client (ReceivedStates) keeps the states it holds by
  * tick, applies a delta only to the very state it names, and drops it otherwise. It
- * never has to: the server only names a state the client said it holds, and both
- * keep the last KEPT_STATES ticks, so that state is still in the client's ring. A lost
- * DELTA costs the client that tick, never a wrong square; a lost acknowledgement costs
- * the server a few bytes, as it writes against an older state.
+ * never has to drop one newer than all it holds: the server only names a state the
+ * client said it holds, and both keep the last KEPT_STATES ticks, so that state is
+ * still in the client's ring. A lost DELTA costs the client that tick, never a wrong
+ * square; a lost acknowledgement costs a few bytes, written against an older state.
  *
  * A square's id is short, and kept as long as the square stays in the light of
  * this client: the lowest id free when it came. A state holds at most
@@ -140,10 +140,12 @@ function changesBetween(
 ): SquareChange[] {
   const changes: SquareChange[] = [];
   for (let id = 0; id < Math.max(before.length, after.length); id++) {
-    const [was, square] = [before[id], after[id]];
+    const was = before[id];
+    const square = after[id];
     if (!square) {
       if (was) changes.push({ kind: "leave", id });
-    } else if (was?.name !== square.name) changes.push({ kind: "enter", id, ...square });
+    } else if (was?.name !== square.name)
+      changes.push({ kind: "enter", id, name: square.name, ...placeOf(square) });
     else if (square.name === you || square.x !== was.x || square.y !== was.y)
       changes.push({ kind: "move", id, ...placeOf(square) });
   }

@@ -21,11 +21,12 @@
  *   server may send its changes against.
  * - DELTA: the state of tick <n>, written as its changes from the state of tick base=
  *   (which must be older); without base=, from nothing: a full state. Each square has a
- *   short id in the states of one client. A <change> is one of
- *     <id>=<name>,<x>,<y>[,<ack>,<ackTick>]   a square that came into the light, with its name
- *                                             (it takes the id from whatever square had it)
- *     <id>,<x>,<y>[,<ack>,<ackTick>]          a square of the base state that moved
- *     -<id>                                   a square of the base state that left the light
+ *   short id in the states of one client, a number below 32 (a state holds at most 32
+ *   squares, lib/lantern.ts). A <change> is one of
+ *     <id>=<name>,<x>,<y>[,<ack>[,<ackTick>]]   a square that came into the light, with its name
+ *                                               (it takes the id from whatever square had it)
+ *     <id>,<x>,<y>[,<ack>[,<ackTick>]]          a square of the base state that moved
+ *     -<id>                                     a square of the base state that left the light
  *   Your own square is always written, with its ack and ackTick (lib/prediction.ts needs them).
  *   A client applies a DELTA only to the very state its base= names: if it does not hold it
  *   (lost, or too old) it drops the DELTA, and waits for one against a state it has said it holds.
