@@ -16,9 +16,9 @@
  *   lantern ends there. A cell is two columns wide, so the circle looks round.
  * - Bytes: the circle holds about 200 cells, 160 of them floor on the mansion.
  *   1,000 players fill it as densely as 64 fill the house, one floor cell in
- *   ten, so a state holds about 15 squares: 300 bytes as full text, far less
- *   as a delta (lib/delta.ts). In a crush (the house full, 624 players) the
- *   circle could hold 150 squares; a state holds at most MOST_SQUARES_LIT, the
+ *   ten, so a state holds about 16 squares: 250 bytes as a STATE, half that as
+ *   a delta (lib/delta.ts). In a crush (the house full, 624 players) the circle
+ *   could hold 150 squares; a state holds at most MOST_SQUARES_LIT, the
  *   nearest, so that any state fits one datagram (lib/delta.ts says the sums).
  * - Cost: one multiplication a square. Line of sight would cost a walk along
  *   a ray for every square in reach, for every player, 20 times a second.
@@ -27,7 +27,9 @@
  * second the server picks 20,000 sets of squares a second. Looking at every
  * square for every player would be 20 million looks a second; a grid of
  * buckets, LANTERN_REACH cells on a side and rebuilt each tick, turns each
- * pick into a look at the 3 × 3 buckets around the player (about 45 squares).
+ * pick into a look at the 3 × 3 buckets around the player (about 45 squares):
+ * about 1 ms a tick for 1,000 players, 2 % of a core, where looking at every
+ * square took 4.3 ms (measured on a shared 2-core machine).
  */
 import type { Square, World } from "./game.ts";
 import type { Position } from "./map.ts";
