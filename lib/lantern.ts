@@ -62,7 +62,7 @@ function nearestFirst(carrier: Position): (a: Position, b: Position) => number {
  */
 export class Lanterns {
   private readonly squares: ReadonlyMap<string, Square>;
-  /** the squares by bucket: bucket (column, row) holds the cells from (column, row) × reach on */
+  /** bucket (column, row) holds the squares on the reach × reach cells from (column × reach, row × reach) */
   private readonly buckets: Square[][];
   private readonly columns: number;
   private readonly rows: number;
