@@ -10,6 +10,11 @@
  * client counts what it has seen: from the moment it joined, in the states
  * that reached it, timed by its own clock. Two clients may differ by a state
  * or two, and a state lost on the way hides nothing but a few milliseconds.
+ *
+ * From step 09 a client sees only the squares its lantern lights (lib/lantern.ts),
+ * so a player missing from a state may have left or may only be in the dark: the
+ * scoreboard is of the players in sight, and a change of ghost whose old ghost is
+ * out of sight is told as just that, since it may be a tag or a departure.
  */
 import { TAG_GRACE_MS } from "./game.ts";
 import type { GameState } from "./protocol.ts";
@@ -20,7 +25,9 @@ export const EVENT_MS = 4000;
 /** The ghost changed: by a tag, or because the ghost left and the oldest player inherited the curse. */
 export type GhostChange =
   | { kind: "tag"; by: string; tagged: string; at: number }
-  | { kind: "inherit"; left: string; heir: string; at: number };
+  | { kind: "inherit"; left: string; heir: string; at: number }
+  /** with a lantern, the old ghost was out of sight: a tag or a departure, this client cannot tell */
+  | { kind: "unseen"; ghost: string; at: number };
 
 export interface PlayerScore {
   name: string;
@@ -40,7 +47,14 @@ export class Score {
   private ownGhostMs = 0;
   private ownTags = 0;
 
-  constructor(private readonly you: string) {}
+  /**
+   * `lantern`: the states hold only the squares in this player's light (step 09 on),
+   * not everyone in the game (steps 02 to 08).
+   */
+  constructor(
+    private readonly you: string,
+    private readonly options: { lantern: boolean } = { lantern: false },
+  ) {}
 
   /** Counts what happened between the last state seen and this one, which arrived at `now`. */
   observe(state: GameState, now: number): void {
@@ -85,7 +99,7 @@ export class Score {
     return Math.max(0, this.restingUntil - now);
   }
 
-  /** Every player present, the longest human first. */
+  /** Every player present (with a lantern: in sight), the longest human first. */
   board(): PlayerScore[] {
     return [...this.scores.values()]
       .map(({ name, humanMs, tags }) => ({ name, humanMs, tags }))
@@ -103,8 +117,10 @@ export class Score {
   /** A ghost change told from this player's side: "you were tagged by X", "you tagged X", "X tagged Y". */
   describe(change: GhostChange): string {
     const who = (name: string) => (name === this.you ? "you" : name);
-    if (change.kind === "inherit")
-      return `${change.left} left: ${who(change.heir)} ${change.heir === this.you ? "are" : "is"} the ghost`;
+    const isTheGhost = (name: string) =>
+      `${who(name)} ${name === this.you ? "are" : "is"} the ghost`;
+    if (change.kind === "inherit") return `${change.left} left: ${isTheGhost(change.heir)}`;
+    if (change.kind === "unseen") return `${isTheGhost(change.ghost)} now`;
     if (change.tagged === this.you) return `you were tagged by ${change.by}`;
     return `${who(change.by)} tagged ${change.tagged}`;
   }
@@ -112,11 +128,15 @@ export class Score {
   /**
    * The old ghost still in the game means it tagged the new one; gone, it left
    * and the oldest player inherited the curse, which is no tag and gives no rest.
+   * With a lantern, an old ghost out of sight may have done either: no tag is
+   * counted and no rest shown, since neither is known to have happened.
    */
   private ghostChanged(before: string, after: string, now: number): void {
     const tagger = this.scores.get(before);
     if (!tagger) {
-      this.change = { kind: "inherit", left: before, heir: after, at: now };
+      this.change = this.options.lantern
+        ? { kind: "unseen", ghost: after, at: now }
+        : { kind: "inherit", left: before, heir: after, at: now };
       return;
     }
     this.change = { kind: "tag", by: before, tagged: after, at: now };

@@ -9,11 +9,17 @@
  * scoreboard beside the map; a map larger than the terminal is drawn as a
  * window that follows your square, with the scoreboard on a line of its own.
  *
+ * From step 09 the mansion is dark: with a lantern, the cells within its reach
+ * of your square are drawn lit (the floor with a faint glow, so you see where
+ * the light ends); beyond it the floor is black and the walls a faint outline,
+ * and squares are drawn only where the state has them.
+ *
  * It draws on the terminal's alternate screen and only when something changed,
  * rewriting each line in place instead of clearing the screen, so it never flickers.
  */
 import chalk, { type ChalkInstance } from "chalk";
 import { labelsOf } from "./labels.ts";
+import { isLit } from "./lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, roomName } from "./map.ts";
 import type { GameState } from "./protocol.ts";
 import { hashOf } from "./random.ts";
@@ -37,6 +43,10 @@ const SQUARE_COLOURS: readonly ChalkInstance[] = [
 const GHOST = chalk.bgWhiteBright.black.bold;
 const RESTING_GHOST = chalk.whiteBright.bold;
 const WALL = chalk.gray("██");
+/** A wall beyond your lantern: enough to find your way, not enough to see who is there. */
+const DARK_WALL = chalk.gray.dim("░░");
+/** The floor in your lantern's light: a dark grey glow on a black terminal. */
+const LIT_FLOOR = chalk.bgAnsi256(236);
 
 /** Title, status and message: the lines that are not the map. */
 const TEXT_LINES = 3;
@@ -62,6 +72,8 @@ export interface Frame {
   status: string;
   message: string;
   now: number;
+  /** the reach of your lantern (step 09 on, lib/lantern.ts): the map beyond it is dark */
+  lantern?: number;
 }
 
 export interface TerminalSize {
@@ -113,7 +125,7 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
     ];
   }
   const ownSquare = state?.players.find(({ name }) => name === you);
-  const body = renderMap(map, state, layout.view, ownSquare, draw);
+  const body = renderMap(map, state, layout.view, ownSquare, draw, frame.lantern);
   const board = frame.score.board();
   if (layout.scoreboard === "beside") {
     const side = sidebar(board, you, layout.view.height, draw);
@@ -190,25 +202,33 @@ function renderMap(
   view: Layout["view"],
   centre: Position | undefined,
   draw: Painter,
+  lantern: number | undefined,
 ): string[] {
   const left = windowStart(map.width, view.width, centre?.x ?? map.width / 2);
   const top = windowStart(map.height, view.height, centre?.y ?? map.height / 2);
+  // without a lantern everything is lit; with one, nothing is until your square is known
+  const lit = (cell: Position) =>
+    lantern === undefined || (centre !== undefined && isLit(centre, cell, lantern));
+  const floor = (cell: Position) => (lantern !== undefined && lit(cell) ? LIT_FLOOR : chalk);
   const cells = Array.from({ length: view.height }, (_, row) =>
-    Array.from({ length: view.width }, (_, column) =>
-      isWall(map, { x: left + column, y: top + row }) ? WALL : "  ",
-    ),
+    Array.from({ length: view.width }, (_, column) => {
+      const cell = { x: left + column, y: top + row };
+      if (!isWall(map, cell)) return floor(cell)("  ");
+      return lit(cell) ? WALL : DARK_WALL;
+    }),
   );
-  const put = ({ x, y }: Position, drawn: string, onFloorOnly: boolean) => {
-    const row = cells[y - top];
-    if (x < left || x >= left + view.width || !row) return;
-    if (!onFloorOnly || row[x - left] === "  ") row[x - left] = drawn;
+  const put = (cell: Position, drawn: string) => {
+    const row = cells[cell.y - top];
+    if (cell.x >= left && cell.x < left + view.width && row) row[cell.x - left] = drawn;
   };
   for (const { text, at } of map.labels) {
     // a label is written over the floor two columns per cell, so it takes half as many cells
-    for (let i = 0; i < text.length; i += 2)
-      put({ x: at.x + i / 2, y: at.y }, chalk.dim(text.slice(i, i + 2).padEnd(2)), true);
+    for (let i = 0; i < text.length; i += 2) {
+      const cell = { x: at.x + i / 2, y: at.y };
+      if (lit(cell)) put(cell, floor(cell).dim(text.slice(i, i + 2).padEnd(2)));
+    }
   }
-  for (const player of state?.players ?? []) put(player, square(player.name, draw), false);
+  for (const player of state?.players ?? []) put(player, square(player.name, draw));
   return cells.map((row) => row.join(""));
 }
 

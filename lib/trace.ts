@@ -167,12 +167,16 @@ function addressOf({ address, port }: Peer): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
-/** `alice,3,4` or `alice,3,4,17`: one square of a STATE, with the input it acknowledges. */
-const SQUARE = /^[A-Za-z0-9_-]{1,16},\d+,\d+(,\d+)?$/;
+/**
+ * One square of a STATE: `alice,3,4`, or `alice,3,4,17,230` with the input it acknowledges and
+ * the tick it was first applied in; or one change of a DELTA: `2=alice,3,4` (came into the light),
+ * `2,3,4` (moved) or `-2` (left the light).
+ */
+const SQUARE = /^((\d+=)?[A-Za-z0-9_-]{1,16},\d+,\d+(,\d+){0,2}|-\d+)$/;
 
 /**
- * A STATE with many players keeps its first squares and says how many it hides; a welcome's
- * WALLS keep their first row. What is left is cut at SHOWN_CHARACTERS.
+ * A STATE or a DELTA with many squares keeps its first ones and says how many it hides; a
+ * welcome's WALLS keep their first row. What is left is cut at SHOWN_CHARACTERS.
  */
 function shorten(text: string): string {
   const words: string[] = [];

@@ -20,6 +20,6 @@ describe("a game of three bots on the newest step", () => {
     for (const bot of bots) expect(bot.summary).toMatchObject({ connected: true, players: 3 });
     const tags = bots.reduce((sum, bot) => sum + (bot.summary?.tags ?? 0), 0);
     expect(tags).toBeGreaterThanOrEqual(1);
-    expect(server.output.some((line) => / tagged /.test(line))).toBe(true);
+    expect(await server.line(/ tagged /)).toBeDefined();
   });
 });

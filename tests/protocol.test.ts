@@ -1,8 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import {
   type ClientMessage,
+  type Delta,
+  type SquareChange,
   encode,
   parseClientMessage,
   parseConnect,
@@ -53,6 +56,12 @@ const WORDS = [
   "tick=1",
   "ann,1,2",
   "é👻",
+  "DELTA",
+  "base=0",
+  "0=ann,1,2",
+  "0,1,2,3,4",
+  "-0",
+  "1e3",
 ];
 const anyLine = fc.oneof(
   fc.string(),
@@ -65,6 +74,7 @@ describe("client messages", () => {
     { type: "CONNECTED", username: "Sixteen_chars-16" },
     { type: "INPUT", username: "ann", input: "LEFT" },
     { type: "INPUT", username: "ann", input: "NONE", seq: 42 },
+    { type: "INPUT", username: "ann", input: "UP", seq: 42, held: 1834 },
     { type: "GETSTATE", username: "ann" },
     { type: "DISCONNECT", username: "ann" },
   ];
@@ -84,6 +94,8 @@ describe("client messages", () => {
     ["CONNECTED ann!", "username may only use letters, digits, _ and -"],
     ["INPUT ann JUMP", "unknown direction JUMP"],
     ["INPUT ann UP -1", "bad sequence number -1"],
+    ["INPUT ann UP 4 -1", "bad tick -1"],
+    ["INPUT ann UP 4 5 6", "expected INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> [<seq> [<held>]]"],
     ["CONNECTED ann bob", "expected CONNECTED <username>"],
   ])("rejects %j: %s", (line, reason) => {
     expect(parseClientMessage(line)).toEqual({ ok: false, reason });
@@ -228,5 +240,137 @@ describe("step 08's handshake and step 09's named map", () => {
       ok: false,
       reason: "unknown map castle",
     });
+  });
+});
+
+/** Any delta a server may send: ids changed once each, names brought once each, and only squares with names when it has no base. */
+const delta: fc.Arbitrary<Delta> = fc
+  .record({
+    tick: fc.integer({ min: 1, max: 1e9 }),
+    baseBack: fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: undefined }),
+    ghost: fc.option(username, { nil: null }),
+    squares: fc.uniqueArray(
+      fc.record({
+        id: fc.nat({ max: MOST_SQUARES_LIT - 1 }),
+        name: username,
+        kind: fc.constantFrom("enter" as const, "move" as const, "leave" as const),
+        x: fc.nat(),
+        y: fc.nat(),
+        acks: fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined }),
+      }),
+      { selector: (square) => square.id, maxLength: 12 },
+    ),
+  })
+  .map(({ tick, baseBack, ghost, squares }) => {
+    const base = baseBack === undefined ? undefined : Math.max(0, tick - baseBack);
+    const names = new Set<string>();
+    const changes = squares.flatMap(({ id, name, kind, x, y, acks }): SquareChange[] => {
+      const place = { x, y, ...(acks && { ack: acks[0], ackTick: acks[1] }) };
+      if (kind === "leave" && base !== undefined) return [{ kind, id }];
+      if (kind === "move" && base !== undefined) return [{ kind, id, ...place }];
+      if (names.has(name)) return [];
+      names.add(name);
+      return [{ kind: "enter", id, name, ...place }];
+    });
+    return { tick, ...(base === undefined ? {} : { base }), ghost, changes };
+  });
+
+describe("step 10's DELTA", () => {
+  const examples: Delta[] = [
+    {
+      tick: 1834,
+      ghost: "bot412",
+      changes: [
+        { kind: "enter", id: 0, name: "bot17", x: 96, y: 43, ack: 12, ackTick: 1830 },
+        { kind: "enter", id: 1, name: "bot530", x: 97, y: 41 },
+        { kind: "enter", id: 2, name: "7", x: 93, y: 45 }, // a name may be all digits
+      ],
+    },
+    {
+      tick: 1838,
+      base: 1834,
+      ghost: "bot412",
+      changes: [
+        { kind: "move", id: 0, x: 97, y: 43, ack: 13, ackTick: 1837 },
+        { kind: "move", id: 1, x: 98, y: 41 },
+        { kind: "leave", id: 2 },
+        { kind: "enter", id: 3, name: "-bot", x: 103, y: 40 }, // and start with -
+      ],
+    },
+    { tick: 1, ghost: null, changes: [] },
+  ];
+
+  it("writes a full state and a delta as the protocol table says", () => {
+    expect(examples.map((delta) => encode({ type: "DELTA", delta }))).toEqual([
+      "DELTA tick=1834 ghost=bot412 0=bot17,96,43,12,1830 1=bot530,97,41 2=7,93,45 END",
+      "DELTA tick=1838 base=1834 ghost=bot412 0,97,43,13,1837 1,98,41 -2 3=-bot,103,40 END",
+      "DELTA tick=1 END",
+    ]);
+  });
+
+  it.each(examples.map((delta) => [encode({ type: "DELTA", delta }), delta] as const))(
+    "%s round-trips",
+    (line, delta) => {
+      expect(parseServerMessage(line)).toEqual({ ok: true, message: { type: "DELTA", delta } });
+    },
+  );
+
+  it("any valid delta round-trips (property)", () => {
+    fc.assert(
+      fc.property(delta, (delta) => {
+        expect(parseServerMessage(encode({ type: "DELTA", delta }))).toEqual({
+          ok: true,
+          message: { type: "DELTA", delta },
+        });
+      }),
+    );
+  });
+
+  it.each([
+    ["DELTA tick=5 base=5 0,1,2 END", "DELTA base 5 is not older than its tick"],
+    ["DELTA tick=5 base=9 0,1,2 END", "DELTA base 9 is not older than its tick"],
+    ["DELTA base=4 0,1,2 END", "malformed DELTA: no tick"],
+    ["DELTA tick=-5 END", "malformed DELTA: no tick"],
+    ["DELTA tick=5 base=x END", "malformed DELTA: bad base"],
+    ["DELTA tick=5 ghost=b@d END", "malformed DELTA: bad ghost"],
+    ["DELTA tick=5 base=4 0,1,2 0,2,2 END", "DELTA changes id 0 twice"],
+    ["DELTA tick=5 base=4 -1 1=ann,2,2 END", "DELTA changes id 1 twice"],
+    ["DELTA tick=5 0=ann,1,1 1=ann,2,2 END", "DELTA brings ann twice"],
+    ["DELTA tick=5 0,1,2 END", "a DELTA without base can only bring squares"],
+    ["DELTA tick=5 -0 END", "a DELTA without base can only bring squares"],
+    ["DELTA tick=5 base=4 0,1,-2 END", "malformed DELTA change 0,1,-2"],
+    ["DELTA tick=5 base=4 0,1 END", "malformed DELTA change 0,1"],
+    ["DELTA tick=5 base=4 0,1,2,3,4,5 END", "malformed DELTA change 0,1,2,3,4,5"],
+    ["DELTA tick=5 base=4 x,1,2 END", "malformed DELTA change x,1,2"],
+    ["DELTA tick=5 base=4 1e3,1,2 END", "malformed DELTA change 1e3,1,2"],
+    [
+      `DELTA tick=5 base=4 ${MOST_SQUARES_LIT},1,2 END`,
+      `malformed DELTA change ${MOST_SQUARES_LIT},1,2`,
+    ],
+    ["DELTA tick=5 99999=ann,1,2 END", "malformed DELTA change 99999=ann,1,2"],
+    ["DELTA tick=5 base=4 -x END", "malformed DELTA change -x"],
+    ["DELTA tick=5 base=4 - END", "malformed DELTA change -"],
+    ["DELTA tick=5 =ann,1,2 END", "malformed DELTA change =ann,1,2"],
+    ["DELTA tick=5 0=b@d,1,2 END", "malformed DELTA change 0=b@d,1,2"],
+    ["DELTA tick=5 0=ann,1,2", "malformed DELTA"],
+    ["DELTA tick=5 base=4 ghost=ann tick=6 END", "malformed DELTA change tick=6"],
+  ])("rejects %j: %s", (line, reason) => {
+    expect(parseServerMessage(line)).toEqual({ ok: false, reason });
+  });
+
+  // As for STATE: a cut right after a name that starts with END is a complete, shorter delta.
+  const deltaWithoutEndNames = delta.filter(
+    ({ ghost, changes }) =>
+      !ghost?.startsWith("END") &&
+      changes.every((change) => change.kind !== "enter" || !change.name.startsWith("END")),
+  );
+
+  it("rejects a DELTA cut short anywhere (property)", () => {
+    fc.assert(
+      fc.property(deltaWithoutEndNames, fc.nat(), (delta, cut) => {
+        const line = encode({ type: "DELTA", delta });
+        expect(parseServerMessage(line.slice(0, cut % line.length)).ok).toBe(false);
+      }),
+    );
   });
 });

@@ -83,4 +83,25 @@ describe("Score", () => {
       { name: "gus", humanMs: 0, tags: 0 },
     ]);
   });
+
+  it("with a lantern, a ghost that changed out of sight is told without guessing who tagged or left", () => {
+    const score = new Score("ann", { lantern: true });
+    score.observe(state("gus", "gus", "ann", "bob"), 0);
+    score.observe(state("bob", "ann", "bob"), 50); // gus walked into the dark, or left: who knows?
+    expect(score.latestChange(50)).toEqual({ kind: "unseen", ghost: "bob", at: 50 });
+    expect(score.describe(score.latestChange(50)!)).toBe("bob is the ghost now");
+    expect(score.board().every(({ tags }) => tags === 0)).toBe(true);
+    expect(score.ghostResting(50)).toBe(false);
+    score.observe(state("ann", "ann", "bob"), 100);
+    // bob in sight, so still in the game: that change was a tag
+    expect(score.describe(score.latestChange(100)!)).toBe("you were tagged by bob");
+    expect(score.ghostResting(100)).toBe(true);
+  });
+
+  it("with a lantern, tells you when you became the ghost out of everyone's sight", () => {
+    const score = new Score("ann", { lantern: true });
+    score.observe(state("gus", "ann"), 0);
+    score.observe(state("ann", "ann"), 50);
+    expect(score.describe(score.latestChange(50)!)).toBe("you are the ghost now");
+  });
 });

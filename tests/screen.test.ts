@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import chalk from "chalk";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
+import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, MANSION_MAP, isWall } from "../lib/map.ts";
 import type { GameState } from "../lib/protocol.ts";
 import { Score } from "../lib/score.ts";
@@ -164,23 +165,23 @@ describe("a wider terminal", () => {
   });
 });
 
-describe("the mansion, larger than the terminal", () => {
-  /** The cell under each square's label on screen, and where your own label is. */
-  function window(lines: string[], at: Position, map: GameMap) {
-    const rows = lines.slice(1, -3).map(strip); // title above; scoreboard, status, message below
-    const row = rows.findIndex((line) => line.includes("an"));
-    const column = rows[row]!.indexOf("an") / 2;
-    const origin = { x: at.x - column, y: at.y - row };
-    rows.forEach((line, y) =>
-      line.match(/.{2}/g)!.forEach((cell, x) => {
-        const position = { x: origin.x + x, y: origin.y + y };
-        if (cell === "██") expect(isWall(map, position), `${position.x},${position.y}`).toBe(true);
-        if (cell === "  ") expect(isWall(map, position)).toBe(false);
-      }),
-    );
-    return { origin, size: { width: rows[0]!.length / 2, height: rows.length } };
-  }
+/** The cell under each square's label on screen, and where your own label is. */
+function window(lines: string[], at: Position, map: GameMap) {
+  const rows = lines.slice(1, -3).map(strip); // title above; scoreboard, status, message below
+  const row = rows.findIndex((line) => line.includes("an"));
+  const column = rows[row]!.indexOf("an") / 2;
+  const origin = { x: at.x - column, y: at.y - row };
+  rows.forEach((line, y) =>
+    line.match(/.{2}/g)!.forEach((cell, x) => {
+      const position = { x: origin.x + x, y: origin.y + y };
+      if (cell === "██") expect(isWall(map, position), `${position.x},${position.y}`).toBe(true);
+      if (cell === "  ") expect(isWall(map, position)).toBe(false);
+    }),
+  );
+  return { origin, size: { width: rows[0]!.length / 2, height: rows.length } };
+}
 
+describe("the mansion, larger than the terminal", () => {
   it("draws a window of it that follows your square", () => {
     for (const at of [
       { x: 100, y: 50 },
@@ -208,6 +209,69 @@ describe("the mansion, larger than the terminal", () => {
   it("says which room and wing you are in", () => {
     const lines = renderFrame(mansionFrame({ x: 38 + 30, y: 20 + 2 }), TERMINAL);
     expect(strip(lines.at(-2)!)).toMatch(/^ grand hall, wing B2 · /);
+  });
+});
+
+describe("the mansion in the dark", () => {
+  /** You in wing B2's library, bob beside you, and cy in the kitchen next door, out of your light. */
+  const you = { x: 44, y: 24 };
+  const darkFrame = (overrides: Partial<Frame> = {}): Frame => ({
+    ...mansionFrame(you),
+    state: {
+      ghost: "cy",
+      players: [
+        { name: "ann", ...you },
+        { name: "bob", x: 46, y: 25 },
+        { name: "cy", x: 55, y: 24 },
+      ],
+    },
+    lantern: LANTERN_REACH,
+    ...overrides,
+  });
+
+  it("draws the cells in your lantern's reach, and beyond it dark walls and black floor", () => {
+    const lines = renderFrame(darkFrame(), TERMINAL);
+    expect(lines).toHaveLength(24);
+    for (const line of lines) expect(widthOf(line)).toBeLessThanOrEqual(80);
+    const { origin } = window(lines, you, MANSION_MAP);
+    const rows = lines.slice(1, -3).map(strip);
+    let lit = 0;
+    rows.forEach((line, y) =>
+      line.match(/.{2}/g)!.forEach((cell, x) => {
+        const position = { x: origin.x + x, y: origin.y + y };
+        if (!isWall(MANSION_MAP, position)) return;
+        expect(cell, `${position.x},${position.y}`).toBe(isLit(you, position) ? "██" : "░░");
+        if (cell === "██") lit++;
+      }),
+    );
+    expect(lit).toBeGreaterThan(10); // the library's walls around you
+  });
+
+  it("writes a room's name in the light only, and draws every square the state has", () => {
+    const lines = renderFrame(darkFrame(), TERMINAL);
+    const rows = lines.slice(1, -3).map(strip);
+    const { origin } = window(lines, you, MANSION_MAP);
+    const at = ({ x, y }: Position) =>
+      rows[y - origin.y]!.slice(2 * (x - origin.x), 2 * (x - origin.x) + 2);
+    expect(at({ x: 41, y: 22 }) + at({ x: 42, y: 22 })).toBe("LIBR"); // 3 to 4 cells from you
+    expect(at({ x: 53, y: 22 })).toBe("  "); // the kitchen's name, 9 cells away, is dark
+    expect(at({ x: 46, y: 25 })).toBe("bo");
+    expect(at({ x: 55, y: 24 })).toBe("cy"); // the state has cy: drawn, even where it is dark
+  });
+
+  it("lights the floor with a glow that ends where the light ends", () => {
+    const { origin } = window(renderFrame(darkFrame(), TERMINAL), you, MANSION_MAP);
+    chalk.level = 3;
+    const glow = chalk.bgAnsi256(236)("  ");
+    const row = renderFrame(darkFrame(), TERMINAL)[1 + you.y - origin.y]!;
+    // your row runs east through the library's door: 8 cells of lit floor, then black floor
+    expect(row).toContain(`${glow.repeat(LANTERN_REACH)}  `);
+  });
+
+  it("is all dark until your square is known", () => {
+    const lines = renderFrame(darkFrame({ state: { ghost: null, players: [] } }), TERMINAL);
+    expect(lines.join("")).toContain("░░");
+    expect(lines.join("")).not.toContain("██");
   });
 });
 

@@ -234,12 +234,14 @@ describe("Trace", () => {
     const squares = Array.from({ length: 64 }, (_, i) => `p${i},${i},1,${i}`).join(" ");
 
     trace.received(peer, `STATE tick=7 ${squares} END`);
+    trace.received(peer, `DELTA tick=9 base=7 ghost=p1 0,1,1,7,8 -1 2=p2,4,4 3,3,3 -4 END`);
     trace.received(peer, "A".repeat(1000));
     trace.sent({ address: "::1", port: 9999 }, new TextEncoder().encode("GETSTATE alice"));
 
     const local = "127.0.0.1:9999".padEnd(21);
     expect(lines).toEqual([
       `T ← ${local}   754 B "STATE tick=7 p0,0,1,0 p1,1,1,1 p2,2,1,2 … (+61 squares) END"`,
+      `T ← ${local}    63 B "DELTA tick=9 base=7 ghost=p1 0,1,1,7,8 -1 2=p2,4,4 … (+2 squares) END"`,
       `T ← ${local}  1000 B "${"A".repeat(200)}… (+800 characters)"`,
       `T → ${"[::1]:9999".padEnd(21)}    14 B "GETSTATE alice"`,
     ]);

@@ -1,0 +1,201 @@
+/**
+ * Deltas against the acknowledged state (step 10), the Quake 3 model: the server
+ * sends each client only what changed since a state that client has said it holds.
+ *
+ * Every INPUT carries <held>, the newest tick whose whole state the client holds
+ * (lib/protocol.ts). The server keeps the last KEPT_STATES states it sent each
+ * client (SentStates) and writes each new one as a DELTA against the newest state
+ * the client has acknowledged: the squares that moved, that came into the light
+ * (with their name) and that left it. With no such state (a new client, or its
+ * acknowledged state fell out of the ring) it sends a full state: a DELTA without base.
+ *
+ *     DELTA tick=1834 ghost=bot412 0=bot17,96,43,12,1830 1=bot530,97,41 2=bot88,93,45 END
+ *     DELTA tick=1838 base=1834 ghost=bot412 0,97,43,13,1837 1,98,41 -2 3=bot61,103,40 END
+ *
+ * The second reads: against the state of tick 1834, your square (id 0) is at 97,43 with
+ * your input 13 first applied in tick 1837; bot530 (id 1) moved to 98,41; bot88 left the
+ * light; bot61 came into it, and is id 3 from now on. Squares not written did not move.
+ *
+ * Why against the acknowledged state, and not the last one sent: the last one sent
+ * may be lost. A client that applied changes to another state than the one they were
+ * written against would leave squares in wrong places, and every later delta would
+ * build on the mistake. So the client (ReceivedStates) keeps the states it holds by
+ * tick, applies a delta only to the very state it names, and drops it otherwise. It
+ * never has to drop one newer than all it holds: the server only names a state the
+ * client said it holds, and both keep the last KEPT_STATES ticks, so that state is
+ * still in the client's ring. A lost DELTA costs the client that tick, never a wrong
+ * square; a lost acknowledgement costs a few bytes, written against an older state.
+ *
+ * A square's id is short, and kept as long as the square stays in the light of
+ * this client: the lowest id free when it came. A state holds at most
+ * MOST_SQUARES_LIT squares (lib/lantern.ts), so every id is below it, and a
+ * DELTA's squares with names plus those that left are at most that many too:
+ * with names of 16 characters, the largest DELTA is under 1,000 bytes.
+ */
+import {
+  type Delta,
+  type GameState,
+  type Parsed,
+  type PlayerState,
+  type SquareChange,
+  placeOf,
+} from "./protocol.ts";
+import { MOST_SQUARES_LIT } from "./lantern.ts";
+
+/**
+ * How many ticks of states the server keeps for each client, and each client keeps:
+ * 1.6 s at 20 ticks a second, far more than the time an acknowledgement takes to come.
+ */
+export const KEPT_STATES = 32;
+
+/** A state of one client: its squares by id (an id is an index below MOST_SQUARES_LIT). */
+interface NumberedState {
+  tick: number;
+  squares: readonly (PlayerState | undefined)[];
+}
+
+/**
+ * The newest states, one for each tick modulo KEPT_STATES: a state is kept until a
+ * newer tick takes its place, and a late state never takes the place of a newer one.
+ */
+class Ring {
+  private readonly states: (NumberedState | undefined)[] = new Array(KEPT_STATES);
+
+  keep(state: NumberedState): void {
+    const slot = state.tick % KEPT_STATES;
+    if ((this.states[slot]?.tick ?? -1) < state.tick) this.states[slot] = state;
+  }
+
+  get(tick: number): NumberedState | undefined {
+    const state = this.states[tick % KEPT_STATES];
+    return state?.tick === tick ? state : undefined;
+  }
+}
+
+/** The server's side, one for each client: the states it sent, and which of them the client holds. */
+export class SentStates {
+  private readonly sent = new Ring();
+  /** the id of each square in the last state sent */
+  private readonly ids = new Map<string, number>();
+  /** the newest tick the client says it holds, if it is one this client was sent */
+  private acknowledged: number | undefined;
+
+  /** `you`: the client's own square, written in every DELTA with its acks. */
+  constructor(private readonly you: string) {}
+
+  /**
+   * The client says it holds the state of `tick`. A tick never sent to it (a lie, or a
+   * mistake) is ignored, and so is an acknowledgement that comes after a newer one.
+   */
+  acknowledge(tick: number): void {
+    if (!this.sent.get(tick)) return;
+    if (this.acknowledged === undefined || tick > this.acknowledged) this.acknowledged = tick;
+  }
+
+  /**
+   * `state` (what the client sees in tick `state.tick`, at most MOST_SQUARES_LIT squares) as
+   * its changes from the newest state the client holds, or whole; kept, as the client will be sent it.
+   */
+  next(state: GameState & { tick: number }): Delta {
+    if (state.players.length > MOST_SQUARES_LIT)
+      throw new Error(
+        `a state holds at most ${MOST_SQUARES_LIT} squares, not ${state.players.length}`,
+      );
+    const baseline = this.acknowledged === undefined ? undefined : this.sent.get(this.acknowledged);
+    const squares = this.numbered(state.players);
+    this.sent.keep({ tick: state.tick, squares });
+    const changes = changesBetween(baseline?.squares ?? [], squares, this.you);
+    const base = baseline === undefined ? {} : { base: baseline.tick };
+    return { tick: state.tick, ...base, ghost: state.ghost, changes };
+  }
+
+  /** The squares by id: a square keeps the id it had in the last state sent, a new one takes the lowest free. */
+  private numbered(players: readonly PlayerState[]): (PlayerState | undefined)[] {
+    const squares: (PlayerState | undefined)[] = [];
+    const newcomers: PlayerState[] = [];
+    for (const square of players) {
+      const id = this.ids.get(square.name);
+      if (id === undefined) newcomers.push(square);
+      else squares[id] = square;
+    }
+    for (const [name, id] of this.ids) if (squares[id]?.name !== name) this.ids.delete(name);
+    let free = 0;
+    for (const square of newcomers) {
+      while (squares[free]) free++;
+      squares[free] = square;
+      this.ids.set(square.name, free);
+    }
+    return squares;
+  }
+}
+
+/**
+ * What turns `before` into `after`, id by id. A square whose id had another name
+ * before comes with its name; so does one whose id changed. `you` is always written.
+ */
+function changesBetween(
+  before: readonly (PlayerState | undefined)[],
+  after: readonly (PlayerState | undefined)[],
+  you: string,
+): SquareChange[] {
+  const changes: SquareChange[] = [];
+  for (let id = 0; id < Math.max(before.length, after.length); id++) {
+    const was = before[id];
+    const square = after[id];
+    if (!square) {
+      if (was) changes.push({ kind: "leave", id });
+    } else if (was?.name !== square.name)
+      changes.push({ kind: "enter", id, name: square.name, ...placeOf(square) });
+    else if (square.name === you || square.x !== was.x || square.y !== was.y)
+      changes.push({ kind: "move", id, ...placeOf(square) });
+  }
+  return changes;
+}
+
+/** The client's side: the states it holds, by tick, and the newest of them, which it acknowledges. */
+export class ReceivedStates {
+  private readonly held = new Ring();
+  /** the newest tick whose state this client holds: <held> in every INPUT */
+  newestTick: number | undefined;
+
+  /** `you`: this client's own square, which every DELTA must write with its acks. */
+  constructor(private readonly you: string) {}
+
+  /**
+   * The state a DELTA describes, kept, or why not: the state it changes is not held
+   * (lost, or too old: drop the DELTA and wait for the next), or the DELTA does not
+   * fit that state (a broken or hostile server).
+   */
+  apply(delta: Delta): Parsed<GameState> {
+    let squares: (PlayerState | undefined)[] = [];
+    if (delta.base !== undefined) {
+      const baseline = this.held.get(delta.base);
+      if (!baseline) return { ok: false, reason: `the state of tick ${delta.base} is not held` };
+      squares = [...baseline.squares];
+    }
+    let ownWritten = false;
+    const put = (id: number, square: PlayerState) => {
+      squares[id] = square;
+      if (square.name === this.you && square.ack !== undefined && square.ackTick !== undefined)
+        ownWritten = true;
+    };
+    for (const change of delta.changes) {
+      if (change.kind === "enter") {
+        put(change.id, { name: change.name, ...placeOf(change) });
+        continue;
+      }
+      const was = squares[change.id];
+      if (!was)
+        return { ok: false, reason: `DELTA changes id ${change.id}, which the state has not` };
+      if (change.kind === "leave") squares[change.id] = undefined;
+      else put(change.id, { name: was.name, ...placeOf(change) });
+    }
+    const players = squares.filter((square) => square !== undefined);
+    if (new Set(players.map(({ name }) => name)).size !== players.length)
+      return { ok: false, reason: "DELTA leaves two squares with one name" };
+    if (!ownWritten) return { ok: false, reason: "DELTA does not write your square with its acks" };
+    this.held.keep({ tick: delta.tick, squares });
+    if (this.newestTick === undefined || delta.tick > this.newestTick) this.newestTick = delta.tick;
+    return { ok: true, message: { tick: delta.tick, ghost: delta.ghost, players } };
+  }
+}
