@@ -32,15 +32,16 @@
  * DELTA's squares with names plus those that left are at most that many too:
  * with names of 16 characters, the largest DELTA is under 1,000 bytes.
  */
+import { MOST_SQUARES_LIT } from "./lantern.ts";
 import {
   type Delta,
   type GameState,
   type Parsed,
   type PlayerState,
   type SquareChange,
+  type TickedState,
   placeOf,
 } from "./protocol.ts";
-import { MOST_SQUARES_LIT } from "./lantern.ts";
 
 /**
  * How many ticks of states the server keeps for each client, and each client keeps:
@@ -96,7 +97,7 @@ export class SentStates {
    * `state` (what the client sees in tick `state.tick`, at most MOST_SQUARES_LIT squares) as
    * its changes from the newest state the client holds, or whole; kept, as the client will be sent it.
    */
-  next(state: GameState & { tick: number }): Delta {
+  next(state: TickedState): Delta {
     if (state.players.length > MOST_SQUARES_LIT)
       throw new Error(
         `a state holds at most ${MOST_SQUARES_LIT} squares, not ${state.players.length}`,

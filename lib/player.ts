@@ -35,6 +35,12 @@ export interface Summary extends Counts {
   ghostSeconds: number;
 }
 
+/** How the game looks from this client, where a step changes it. */
+export interface SessionOptions {
+  /** the reach of the player's lantern (step 09 on): the states hold only the squares it lights */
+  lantern?: number;
+}
+
 export class PlayerSession {
   /**
    * true until the player quits (q, Ctrl-C, a signal) or
@@ -64,8 +70,11 @@ export class PlayerSession {
   private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
   private connected = false;
 
-  constructor(private readonly options: ClientOptions) {
-    this.score = new Score(options.name);
+  constructor(
+    private readonly options: ClientOptions,
+    private readonly looks: SessionOptions = {},
+  ) {
+    this.score = new Score(options.name, { lantern: looks.lantern !== undefined });
     if (!options.bot && !process.stdin.isTTY) {
       console.error("the keyboard is not a terminal here: playing as a bot");
     }
@@ -177,7 +186,10 @@ export class PlayerSession {
   draw(): void {
     if (!this.screen) return;
     const { host, port, step, name } = this.options;
-    const status = this.stats.statusLine(this.state?.players.length ?? 0, `${host}:${port}`);
+    const players = this.state?.players.length ?? 0;
+    // with a lantern, a state holds the players in sight, not all those online
+    const seen = this.looks.lantern === undefined ? `${players} online` : `${players} in sight`;
+    const status = this.stats.statusLine(seen, `${host}:${port}`);
     const now = performance.now();
     this.screen.draw({
       title: `Haunted Chronicles ${step}`,
@@ -188,6 +200,7 @@ export class PlayerSession {
       status,
       message: now < this.notice.until ? this.notice.text : this.statusExtra,
       now,
+      lantern: this.looks.lantern,
     });
   }
 

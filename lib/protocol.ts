@@ -62,6 +62,9 @@ export interface GameState {
   players: PlayerState[];
 }
 
+/** A state with its tick, as every server sends from step 05 on. */
+export type TickedState = GameState & { tick: number };
+
 export type ClientMessage =
   | { type: "CONNECTED"; username: string }
   | {

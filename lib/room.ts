@@ -13,7 +13,13 @@ import {
   removePlayer,
 } from "./game.ts";
 import { MAPS, type MapName, isMapName } from "./map.ts";
-import { type ClientMessage, type GameState, type ServerMessage, snapshot } from "./protocol.ts";
+import {
+  type ClientMessage,
+  type GameState,
+  type ServerMessage,
+  type Welcome,
+  snapshot,
+} from "./protocol.ts";
 import { RateLimitedLog, log } from "./serve.ts";
 
 /** The option of every game server: which map it plays on. */
@@ -117,7 +123,7 @@ export class GameRoom {
     return snapshot(this.world);
   }
 
-  welcome(name: string, port: number): ServerMessage {
+  welcome(name: string, port: number): Welcome {
     return { type: "CONNECTED", port, username: name, map: this.world.map, state: this.state() };
   }
 

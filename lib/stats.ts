@@ -73,10 +73,11 @@ export class ClientStats {
     this.thisSecond = { sent: 0, received: 0 };
   }
 
-  statusLine(online: number, server: string): string {
+  /** `players`: how many players the last state showed, in words ("4 online"). */
+  statusLine(players: string, server: string): string {
     const ping = this.rtts.length > 0 ? `${Math.round(this.rtts.at(-1)!)} ms` : "–";
     const { sent, received } = this.lastSecond;
-    return ` ping ${ping} · ${online} online · sent ${sent}/s · received ${received}/s · ${server}`;
+    return ` ping ${ping} · ${players} · sent ${sent}/s · received ${received}/s · ${server}`;
   }
 
   counts(): Counts {

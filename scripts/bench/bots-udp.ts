@@ -9,6 +9,7 @@
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
+import { ReceivedStates } from "../../lib/delta.ts";
 import type { Input } from "../../lib/game.ts";
 import {
   type ClientMessage,
@@ -28,6 +29,8 @@ const JOIN_TRIES = 10;
  * sends this often, so the server knows it is there.
  */
 const HEARTBEAT_MS = 1000;
+/** Step 10's client sends at least this often: each input says which states it holds. */
+const HELD_HEARTBEAT_MS = 200;
 
 /** How a bot plays once seated: what it sends in a frame, and what it does with a datagram. */
 export interface Play {
@@ -205,6 +208,41 @@ export function inputChanges(bot: BotContext): Play {
       // a state older than the newest came late or twice: its ack is older too
       if (bot.meter.state(tickOf(datagram)))
         acknowledged = ackOf(datagram, bot.name) ?? acknowledged;
+    },
+  };
+}
+
+/**
+ * Step 10: step 06's input changes, and states that come as deltas. The bot
+ * applies each DELTA to the state it names (lib/delta.ts), as the real client
+ * does, and every input, at least 5 a second, says the newest tick it holds.
+ */
+export function inputChangesHoldingStates(bot: BotContext): Play {
+  const received = new ReceivedStates(bot.name);
+  let input: Input = "NONE";
+  let sequence = 0;
+  let acknowledged = 0;
+  let lastSentAt = -Infinity;
+  return {
+    frame(next, now, send) {
+      if (next !== input) {
+        input = next;
+        sequence++;
+      }
+      if (acknowledged < sequence || now - lastSentAt >= HELD_HEARTBEAT_MS) {
+        const held = received.newestTick;
+        send({ type: "INPUT", username: bot.name, input, seq: sequence, held });
+        lastSentAt = now;
+      }
+      return true;
+    },
+    datagram(datagram) {
+      const parsed = parseServerMessage(datagram.toString("utf8"));
+      if (!parsed.ok || parsed.message.type !== "DELTA") return;
+      const made = received.apply(parsed.message.delta);
+      if (!made.ok) return;
+      const own = made.message.players.find(({ name }) => name === bot.name);
+      if (bot.meter.state(made.message.tick)) acknowledged = own?.ack ?? acknowledged;
     },
   };
 }

@@ -10,6 +10,7 @@ import { connectionPerMessage, persistentConnection } from "./bots-tcp.ts";
 import {
   dedicatedPort,
   inputChanges,
+  inputChangesHoldingStates,
   inputEveryFrame,
   oneSocket,
   requestAndAnswer,
@@ -88,6 +89,18 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   },
   "08": {
     adapter: (bot) => oneSocket(bot, inputChanges(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
+  },
+  "09": {
+    adapter: (bot) => oneSocket(bot, inputChanges(bot)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
+  },
+  "10": {
+    adapter: (bot) => oneSocket(bot, inputChangesHoldingStates(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: () => ["--tick-rate", String(TICK_RATE)],

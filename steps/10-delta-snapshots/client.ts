@@ -1,0 +1,224 @@
+/**
+ * Step 10, the client: step 09's, receiving each state as its changes from a
+ * state it holds. It keeps the states it has made, applies a DELTA only to the
+ * very state it names, and tells the server, in every input, the newest tick
+ * it holds: the server writes the next deltas against that one.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { clientOptions } from "../../lib/args.ts";
+import type { Input } from "../../lib/game.ts";
+import { ReceivedStates } from "../../lib/delta.ts";
+import { Interpolation } from "../../lib/interpolation.ts";
+import { LANTERN_REACH } from "../../lib/lantern.ts";
+import {
+  NETWORK_OPTIONS,
+  describeConditions,
+  networkConditions,
+  simulateNetwork,
+} from "../../lib/netsim.ts";
+import { PlayerSession } from "../../lib/player.ts";
+import { Prediction } from "../../lib/prediction.ts";
+import {
+  type ClientMessage,
+  type Connect,
+  type ServerMessage,
+  type Welcome,
+  encode,
+  parseServerMessage,
+} from "../../lib/protocol.ts";
+import { hashOf } from "../../lib/random.ts";
+import { ReactionTimer } from "../../lib/reaction.ts";
+import { TickClock } from "../../lib/tick-clock.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+
+/** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
+const SOCKET_TIMEOUT_MS = 500;
+/** CONNECTs left unanswered after which the server is taken to be absent (5 s). */
+const MAX_UNANSWERED = 10;
+/**
+ * A CONNECT is padded to this many bytes: the server answers an
+ * address it has not verified yet with no more bytes than it received.
+ */
+const CONNECT_BYTES = 100;
+/** A server silent for this long is taken to be gone: alive, it sends a state every tick. */
+const SERVER_SILENCE_MS = 5000;
+/**
+ * With nothing to say, the client still sends this often: the server must know it is still
+ * there, and which states it holds, or its deltas grow (they are written against older states).
+ */
+const HEARTBEAT_MS = 200;
+
+const options = clientOptions(
+  import.meta.url,
+  "Step 10: play receiving only what changed since a state you hold.",
+  9999,
+  {
+    ...NETWORK_OPTIONS,
+    ...TRACE_OPTIONS,
+    "no-predict": {
+      type: "boolean",
+      default: false,
+      description: "draw your own square where the server last had it, as in step 06",
+    },
+    "no-interp": {
+      type: "boolean",
+      default: false,
+      description: "draw the others where the newest state has them, as in step 06",
+    },
+  },
+);
+const predict = !options.values["no-predict"];
+const interpolate = !options.values["no-interp"];
+const conditions = networkConditions(options.values);
+const trace = traceFrom(options.values);
+// The server sends what our lantern lights (lib/lantern.ts): the screen draws the rest dark.
+const player = new PlayerSession(options, { lantern: LANTERN_REACH });
+const username = options.name;
+const server = `${options.host}:${options.port}`;
+
+const socket = dgram.createSocket("udp4");
+// A connected socket hears that nothing listens at the
+// server's port (from an ICMP message) as an error.
+socket.on("error", (error) => player.exitWithError(error));
+const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+
+/**
+ * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ */
+function request(message: ClientMessage | Connect): Promise<ServerMessage | undefined> {
+  player.sent();
+  const text = encode(message);
+  network.send(message.type === "CONNECT" ? text.padEnd(CONNECT_BYTES) : text);
+  return new Promise((resolve) => {
+    const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
+    const onMessage = (datagram: Buffer) => {
+      const parsed = parseServerMessage(datagram.toString("utf8"));
+      if (parsed.ok) done(parsed.message);
+    };
+    const done = (answer: ServerMessage | undefined) => {
+      clearTimeout(giveUp);
+      socket.off("message", onMessage);
+      resolve(answer);
+    };
+    socket.on("message", onMessage);
+  });
+}
+
+/**
+ * The handshake: CONNECT until the server answers with a CHALLENGE, CONNECT again with its cookie,
+ * and the welcome. Returns the welcome, or throws why we cannot join.
+ */
+async function join(): Promise<Welcome> {
+  let cookie: string | undefined;
+  for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
+    const answer = await request({ type: "CONNECT", username, cookie });
+    if (answer?.type === "CHALLENGE") cookie = answer.cookie;
+    if (answer?.type === "CONNECTED") return answer;
+    if (answer?.type === "ERROR") throw new Error(`the server refused: ${answer.reason}`);
+  }
+  throw new Error(`no answer from ${server}: is the server running?`);
+}
+
+try {
+  // One port of the server for the whole game, so the socket can be connected to it: the system
+  // then drops every datagram from anywhere else, and a stranger cannot make us obey them.
+  socket.connect(options.port, options.host);
+  await once(socket, "connect");
+  const welcome = await join();
+  // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
+  player.received(welcome);
+  const clock = new TickClock();
+  const prediction = new Prediction(welcome.map, username);
+  const interpolation = new Interpolation(welcome.map, clock);
+  // What is drawn: our own square where we predict it, the others where interpolation puts them.
+  player.view = (state) => {
+    const others = interpolation.positions(performance.now());
+    const players = state.players.map((square) =>
+      square.name === username
+        ? { ...square, ...(predict ? prediction.position : undefined) }
+        : { ...square, ...(interpolate ? others.get(square.name) : undefined) },
+    );
+    return { ...state, players };
+  };
+
+  // From now on the client does not wait for answers:
+  // states arrive when the server's tick sends them.
+  const received = new ReceivedStates(username);
+  let newestTick = -1;
+  let lastHeardAt = performance.now();
+  const reaction = new ReactionTimer();
+  let input: Input = "NONE";
+  let sequence = 0;
+  let acknowledged = 0;
+  let lastSentAt = -Infinity;
+  socket.on("message", (datagram) => {
+    const parsed = parseServerMessage(datagram.toString("utf8"));
+    if (!parsed.ok) return;
+    lastHeardAt = performance.now();
+    if (parsed.message.type === "DELTA") {
+      // The changes from a state we hold make the new state. A delta we cannot apply (the state
+      // it changes was lost, or it is broken) is dropped: the next one will name a state we hold.
+      const made = received.apply(parsed.message.delta);
+      if (!made.ok) return;
+      parsed.message = { type: "STATE", state: made.message };
+    }
+    if (parsed.message.type === "STATE") {
+      // A state older than one already shown came late or
+      // twice: showing it would move squares backwards.
+      if ((parsed.message.state.tick ?? 0) <= newestTick) return;
+      newestTick = parsed.message.state.tick ?? 0;
+    }
+    player.received(parsed.message);
+    if (parsed.message.type === "STATE") {
+      acknowledged =
+        parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
+      clock.heard(parsed.message.state.tick ?? 0, performance.now());
+      interpolation.add(parsed.message.state);
+      if (predict) prediction.reconcile(parsed.message.state);
+    }
+    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    if (reactionMs !== undefined) player.ping(reactionMs);
+  });
+
+  while (player.playing) {
+    const frameStart = performance.now();
+    const next = player.input();
+    if (next !== input) {
+      input = next;
+      sequence++;
+    }
+    reaction.inputSent(input, player.position(), frameStart);
+    // Our own move, shown now rather than a round trip from now.
+    if (predict && player.state) prediction.step(input, sequence, player.state);
+    const { count, cells } = prediction.corrections;
+    const predicting = predict ? `prediction: ${count} fixes (${cells} cells)` : "prediction off";
+    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
+    player.summaryExtra = { corrections: count, correctedCells: cells };
+    player.draw();
+    // The rack: an unacknowledged change goes again every
+    // frame; otherwise only a heartbeat now and then.
+    if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
+      const held = received.newestTick;
+      const message: ClientMessage = { type: "INPUT", username, input, seq: sequence, held };
+      player.sent();
+      network.send(encode(message));
+      lastSentAt = frameStart;
+    }
+    if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
+      throw new Error(`the server at ${server} stopped sending`);
+    }
+    // One frame per server tick, so that one predicted move is one move
+    // of the server; but never more frames than --send-rate: whatever
+    // tick numbers arrive, they must not make us flood the server.
+    const frameMs = Math.max(clock.tickMs, 1000 / options.sendRate);
+    await sleep(frameMs - (performance.now() - frameStart));
+  }
+  // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
+  await request({ type: "DISCONNECT", username });
+  await network.drain(); // a goodbye still held back by --lag must leave before we do
+  player.exitWithSummary();
+} catch (error) {
+  player.exitWithError(error);
+}
