@@ -1,6 +1,7 @@
 /**
  * A headless player that plays the game: as the ghost it hunts the nearest
- * human along a shortest path through the doors; as a human it flees the
+ * human along a shortest path through the doors, and searches the map for one
+ * when it sees nobody (in the dark, from step 09); as a human it flees the
  * ghost when the ghost is near, and wanders the house otherwise.
  *
  * It sees what a player sees, the state as its client last received it, so
@@ -35,6 +36,10 @@ export class BotControl implements Control {
   private lastGhost: string | null = null;
   /** until when this bot, tagged, counts to two */
   private restingUntil = -Infinity;
+  /** where the ghost walks to while it sees nobody: a floor cell picked at random */
+  private searchingFor: Position | undefined;
+  /** the last direction this bot walked */
+  private heading: Direction | undefined;
 
   constructor(seed: number) {
     this.random = seededRandom(seed);
@@ -56,11 +61,13 @@ export class BotControl implements Control {
     if (now < this.restingUntil) return "NONE";
     const move =
       ghost === me
-        ? this.hunt(paths, me, others())
+        ? (this.hunt(paths, me, others()) ?? this.search(paths, me))
         : ghost
           ? this.flee(paths, me, ghost, others)
           : undefined;
-    return move ?? this.wander(now, map, me);
+    const input = move ?? this.wander(now, map, me);
+    if (input !== "NONE") this.heading = input;
+    return input;
   }
 
   /**
@@ -68,7 +75,20 @@ export class BotControl implements Control {
    */
   private hunt(paths: Paths, me: Position, humans: readonly PlayerState[]): Input | undefined {
     const standing = new Set(humans.map((human) => paths.cellOf(human)));
-    const found = paths.search(me, Infinity, (cell) => standing.has(cell), this.shuffled());
+    const found = paths.search(me, Infinity, (cell) => standing.has(cell), this.aheadFirst());
+    return found === undefined ? undefined : paths.firstStepTo(found);
+  }
+
+  /**
+   * The ghost sees no human: it walks to a floor cell picked at random, by a shortest path, and
+   * then to another. Room after room, it finds the humans a random walk would take long to meet.
+   */
+  private search(paths: Paths, me: Position): Input | undefined {
+    const arrived = this.searchingFor?.x === me.x && this.searchingFor.y === me.y;
+    if (!this.searchingFor || arrived) this.searchingFor = paths.anyFloor(this.random);
+    const goal = paths.cellOf(this.searchingFor);
+    const found = paths.search(me, Infinity, (cell) => cell === goal, this.aheadFirst());
+    if (found === undefined) this.searchingFor = undefined; // out of reach: another one next time
     return found === undefined ? undefined : paths.firstStepTo(found);
   }
 
@@ -126,6 +146,16 @@ export class BotControl implements Control {
    * The four directions in a random order, so that of several
    * equally good ways the bot does not always take the same.
    */
+  /**
+   * The directions to try, the one it is walking first, then the others in a random order: of
+   * several shortest ways, it keeps going straight, as a person would, rather than zigzag (and a
+   * client that sends only its input's changes, from step 06, sends one a turn, not one a step).
+   */
+  private aheadFirst(): Direction[] {
+    const others = this.shuffled().filter((direction) => direction !== this.heading);
+    return this.heading ? [this.heading, ...others] : others;
+  }
+
   private shuffled(): Direction[] {
     const directions = [...DIRECTIONS];
     for (let i = directions.length - 1; i > 0; i--) {
@@ -149,13 +179,17 @@ class Paths {
   private readonly reachedIn: Uint32Array;
   private readonly firstStep: Uint8Array;
   private readonly queue: Int32Array;
+  /** every floor cell's number, to pick one at random */
+  private readonly floorCells: number[] = [];
   private searchNumber = 0;
 
   constructor(readonly map: GameMap) {
     const cells = map.width * map.height;
     this.floor = new Uint8Array(cells);
-    for (let cell = 0; cell < cells; cell++)
+    for (let cell = 0; cell < cells; cell++) {
       this.floor[cell] = isWall(map, this.positionOf(cell)) ? 0 : 1;
+      if (this.floor[cell]) this.floorCells.push(cell);
+    }
     this.distance = new Int32Array(cells);
     this.reachedIn = new Uint32Array(cells);
     this.firstStep = new Uint8Array(cells);
@@ -205,6 +239,11 @@ class Paths {
       }
     }
     return undefined;
+  }
+
+  /** A floor cell, picked at random. */
+  anyFloor(random: Random): Position {
+    return this.positionOf(this.floorCells[Math.floor(random() * this.floorCells.length)]!);
   }
 
   /** Steps from the last search's start to `cell`: Infinity if that search did not reach it. */

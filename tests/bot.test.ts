@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BotControl, FLEE_STEPS } from "../lib/bot.ts";
+import { isLit } from "../lib/lantern.ts";
 import {
   type Input,
   type World,
@@ -82,6 +83,26 @@ describe("the ghost bot hunts", () => {
     const world = worldWith(HOUSE_MAP, ["gus", 11, 2], ["ann", 13, 2], ["bob", 6, 2]);
     expect(run(world, { gus: new BotControl(2) }, 200)).toBeDefined();
     expect(world.ghost).toBe("bob");
+  });
+});
+
+describe("the ghost bot in the dark", () => {
+  it("searches room after room when it sees nobody, and finds a human it cannot see", () => {
+    const world = worldWith(HOUSE_MAP, ["gus", 1, 1], ["ann", 37, 19]);
+    const gus = new BotControl(3);
+    let foundAt: number | undefined;
+    for (let frame = 0; frame < 2000 && foundAt === undefined; frame++) {
+      const now = frame * FRAME_MS;
+      // gus sees what his lantern lights: himself, and ann only once she is within its reach
+      const me = world.players.get("gus")!;
+      const lit = [...world.players.values()].filter((square) => isLit(me, square));
+      const state = { ghost: "gus", players: lit.map(({ name, x, y }) => ({ name, x, y })) };
+      applyInput(world, "gus", gus.next(now, { map: HOUSE_MAP, state, you: "gus" }), now);
+      if (world.ghost === "ann") foundAt = frame;
+    }
+    // it walked from room to room, not round in circles, until its lantern found ann in the far
+    // corner: within 30 s (a random walk had not found her after 100 s)
+    expect(foundAt).toBeLessThan(600);
   });
 });
 

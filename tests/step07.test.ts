@@ -37,8 +37,9 @@ describe("step 07: the real client, predicting", () => {
       correctedCells: expect.any(Number),
     });
     expect(summary.states).toBeGreaterThan(0);
-    // 3 s at 20 frames a second is 60 frames: a bot that turns about twice a second sends far fewer inputs
-    expect(summary.sent).toBeLessThan(30);
+    // 3 s at 20 frames a second is 60 frames: sending each change until it is acknowledged, a
+    // round trip of about 130 ms each, it sends fewer than one a frame
+    expect(summary.sent).toBeLessThan(50);
   });
 });
 
