@@ -58,8 +58,8 @@ const TRANSPORTS: Record<string, Transport> = {
 };
 const isUdp = (transport: Transport) => transport === "datagrams" || transport === "ticks";
 
-/** The ports as a learner's server has them (`--port 9999`, `--ports 10000-…`). */
-const MAIN_PORT = 9999;
+/** The ports as a learner's server has them: `--port 9999` (9998 for step 01), `--ports 10000-…`. */
+const mainPortOf = (folder: string) => (stepNumber(folder) === "01" ? 9998 : 9999);
 const FIRST_DEDICATED_PORT = 10000;
 /** The dedicated ports of a test's server: as many as its transcript could need. */
 const POOL_SIZE = 8;
@@ -133,6 +133,8 @@ function messageText(message: string): string {
 /** A server started for one block, and how its ports read in the README. */
 interface Served {
   server: RunningServer;
+  /** its port as the README writes it */
+  mainPort: number;
   firstDedicatedPort: number;
 }
 
@@ -144,12 +146,16 @@ async function serve(folder: string, options: string[]): Promise<Served> {
   const pool = isUdp(transport) ? portPool(POOL_SIZE) : undefined;
   const server = await startServer(folder, [...(pool ? ["--ports", pool] : []), ...options]);
   running.push(server);
-  return { server, firstDedicatedPort: pool ? Number(pool.split("-")[0]) : 0 };
+  return {
+    server,
+    mainPort: mainPortOf(folder),
+    firstDedicatedPort: pool ? Number(pool.split("-")[0]) : 0,
+  };
 }
 
 /** A port as the README writes it. */
-function readmePort({ server, firstDedicatedPort }: Served, port: number): string {
-  if (port === server.port) return String(MAIN_PORT);
+function readmePort({ server, mainPort, firstDedicatedPort }: Served, port: number): string {
+  if (port === server.port) return String(mainPort);
   const dedicated = port - firstDedicatedPort;
   if (firstDedicatedPort > 0 && dedicated >= 0 && dedicated < POOL_SIZE)
     return String(FIRST_DEDICATED_PORT + dedicated);
@@ -421,7 +427,7 @@ async function replayTrace(folder: string, spec: string, excerpt: string[]): Pro
   );
   const readmeKey = (line: TraceLine) =>
     traceKey(line, (port) =>
-      port === MAIN_PORT ||
+      port === served.mainPort ||
       (port >= FIRST_DEDICATED_PORT && port < FIRST_DEDICATED_PORT + POOL_SIZE)
         ? String(port)
         : "*",
