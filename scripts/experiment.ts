@@ -20,7 +20,10 @@ for (const file of readdirSync(FOLDER).sort()) {
 }
 
 const list = [...experiments]
-  .map(([name, { about, steps }]) => `  ${name.padEnd(16)} ${about} (steps ${steps.join(", ")})`)
+  .map(
+    ([name, { about, steps, seconds }]) =>
+      `  ${name.padEnd(16)} ${about}\n  ${"".padEnd(16)} (${seconds} s; READMEs of steps ${steps.join(", ")})`,
+  )
   .join("\n");
 const { positionals } = parseOptions(
   {

@@ -18,8 +18,9 @@ const NETWORKS: { label: string; client: string[]; server: string[] }[] = [
 ];
 
 export const experiment: Experiment = {
-  about: "sent, states, moves and ping of a bot in 5 s through loss and lag, steps 04, 05 and 06",
+  about: "sent, states, moves and ping of a bot in 5 s through loss and lag",
   steps: ["04", "05", "06"],
+  seconds: 20,
   async run() {
     const rows: (string | number)[][] = [
       ["network", "step", "sent", "states", "cells moved", "ping p50 / p99"],

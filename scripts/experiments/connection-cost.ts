@@ -19,6 +19,7 @@ const SECONDS = 5;
 export const experiment: Experiment = {
   about: "connections opened and ping of one bot, a connection per message (02) or one (03)",
   steps: ["02", "03"],
+  seconds: 11,
   async run() {
     const traces = traceFolder();
     const rows: (string | number)[][] = [["step", "messages", "connections", "ping p50 / p99"]];

@@ -55,6 +55,7 @@ export const experiment: Experiment = {
   about:
     "what datagrams delivered twice do: inputs applied twice and false pings (04), copies dropped (05)",
   steps: ["04", "05"],
+  seconds: 12,
   async run() {
     progress(
       `step 04: a bot through --lag 50 --jitter 50, without and with --duplicate 30 on both sides, ${SECONDS} s`,

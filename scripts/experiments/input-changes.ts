@@ -64,8 +64,9 @@ function classify(trace: TraceLine[]) {
 
 export const experiment: Experiment = {
   about:
-    "datagrams a bot sends in 10 s, step 05 against 06, and what step 06's are, through loss and lag",
-  steps: ["05", "06"],
+    "datagrams a bot sends in 10 s, step 05 against 06, and what 06's are, through loss and lag",
+  steps: ["06"],
+  seconds: 12,
   async run() {
     const traces = traceFolder();
     try {

@@ -93,6 +93,7 @@ async function watch(serverArgs: string[]): Promise<{ newest: Steps; interpolate
 export const experiment: Experiment = {
   about: "the steps another player is drawn in, with and without step 07's interpolation",
   steps: ["07"],
+  seconds: 12,
   async run() {
     const networks = [
       { label: "perfect", args: [] },

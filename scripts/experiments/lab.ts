@@ -17,6 +17,8 @@ export interface Experiment {
   about: string;
   /** the READMEs that quote its figures, e.g. ["03", "04"] */
   steps: string[];
+  /** about how long it takes, for --help */
+  seconds: number;
   run(): Promise<void>;
 }
 

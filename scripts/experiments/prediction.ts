@@ -44,6 +44,7 @@ export const experiment: Experiment = {
   about:
     "corrections of step 07's prediction in 10 s: a bot alone on four networks, four bots together",
   steps: ["07"],
+  seconds: 13,
   async run() {
     progress(
       `${ALONE.length} lone bots, and ${CROWD.length} bots together through ${LAGGY.join(" ")}, ${SECONDS} s`,

@@ -9,8 +9,9 @@ const STEPS = ["02", "04", "05"];
 const RATES = ["20", "100"];
 
 export const experiment: Experiment = {
-  about: "cells a bot moves in 5 s sending 20 or 100 inputs a second, steps 02, 04 and 05",
+  about: "cells a bot moves in 5 s sending 20 or 100 inputs a second",
   steps: ["02", "04", "05"],
+  seconds: 7,
   async run() {
     progress(
       `a bot at --send-rate ${RATES.join(" and ")} on steps ${STEPS.join(", ")}, ${SECONDS} s each`,

@@ -28,6 +28,7 @@ async function sendInPieces(port: number, pieces: string[]): Promise<string> {
 export const experiment: Experiment = {
   about: "one message written in two pieces 100 ms apart, to step 01's server and to step 03's",
   steps: ["01", "03"],
+  seconds: 2,
   async run() {
     const [echo, framed] = await Promise.all([server("01"), server("03")]);
     progress(`step 01: "hel", then "lo" 100 ms later`);

@@ -56,6 +56,7 @@ function trickle(socket: net.Socket, first = ""): void {
 export const experiment: Experiment = {
   about: "how long a slow sender holds a socket, the connection cap, a client that never reads",
   steps: ["02", "03"],
+  seconds: 6,
   async run() {
     const args = ["--max-connections", String(CAP)];
     const [step02, step03] = await Promise.all([server("02", args), server("03", args)]);

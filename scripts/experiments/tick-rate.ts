@@ -8,8 +8,9 @@ const SECONDS = 5;
 const RATES = ["20", "5"];
 
 export const experiment: Experiment = {
-  about: "ping, states and moves of a step 05 bot in 5 s with --tick-rate 20 and 5",
+  about: "ping, states and moves of a bot in 5 s with --tick-rate 20 and 5",
   steps: ["05"],
+  seconds: 6,
   async run() {
     progress(`step 05 with --tick-rate ${RATES.join(" and ")} side by side, ${SECONDS} s`);
     const summaries = await playTrials(
