@@ -34,7 +34,7 @@
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,11 +74,14 @@ const SENT_PHRASES: Record<string, string> = {
   "more than 1024 bytes": "x".repeat(1025),
 };
 
+const KINDS = ["transcript", "table", "trace"] as const;
+
 interface Block {
+  folder: string;
   readme: string;
   /** the line of the marker, counted from 1, for the test's name */
   line: number;
-  kind: "transcript" | "table" | "trace";
+  kind: (typeof KINDS)[number];
   /** what follows the kind in the marker */
   spec: string;
   lines: string[];
@@ -91,9 +94,10 @@ function markedBlocks(): Block[] {
     const readme = join("steps", folder, "README.md");
     const lines = readFileSync(join(STEPS_DIR, folder, "README.md"), "utf8").split("\n");
     lines.forEach((text, index) => {
-      const marker = /^<!-- replay: (transcript|table|trace)\b\s*(.*?)\s*-->$/.exec(text);
+      const marker = /^<!-- replay: (\S+)\s*(.*?)\s*-->$/.exec(text);
       if (!marker) return;
-      const kind = marker[1] as Block["kind"];
+      const kind = KINDS.find((known) => known === marker[1]);
+      if (!kind) throw new Error(`${readme}:${index + 1}: replay what? ${marker[1]}`);
       const body: string[] = [];
       let next = index + 1;
       while (lines[next] === "") next++; // Prettier puts a blank line after the marker
@@ -106,7 +110,9 @@ function markedBlocks(): Block[] {
           body.push(lines[next]!);
         }
       }
-      blocks.push({ readme, line: index + 1, kind, spec: marker[2]!, lines: body });
+      if (!body.some((line) => line.trim() !== "" && line.trim() !== "…"))
+        throw new Error(`${readme}:${index + 1}: nothing to replay`);
+      blocks.push({ folder, readme, line: index + 1, kind, spec: marker[2]!, lines: body });
     });
   }
   return blocks;
@@ -310,11 +316,12 @@ async function replayTranscript(folder: string, options: string[], lines: string
       const fromPort = serverPort(port);
       const { inbox } = peer;
       const skipsStates = transport === "ticks";
-      const waiting = (text: string, from: number) =>
-        from === fromPort && !(skipsStates && text.startsWith("STATE "));
+      /** what this line listens for: anything from that port, but the states that come every tick */
+      const listensTo = (message: { text: string; port: number }) =>
+        message.port === fromPort && !(skipsStates && message.text.startsWith("STATE "));
       if (text === "(no answer)") {
         await sleep(SILENCE_MS);
-        const heard = inbox.messages.filter((message) => waiting(message.text, message.port));
+        const heard = inbox.messages.filter(listensTo);
         expect(
           heard.map((message) => message.text),
           `"${line}"`,
@@ -401,30 +408,46 @@ function traceKey(line: TraceLine, portOf: (port: number) => string): string {
   return `${line.sent ? "→" : "←"} ${peer} ${bytes} B "${text}" ${line.fate}`;
 }
 
+/** Runs the step's server and client with these options, and returns the trace of one side. */
+async function realTrace(
+  folder: string,
+  side: "client" | "server",
+  options: { client: string[]; server: string[] },
+): Promise<{ served: Served; lines: TraceLine[] }> {
+  const folderOfTraces = mkdtempSync(join(tmpdir(), "readme-trace-"));
+  const files = { server: join(folderOfTraces, "server"), client: join(folderOfTraces, "client") };
+  try {
+    const served = await serve(folder, [...options.server, "--trace-file", files.server]);
+    const port = String(served.server.port);
+    const client = runScript(
+      folder,
+      "client",
+      ["--port", port, "--trace-file", files.client, ...options.client],
+      { stdio: "ignore" },
+    );
+    const [code] = await once(client, "exit");
+    expect(code, "the client's exit code").toBe(0);
+    await sleep(200); // the server's last lines: the answers to the client's goodbye
+    const lines = readFileSync(files[side], "utf8").split("\n").map(parseTraceLine);
+    return { served, lines: lines.filter((line) => line !== undefined) };
+  } finally {
+    rmSync(folderOfTraces, { recursive: true, force: true });
+  }
+}
+
 async function replayTrace(folder: string, spec: string, excerpt: string[]): Promise<void> {
   const [side, ...parts] = spec.split(";").map((part) => part.trim());
+  if (side !== "client" && side !== "server") throw new Error(`trace of "${side}"?`);
   const optionsOf = (program: string) =>
     parts
       .find((part) => part.startsWith(`${program} `))
       ?.slice(program.length + 1)
       .split(/\s+/) ?? [];
-  if (side !== "client" && side !== "server") throw new Error(`trace of "${side}"?`);
-  const folderOfTraces = mkdtempSync(join(tmpdir(), "readme-trace-"));
-  const files = { server: join(folderOfTraces, "server"), client: join(folderOfTraces, "client") };
-  const served = await serve(folder, [...optionsOf("server"), "--trace-file", files.server]);
-  const client = runScript(
-    folder,
-    "client",
-    ["--port", String(served.server.port), "--trace-file", files.client, ...optionsOf("client")],
-    { stdio: "ignore" },
-  );
-  const [code] = await once(client, "exit");
-  expect(code, "the client's exit code").toBe(0);
-  await sleep(200); // the server's last lines: the answers to the client's goodbye
-  const real = readFileSync(files[side], "utf8").split("\n").map(parseTraceLine);
-  const realKeys = real.flatMap((line) =>
-    line ? [traceKey(line, (port) => readmePort(served, port))] : [],
-  );
+  const { served, lines } = await realTrace(folder, side, {
+    client: optionsOf("client"),
+    server: optionsOf("server"),
+  });
+  const realKeys = lines.map((line) => traceKey(line, (port) => readmePort(served, port)));
   const readmeKey = (line: TraceLine) =>
     traceKey(line, (port) =>
       port === served.mainPort ||
@@ -454,16 +477,14 @@ describe("the step READMEs, replayed against the real servers and clients", () =
 
   it("has a transcript and a trace in the README of every step it knows", () => {
     for (const folder of stepFolders().filter((folder) => stepNumber(folder) in TRANSPORTS)) {
-      const kinds = blocks
-        .filter((block) => block.readme.includes(folder))
-        .map((block) => block.kind);
+      const kinds = blocks.filter((block) => block.folder === folder).map((block) => block.kind);
       expect(kinds, folder).toContain("transcript");
       expect(kinds, folder).toContain("trace");
     }
   });
 
   for (const block of blocks) {
-    const folder = readdirSync(STEPS_DIR).find((name) => block.readme.includes(name))!;
+    const { folder } = block;
     const options = block.spec.split(/\s+/).filter((word) => word !== "");
     it.concurrent(`${block.readme}:${block.line}: ${block.kind} ${block.spec}`, async () => {
       if (block.kind === "trace") return replayTrace(folder, block.spec, block.lines);
