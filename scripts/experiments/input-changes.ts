@@ -4,18 +4,7 @@
  * step 06 client's trace tells what each INPUT it sent was: a new change, a repeat of a change
  * not acknowledged yet, or a heartbeat; and whether the acks it received ever went down.
  */
-import type { Summary } from "../../lib/player.ts";
-import {
-  type Experiment,
-  type TraceLine,
-  bot,
-  ping,
-  printTable,
-  progress,
-  readTrace,
-  server,
-  traceFolder,
-} from "./lab.ts";
+import { type Experiment, type TraceLine, ping, playTraced, printTable, progress } from "./lab.ts";
 
 const SECONDS = 10;
 const NAME = "dwbot";
@@ -68,51 +57,39 @@ export const experiment: Experiment = {
   steps: ["06"],
   seconds: 12,
   async run() {
-    const traces = traceFolder();
-    try {
-      progress(`${RUNS.length} bots named ${NAME} side by side, ${SECONDS} s each`);
-      const results: { summary: Summary; trace: TraceLine[] }[] = await Promise.all(
-        RUNS.map(async ({ step, network }, i) => {
-          const file = traces.file(`${i}.trace`);
-          const running = await server(step, network);
-          const args = [...network, "--trace-file", file];
-          const summary = await bot({
-            step,
-            port: running.port,
-            name: NAME,
-            seconds: SECONDS,
-            args,
-          });
-          await running.stop();
-          return { summary, trace: readTrace(file) };
-        }),
-      );
-      printTable([
-        ["network", "step", "sent", "changes", "repeats", "heartbeats", "states", "ping p50 / p99"],
-        ...results.map(({ summary, trace }, i) => {
-          const { label, step } = RUNS[i]!;
-          const kinds = step === "06" ? classify(trace) : undefined;
-          return [
-            label,
-            step,
-            summary.sent,
-            kinds?.changes ?? "",
-            kinds?.repeats ?? "",
-            kinds?.heartbeats ?? "",
-            summary.states,
-            ping(summary),
-          ];
-        }),
-      ]);
-      const lossy = classify(results[2]!.trace);
-      console.log(
-        `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${lossy.ackWentDown ? "went down at least once" : "never went down"}`,
-      );
-      console.log(
-        "  (sent counts the CONNECTED, the INPUTs and the DISCONNECT; a change replaced before its ack may never show as one)",
-      );
-    } finally {
-      traces.remove();
-    }
+    progress(`${RUNS.length} bots named ${NAME} side by side, ${SECONDS} s each`);
+    const results = await Promise.all(
+      RUNS.map(({ step, network }) =>
+        playTraced(
+          { step, server: network, client: network, name: NAME, seconds: SECONDS },
+          "client",
+        ),
+      ),
+    );
+    printTable([
+      ["network", "step", "sent", "changes", "repeats", "heartbeats", "states", "ping p50 / p99"],
+      ...results.map(({ summary, trace }, i) => {
+        const { label, step } = RUNS[i]!;
+        const kinds = step === "06" ? classify(trace) : undefined;
+        return [
+          label,
+          step,
+          summary.sent,
+          kinds?.changes ?? "",
+          kinds?.repeats ?? "",
+          kinds?.heartbeats ?? "",
+          summary.states,
+          ping(summary),
+        ];
+      }),
+    ]);
+    const lossy = classify(results[2]!.trace);
+    const acks = lossy.ackWentDown ? "went down at least once" : "never went down";
+    console.log(
+      `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${acks}`,
+    );
+    console.log(
+      "  (sent counts the CONNECTED, the INPUTs and the DISCONNECT; a change replaced before its ack may never show as one)",
+    );
   },
 };

@@ -120,13 +120,27 @@ export function playTrials(trials: Trial[]): Promise<Summary[]> {
   );
 }
 
-/** A folder for the traces of one experiment, removed when it ends. */
-export function traceFolder(): { file(name: string): string; remove(): void } {
+/**
+ * Plays one trial with `--trace-file` on the side it names, and returns the bot's summary and
+ * that side's trace (steps 02 and 03 count connections in the server's, step 06 reads the client's).
+ */
+export async function playTraced(
+  trial: Trial,
+  side: "server" | "client",
+): Promise<{ summary: Summary; trace: TraceLine[] }> {
   const folder = mkdtempSync(join(tmpdir(), "haunted-experiment-"));
-  return {
-    file: (name) => join(folder, name),
-    remove: () => rmSync(folder, { recursive: true, force: true }),
-  };
+  const file = join(folder, `${side}.trace`);
+  const traced = (program: "server" | "client", args: string[] = []) =>
+    program === side ? [...args, "--trace-file", file] : args;
+  try {
+    const running = await server(trial.step, traced("server", trial.server));
+    const args = traced("client", trial.client);
+    const summary = await bot({ ...trial, port: running.port, args });
+    await running.stop();
+    return { summary, trace: readTrace(file) };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** One line of a `--trace`, read back (see lib/trace.ts for how it is written). */
