@@ -58,6 +58,11 @@ const { values } = parseOptions(
       description:
         "print every figure of every run as JSON instead of the table (with those the table leaves out)",
     },
+    map: {
+      type: "string",
+      placeholder: "NAME",
+      description: "start every server on this map (house or mansion) instead of its step's own",
+    },
     out: {
       type: "string",
       placeholder: "DIR",
@@ -114,6 +119,7 @@ const seconds = numberOption(values.seconds ?? (values.quick ? QUICK.seconds : "
 const probes = wholeNumberOption(values.probes, "--probes", { min: 0, max: 16 });
 const fullRun =
   !values.quick &&
+  values.map === undefined &&
   folders.join() === benchedFolders.join() &&
   counts.join() === playerCounts(DEFAULT_PLAYERS).join();
 // Only a full run replaces the committed results, so a quick try never overwrites them.
@@ -126,6 +132,7 @@ const plans: RunPlan[] = folders.flatMap((folder) =>
     seconds,
     // at least one bot of the crowd, which counts what a player receives
     probes: Math.min(probes, players - 1),
+    ...(values.map === undefined ? {} : { map: values.map }),
   })),
 );
 

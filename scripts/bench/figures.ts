@@ -16,6 +16,8 @@ export interface RunPlan {
   seconds: number;
   /** how many of the players are probes (real clients); the crowd plays the others */
   probes: number;
+  /** the map the server is started with (--map), when not the step's own */
+  map?: string;
 }
 
 export interface Figures {

@@ -68,7 +68,8 @@ function players({ plan, seated, mapFull }: RunResult): string {
 function row(result: RunResult): string[] {
   const { figures } = result;
   const measured = COLUMNS.map((column) => (figures ? column.cell(figures, result) : "–"));
-  return [result.plan.step, players(result), ...measured];
+  const { step, map } = result.plan;
+  return [map === undefined ? step : `${step} ${map}`, players(result), ...measured];
 }
 
 /** A Markdown table padded into columns, so that it reads as well in a terminal as on GitHub. */

@@ -51,7 +51,9 @@ export async function measureRun(
   let server: RunningServer;
   try {
     const ports = await freePortRange(plan.players);
-    server = await startServer(plan.folder, step.serverArgs({ players: plan.players, ports }));
+    const map = plan.map === undefined ? [] : ["--map", plan.map];
+    const args = [...step.serverArgs({ players: plan.players, ports }), ...map];
+    server = await startServer(plan.folder, args);
   } catch (error) {
     const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
     return finish({ seated: 0, mapFull: false, notes: [why] });

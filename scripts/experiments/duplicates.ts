@@ -1,0 +1,94 @@
+/**
+ * Datagrams that arrive twice (--duplicate). Step 04 cannot tell a copy from a new message:
+ * it applies a copied INPUT twice, and its client takes a late copy of an old answer for the
+ * answer it waits for. From step 05 on, every state carries its tick, and a client drops a
+ * state whose tick it has already seen.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type Experiment,
+  type Trial,
+  ping,
+  playTrials,
+  printTable,
+  progress,
+  server,
+} from "./lab.ts";
+
+const SECONDS = 5;
+const LAGGY = ["--lag", "50", "--jitter", "50"];
+
+/** Joins a step 05 server as a silent player and counts the states it sends, and their ticks. */
+async function countStates(
+  port: number,
+  seconds: number,
+): Promise<{ datagrams: number; ticks: number }> {
+  const socket = dgram.createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  let datagrams = 0;
+  const ticks = new Set<string>();
+  let dedicatedPort = 0;
+  socket.on("message", (bytes) => {
+    const text = bytes.toString("utf8");
+    dedicatedPort ||= Number(/^CONNECTED (\d+) /.exec(text)?.[1] ?? 0);
+    const tick = /^STATE tick=(\d+) /.exec(text)?.[1];
+    if (!tick) return;
+    datagrams++;
+    ticks.add(tick);
+  });
+  socket.send("CONNECTED listener", port, "127.0.0.1");
+  // a word now and then, or the server takes the silence for a player gone
+  const keepAlive = setInterval(
+    () => dedicatedPort && socket.send("INPUT listener NONE", dedicatedPort, "127.0.0.1"),
+    1000,
+  );
+  await sleep(seconds * 1000);
+  clearInterval(keepAlive);
+  socket.close();
+  return { datagrams, ticks: ticks.size };
+}
+
+export const experiment: Experiment = {
+  about:
+    "what datagrams delivered twice do: inputs applied twice and false pings (04), copies dropped (05)",
+  steps: ["04", "05"],
+  seconds: 12,
+  async run() {
+    progress(
+      `step 04: a bot through --lag 50 --jitter 50, without and with --duplicate 30 on both sides, ${SECONDS} s`,
+    );
+    const copies = [...LAGGY, "--duplicate", "30"];
+    const trials: Trial[] = [
+      { step: "04", server: LAGGY, client: LAGGY, name: "twice", seconds: SECONDS },
+      { step: "04", server: copies, client: copies, name: "twice", seconds: SECONDS },
+      { step: "04", client: ["--duplicate", "30"], name: "twice", seconds: SECONDS },
+    ];
+    const summaries = await playTrials(trials);
+    printTable([
+      ["network", "sent", "states", "cells moved", "ping p50 / p99"],
+      ...[
+        "--lag 50 --jitter 50, both",
+        "the same, and --duplicate 30",
+        "--duplicate 30 on the client only",
+      ].map((label, i) => [
+        label,
+        summaries[i]!.sent,
+        summaries[i]!.states,
+        summaries[i]!.moves,
+        ping(summaries[i]!),
+      ]),
+    ]);
+
+    progress(
+      `step 05: a listener counts the states of a server with --duplicate 30 ${LAGGY.join(" ")}, ${SECONDS} s`,
+    );
+    const tickServer = await server("05", copies);
+    const { datagrams, ticks } = await countStates(tickServer.port, SECONDS);
+    console.log(
+      `  ${datagrams} states arrived for ${ticks} different ticks: ${datagrams - ticks} were copies`,
+    );
+  },
+};

@@ -1,0 +1,194 @@
+/**
+ * What step 08's handshake changes for a stranger, against step 07's main port and dedicated
+ * ports, measured from one process that plays many machines (127.0.0.2 on: Linux routes all of
+ * 127/8 to this one):
+ *
+ * - the bytes the server sends to an address it has not verified, for the bytes it received;
+ * - a flood of CONNECTs in other addresses' names: a forger never sees the CHALLENGE sent to the
+ *   address it wrote, so it can only guess the cookie. How many seats it takes, what the server
+ *   keeps in memory, and whether two honest players keep their 20 states a second meanwhile;
+ * - the sockets each server holds with 1, 64 and 256 players.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RunningServer } from "../../lib/launch.ts";
+import { type Experiment, bot, poolPorts, printTable, progress, server } from "./lab.ts";
+
+/** What step 08's client pads its CONNECT to. */
+const PADDED = 100;
+const FLOOD_SOCKETS = 512;
+const FLOOD_ROUNDS = 10;
+
+/** A socket of a stranger on an address of its own, counting what it sends and receives. */
+async function stranger(address: string) {
+  const socket = dgram.createSocket("udp4");
+  const counts = { sent: 0, received: 0, answers: [] as string[] };
+  socket.on("message", (bytes) => {
+    counts.received += bytes.length;
+    counts.answers.push(bytes.toString("utf8"));
+  });
+  socket.bind(0, address);
+  await once(socket, "listening");
+  return {
+    socket,
+    counts,
+    send(text: string, port: number) {
+      counts.sent += Buffer.byteLength(text);
+      socket.send(text, port, "127.0.0.1");
+    },
+  };
+}
+
+/** The UDP sockets a process holds (Linux): its descriptors that are sockets in /proc/net/udp. */
+function udpSocketsOf(pid: number): number {
+  const udp = readFileSync("/proc/net/udp", "utf8").split("\n").slice(1);
+  const inodes = new Set(udp.map((line) => line.trim().split(/\s+/)[9]));
+  return readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      return inode !== undefined && inodes.has(inode);
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+/** The server process's resident memory now, in MB. */
+const residentMb = (running: RunningServer) =>
+  Number(
+    /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${running.process.pid}/status`, "utf8"))![1],
+  ) / 1024;
+
+async function whatAStrangerGets(): Promise<void> {
+  progress("steps 07 and 08: what one datagram from an unverified address gets back");
+  const rows: (string | number)[][] = [["step", "sent", "bytes", "answer", "bytes", "×"]];
+  for (const [step, requests] of [
+    ["07", ["x", "HELLO there", "CONNECTED alice"]],
+    [
+      "08",
+      [
+        "x",
+        "HELLO there",
+        "CONNECT alice",
+        "CONNECT alice".padEnd(PADDED),
+        `CONNECT alice ${"A".repeat(22)}`.padEnd(PADDED),
+      ],
+    ],
+  ] as const) {
+    const target = await server(step, step === "07" ? ["--ports", poolPorts(4)] : []);
+    for (const request of requests) {
+      const peer = await stranger("127.0.0.2");
+      peer.send(request, target.port);
+      await sleep(100);
+      const answer = peer.counts.answers[0];
+      const shown = request.trimEnd() === request ? request : `${request.trimEnd()} (padded)`;
+      const ratio = peer.counts.received / peer.counts.sent;
+      rows.push([
+        step,
+        shown,
+        peer.counts.sent,
+        answer === undefined ? "(none)" : answer.split(" ").slice(0, 2).join(" "),
+        peer.counts.received,
+        ratio === 0 ? "0" : ratio.toFixed(ratio < 10 ? 2 : 0),
+      ]);
+      peer.socket.close();
+    }
+    await target.stop();
+  }
+  printTable(rows);
+}
+
+async function aFloodOfForgedConnects(): Promise<void> {
+  const target = await server("08");
+  const honest = ["honest1", "honest2"].map((name) =>
+    bot({ step: "08", port: target.port, name, seconds: 6 }),
+  );
+  await sleep(1000);
+  const before = residentMb(target);
+  progress(
+    `step 08: ${FLOOD_SOCKETS} sockets on ${FLOOD_SOCKETS / 8} addresses send ${FLOOD_ROUNDS} CONNECTs each, with made-up cookies`,
+  );
+  const flood = await Promise.all(
+    Array.from({ length: FLOOD_SOCKETS }, (_, i) => stranger(`127.0.2.${1 + Math.floor(i / 8)}`)),
+  );
+  for (let round = 0; round < FLOOD_ROUNDS; round++) {
+    flood.forEach((peer, i) => {
+      // a forger never sees the CHALLENGE: it can only make a cookie up
+      const cookie = Buffer.from(`${round}:${i}`).toString("base64url").padEnd(22, "A");
+      peer.send(`CONNECT flood${i} ${cookie}`.padEnd(PADDED), target.port);
+    });
+    await sleep(200);
+  }
+  const summaries = await Promise.all(honest);
+  const after = residentMb(target);
+  const joined = target.output.filter((line) => /flood\d+ joined/.test(line)).length;
+  const sent = flood.reduce((sum, peer) => sum + peer.counts.sent, 0);
+  const received = flood.reduce((sum, peer) => sum + peer.counts.received, 0);
+  printTable([
+    ["what", "figure"],
+    ["CONNECTs sent", `${FLOOD_SOCKETS * FLOOD_ROUNDS}, ${(sent / 1024).toFixed(0)} KB`],
+    ["seats the flood took", joined],
+    [
+      "bytes the server sent back",
+      `${(received / 1024).toFixed(0)} KB (CHALLENGEs), ${(received / sent).toFixed(2)}×`,
+    ],
+    ["server memory", `${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`],
+    [
+      "honest players' states",
+      summaries.map((summary) => `${summary.name} ${summary.states}`).join(", ") + " in 6 s",
+    ],
+  ]);
+  for (const peer of flood) peer.socket.close();
+  await target.stop();
+}
+
+/** Seats `count` players on a server of step 07 (CONNECTED) or 08 (the handshake). */
+async function seat(step: "07" | "08", port: number, count: number) {
+  const players = await Promise.all(
+    Array.from({ length: count }, (_, i) => stranger(`127.0.3.${1 + Math.floor(i / 8)}`)),
+  );
+  for (const [i, player] of players.entries()) {
+    if (step === "07") player.send(`CONNECTED p${i}`, port);
+    else player.send(`CONNECT p${i}`.padEnd(PADDED), port);
+  }
+  await sleep(300);
+  if (step === "08") {
+    for (const [i, player] of players.entries()) {
+      const cookie = /^CHALLENGE (\S+)/.exec(player.counts.answers[0] ?? "")?.[1];
+      player.send(`CONNECT p${i} ${cookie}`, port);
+    }
+    await sleep(300);
+  }
+  return players;
+}
+
+async function socketsHeld(): Promise<void> {
+  const rows: (string | number)[][] = [["step", "1 player", "64 players", "256 players"]];
+  for (const step of ["07", "08"] as const) {
+    progress(`step ${step}: the UDP sockets of the server with 1, 64 and 256 players`);
+    const row: (string | number)[] = [step];
+    for (const count of [1, 64, 256]) {
+      const target = await server(step, step === "07" ? ["--ports", poolPorts(count)] : []);
+      const players = await seat(step, target.port, count);
+      row.push(udpSocketsOf(target.process.pid!));
+      for (const player of players) player.socket.close();
+      await target.stop();
+    }
+    rows.push(row);
+  }
+  printTable(rows);
+}
+
+export const experiment: Experiment = {
+  about:
+    "step 08's handshake: answers to unverified addresses, a flood of forged CONNECTs, sockets held",
+  steps: ["08"],
+  seconds: 20,
+  async run() {
+    await whatAStrangerGets();
+    await aFloodOfForgedConnects();
+    await socketsHeld();
+  },
+};

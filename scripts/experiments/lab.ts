@@ -1,0 +1,203 @@
+/**
+ * What the experiments share: the steps' real servers and clients, started as processes on
+ * 127.0.0.1 exactly as a learner starts them by hand, the dedicated ports of the UDP servers,
+ * the traces the programs write (`--trace-file`), and the few lines each experiment prints.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { type RunningServer, runScript, startServer } from "../../lib/launch.ts";
+import type { Summary } from "../../lib/player.ts";
+import { findStep } from "../../lib/steps.ts";
+
+/** One experiment: a file in scripts/experiments/ whose `experiment` export is this. */
+export interface Experiment {
+  /** one line for --help: what it measures */
+  about: string;
+  /** the READMEs that quote its figures, e.g. ["03", "04"] */
+  steps: string[];
+  /** about how long it takes, for --help */
+  seconds: number;
+  run(): Promise<void>;
+}
+
+/** The step folder of a number: "03" gives 03-tcp-persistent. */
+export function folderOf(step: string): string {
+  const folder = findStep(step);
+  if (!folder) throw new Error(`there is no step ${step}`);
+  return folder;
+}
+
+/**
+ * The pools of dedicated ports (`--ports FIRST-LAST`) of the UDP servers an experiment starts:
+ * ranges from 30000 up, one apart from the other, below Linux's ephemeral ports (32768 on),
+ * where the system never picks a port by itself, and above the ranges the tests (24000 on)
+ * and the bench (20000 on) take first.
+ */
+let nextPoolPort = 30000;
+export function poolPorts(count: number): string {
+  if (nextPoolPort + count > 32768)
+    throw new Error("the experiments' ports (30000-32767) are used up");
+  const first = nextPoolPort;
+  nextPoolPort += count;
+  return `${first}-${first + count - 1}`;
+}
+
+/** Servers still running, stopped when the experiment ends however it ends. */
+const running = new Set<RunningServer>();
+
+/** The UDP steps 04 to 07 hand out dedicated ports (08 on have one socket for every player). */
+const hasPortPool = (step: string) => Number(step) >= 4 && Number(step) <= 7;
+/** Dedicated ports a UDP server gets when the experiment does not say how many. */
+const DEFAULT_POOL = 16;
+
+/**
+ * Starts a step's real server on a free port of 127.0.0.1: `args` are its options. A UDP
+ * server gets a range of dedicated ports of its own unless `args` name one.
+ */
+export async function server(step: string, args: string[] = []): Promise<RunningServer> {
+  const pool =
+    hasPortPool(step) && !args.includes("--ports") ? ["--ports", poolPorts(DEFAULT_POOL)] : [];
+  const started = await startServer(folderOf(step), [...pool, ...args]);
+  running.add(started);
+  return started;
+}
+
+export async function stopServers(): Promise<void> {
+  await Promise.all([...running].map((each) => each.stop()));
+  running.clear();
+}
+
+export interface BotRun {
+  step: string;
+  port: number;
+  name: string;
+  seconds: number;
+  /** the client's other options, e.g. ["--loss", "5"] */
+  args?: string[];
+}
+
+/** Runs a step's real client as a bot (`--bot --duration`) and returns its JSON summary. */
+export function bot({ step, port, name, seconds, args = [] }: BotRun): Promise<Summary> {
+  const options = ["--port", String(port), "--name", name, "--bot", "--duration", String(seconds)];
+  const child = runScript(folderOf(step), "client", [...options, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const errors: string[] = [];
+  createInterface({ input: child.stdout! }).on("line", (line) => output.push(line));
+  createInterface({ input: child.stderr! }).on("line", (line) => errors.push(line));
+  return new Promise((resolve, reject) => {
+    child.once("close", (code) => {
+      const last = output.at(-1);
+      if (code === 0 && last) return resolve(JSON.parse(last) as Summary);
+      reject(new Error(`the step ${step} bot ${name} exited ${code}: ${errors.join(" ") || last}`));
+    });
+  });
+}
+
+/** One bot on a server of its own: what a row of many experiments measures. */
+export interface Trial {
+  step: string;
+  /** the server's options */
+  server?: string[];
+  /** the bot's name (its moves and its simulated network are seeded by it) and options */
+  name: string;
+  client?: string[];
+  seconds: number;
+}
+
+/** Plays the trials side by side, each on its own server, and returns the bots' summaries. */
+export function playTrials(trials: Trial[]): Promise<Summary[]> {
+  return Promise.all(
+    trials.map(async (trial) => {
+      const running = await server(trial.step, trial.server);
+      const summary = await bot({ ...trial, port: running.port, args: trial.client ?? [] });
+      await running.stop();
+      return summary;
+    }),
+  );
+}
+
+/**
+ * Plays one trial with `--trace-file` on the side it names, and returns the bot's summary and
+ * that side's trace (steps 02 and 03 count connections in the server's, step 06 reads the client's).
+ */
+export async function playTraced(
+  trial: Trial,
+  side: "server" | "client",
+): Promise<{ summary: Summary; trace: TraceLine[] }> {
+  const folder = mkdtempSync(join(tmpdir(), "haunted-experiment-"));
+  const file = join(folder, `${side}.trace`);
+  const traced = (program: "server" | "client", args: string[] = []) =>
+    program === side ? [...args, "--trace-file", file] : args;
+  try {
+    const running = await server(trial.step, traced("server", trial.server));
+    const args = traced("client", trial.client);
+    const summary = await bot({ ...trial, port: running.port, args });
+    await running.stop();
+    return { summary, trace: readTrace(file) };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** One line of a `--trace`, read back (see lib/trace.ts for how it is written). */
+export interface TraceLine {
+  ms: number;
+  sent: boolean;
+  /** the peer as the trace writes it, e.g. 127.0.0.1:9999 */
+  peer: string;
+  bytes: number;
+  text: string;
+  /** what the simulated network did to a message sent: "", "dropped", "delayed 152 ms"… */
+  fate: string;
+}
+
+const TRACE_LINE = /^ *([\d.]+) ms ([→←]) (\S+) +(\d+) B "(.*)"(?: {2}(.*))?$/;
+
+/** One line of a trace, or undefined if it is not one. */
+export function parseTraceLine(line: string): TraceLine | undefined {
+  const match = TRACE_LINE.exec(line);
+  if (!match) return undefined;
+  const [, ms, arrow, peer, bytes, text, fate = ""] = match;
+  return {
+    ms: Number(ms),
+    sent: arrow === "→",
+    peer: peer!,
+    bytes: Number(bytes),
+    text: text!,
+    fate,
+  };
+}
+
+export function readTrace(file: string): TraceLine[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .map(parseTraceLine)
+    .filter((line) => line !== undefined);
+}
+
+/** Prints rows as columns, the first row as their heading: the figures an experiment measured. */
+export function printTable(rows: (string | number)[][]): void {
+  const cells = rows.map((row) => row.map(String));
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
+  for (const row of cells) {
+    console.log(
+      `  ${row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join("  ")
+        .trimEnd()}`,
+    );
+  }
+}
+
+/** A progress line, so that nobody wonders whether a 10-second wait is a hang. */
+export function progress(what: string): void {
+  console.log(`… ${what}`);
+}
+
+/** `p50/p99` of a bot's ping, as the summaries give it (– when it had no sample). */
+export const ping = (summary: Summary) =>
+  `${summary.rttMs.p50 ?? "–"} / ${summary.rttMs.p99 ?? "–"} ms`;
