@@ -179,6 +179,9 @@ const SQUARE = /^((\d+=)?[A-Za-z0-9_-]{1,16},\d+,\d+(,\d+){0,2}|-\d+)$/;
  * welcome's WALLS keep their first row. What is left is cut at SHOWN_CHARACTERS.
  */
 function shorten(text: string): string {
+  // step 08's CONNECT is padded with spaces to 100 bytes: say how many, rather than show them
+  const padding = / {8,}$/.exec(text)?.[0].length ?? 0;
+  if (padding > 0) return `${shorten(text.slice(0, -padding))} … (+${plural(padding, "space")})`;
   const words: string[] = [];
   let squaresInRun = 0;
   const closeRun = () => {

@@ -19,10 +19,11 @@
  *   < (closed)         the server closes the connection
  *   NAME > …           on another connection (03) or socket (04 on), opened when it is first named
  *   PORT > …           (steps 04 on, on every line) to or from that port of the server: main, or a
- *                      dedicated port
+ *                      dedicated port (steps 08 on have the main port only)
  *   (a remark)         ignored
  *
- * In an ANSWER, `…` stands for any text and `*` for any number (a tick). Ports read as a server
+ * In a MESSAGE, `{cookie}` stands for the cookie of the last CHALLENGE that socket received
+ * (step 08 on), and `{tick}` for the tick of the last state it was awaiting (step 10's <held>). In an ANSWER, `…` stands for any text and `*` for any number (a tick). Ports read as a server
  * started with its defaults gives them: the main port is 9999, the dedicated ports 10000 on. A
  * MESSAGE `TEXT… (N bytes)` is TEXT with its last character repeated until it is N bytes long.
  * A table's first cell is its first code span, or one of the phrases in SENT_PHRASES.
@@ -30,7 +31,8 @@
  * A trace excerpt's lines must appear in the real trace in the same order, perhaps with others
  * between them (a `…` line says where the README leaves some out). Times are not compared, nor
  * the ports of clients (the system picks them), nor tick numbers (nor, on lines with a tick, the
- * byte count, which grows with the tick's digits).
+ * byte count, which grows with the tick's digits), nor cookies; and a `*` in an excerpt's text
+ * stands for any number.
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
@@ -46,7 +48,8 @@ import { type TraceLine, parseTraceLine } from "../scripts/experiments/lab.ts";
 import { portPool } from "./helpers.ts";
 
 /** How each step's messages travel, which decides what `>` and `<` do. */
-type Transport = "echo" | "a connection per message" | "one connection" | "datagrams" | "ticks";
+type Transport =
+  "echo" | "a connection per message" | "one connection" | "datagrams" | "ticks" | "one socket";
 const TRANSPORTS: Record<string, Transport> = {
   "01": "echo",
   "02": "a connection per message",
@@ -55,8 +58,17 @@ const TRANSPORTS: Record<string, Transport> = {
   "05": "ticks",
   "06": "ticks",
   "07": "ticks",
+  "08": "one socket",
+  "09": "one socket",
+  "10": "one socket",
 };
-const isUdp = (transport: Transport) => transport === "datagrams" || transport === "ticks";
+const isUdp = (transport: Transport) =>
+  transport === "datagrams" || transport === "ticks" || transport === "one socket";
+/** The UDP steps with a pool of dedicated ports (04 to 07). */
+const hasPool = (transport: Transport) => transport === "datagrams" || transport === "ticks";
+/** The steps whose server sends a state every tick, unasked: a transcript passes over them. */
+const ticks = (transport: Transport) => transport === "ticks" || transport === "one socket";
+const isState = (text: string) => text.startsWith("STATE ") || text.startsWith("DELTA ");
 
 /** The ports as a learner's server has them: `--port 9999` (9998 for step 01), `--ports 10000-…`. */
 const mainPortOf = (folder: string) => (stepNumber(folder) === "01" ? 9998 : 9999);
@@ -149,7 +161,7 @@ afterAll(() => Promise.all(running.map((server) => server.stop())));
 
 async function serve(folder: string, options: string[]): Promise<Served> {
   const transport = TRANSPORTS[stepNumber(folder)]!;
-  const pool = isUdp(transport) ? portPool(POOL_SIZE) : undefined;
+  const pool = hasPool(transport) ? portPool(POOL_SIZE) : undefined;
   const server = await startServer(folder, [...(pool ? ["--ports", pool] : []), ...options]);
   running.push(server);
   return {
@@ -210,6 +222,10 @@ async function waitFor(inbox: Inbox, ready: () => boolean, timeoutMs: number): P
 /** One client socket of a transcript, TCP or UDP. */
 interface Peer {
   inbox: Inbox;
+  /** the cookie of the last CHALLENGE this socket received (step 08 on) */
+  cookie?: string;
+  /** the tick of the last state a line awaited and this socket received */
+  tick?: string;
   send(text: string, port: number): Promise<void>;
   close(): void;
 }
@@ -307,7 +323,9 @@ async function replayTranscript(folder: string, options: string[], lines: string
       const { peer: name, port, sends, text } = exchange;
       if (sends) {
         const peer = freshConnection || !peers.has(name) ? await open(name) : peers.get(name)!;
-        const message = messageText(text);
+        const message = messageText(text)
+          .replace("{cookie}", peer.cookie ?? "")
+          .replace("{tick}", peer.tick ?? "");
         const framed = transport === "echo" || isUdp(transport) ? message : `${message}\n`;
         await peer.send(framed, serverPort(port));
         continue;
@@ -315,10 +333,10 @@ async function replayTranscript(folder: string, options: string[], lines: string
       const peer = peers.get(name) ?? (await open(name));
       const fromPort = serverPort(port);
       const { inbox } = peer;
-      const skipsStates = transport === "ticks";
+      const skipsStates = ticks(transport);
       /** what this line listens for: anything from that port, but the states that come every tick */
       const listensTo = (message: { text: string; port: number }) =>
-        message.port === fromPort && !(skipsStates && message.text.startsWith("STATE "));
+        message.port === fromPort && !(skipsStates && isState(message.text));
       if (text === "(no answer)") {
         await sleep(SILENCE_MS);
         const heard = inbox.messages.filter(listensTo);
@@ -342,10 +360,14 @@ async function replayTranscript(folder: string, options: string[], lines: string
         () => {
           while (inbox.messages.length > 0) {
             const message = inbox.messages.shift()!;
-            if (matches(message)) return ((answer = message.text), true);
+            if (matches(message)) {
+              answer = message.text;
+              peer.cookie = /^CHALLENGE (\S+)$/.exec(message.text)?.[1] ?? peer.cookie;
+              peer.tick = / tick=(\d+) /.exec(message.text)?.[1] ?? peer.tick;
+              return true;
+            }
             // a state that is not the one awaited is passed over; anything else is an answer
-            if (skipsStates && message.text.startsWith("STATE ") && message.port === fromPort)
-              continue;
+            if (skipsStates && isState(message.text) && message.port === fromPort) continue;
             answer = `${message.text} (from port ${readmePort(served, message.port)})`;
             return true;
           }
@@ -401,8 +423,12 @@ function traceKey(line: TraceLine, portOf: (port: number) => string): string {
     bytes = String(line.bytes - port.length + shown.length);
     return `CONNECTED ${shown} `;
   });
+  // a cookie is new every time (step 08 on): the README's shows where one goes
+  text = text.replace(/^(CHALLENGE|CONNECT \S+) [A-Za-z0-9_-]{22}\b/, "$1 *");
   const withoutTicks = text
     .replace(/\btick=\d+/, "tick=*")
+    .replace(/\bbase=\d+/, "base=*")
+    .replace(/^(INPUT \S+ \S+ \d+) \d+$/, "$1 *") // the tick the client holds (step 10)
     .replace(/\b([A-Za-z0-9_-]+,\d+,\d+,\d+),\d+\b/g, "$1,*");
   if (withoutTicks !== text) [text, bytes] = [withoutTicks, "*"];
   return `${line.sent ? "→" : "←"} ${peer} ${bytes} B "${text}" ${line.fate}`;
@@ -461,7 +487,10 @@ async function replayTrace(folder: string, spec: string, excerpt: string[]): Pro
     const line = parseTraceLine(text);
     if (!line) throw new Error(`not a trace line: ${text}`);
     const key = readmeKey(line);
-    const found = realKeys.indexOf(key, from);
+    // a `*` of the README stands for any number of the real trace, or for one it left out too
+    const escaped = key.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "(?:\\d+|\\*)");
+    const pattern = new RegExp(`^${escaped}$`);
+    const found = realKeys.findIndex((real, index) => index >= from && pattern.test(real));
     expect(
       found,
       `${key}\nnot found, in this order, in the real trace:\n${realKeys.join("\n")}`,

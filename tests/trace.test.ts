@@ -237,6 +237,7 @@ describe("Trace", () => {
     trace.received(peer, `DELTA tick=9 base=7 ghost=p1 0,1,1,7,8 -1 2=p2,4,4 3,3,3 -4 END`);
     trace.received(peer, "A".repeat(1000));
     trace.sent({ address: "::1", port: 9999 }, new TextEncoder().encode("GETSTATE alice"));
+    trace.sent(peer, "CONNECT alice".padEnd(100)); // step 08 pads its CONNECT
 
     const local = "127.0.0.1:9999".padEnd(21);
     expect(lines).toEqual([
@@ -244,6 +245,7 @@ describe("Trace", () => {
       `T ← ${local}    63 B "DELTA tick=9 base=7 ghost=p1 0,1,1,7,8 -1 2=p2,4,4 … (+2 squares) END"`,
       `T ← ${local}  1000 B "${"A".repeat(200)}… (+800 characters)"`,
       `T → ${"[::1]:9999".padEnd(21)}    14 B "GETSTATE alice"`,
+      `T → ${local}   100 B "CONNECT alice … (+87 spaces)"`,
     ]);
   });
 });

@@ -150,7 +150,7 @@ async function tickBroadcast(): Promise<void> {
 export const experiment: Experiment = {
   about:
     "what 32 addresses × 8 sockets can do: fill the pool, and make the server send more than it gets",
-  steps: ["04", "05", "06", "07"],
+  steps: ["04", "05", "06", "07", "08"],
   seconds: 12,
   async run() {
     await fillThePool();
