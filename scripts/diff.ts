@@ -14,8 +14,25 @@ import { ROOT, STEPS_DIR, findStep, stepFolders } from "../lib/steps.ts";
 
 const LIB_DIR = join(ROOT, "lib");
 const inLib = (file: string) => file.startsWith(LIB_DIR + sep);
-/** `from "./x.ts"`, `from "../../lib/x.ts"`, `import "../06-input-changes/server.ts"`. */
-const RELATIVE_IMPORT = /\b(?:from|import)\s*\(?\s*["'](\.\.?\/[^"']+)["']/g;
+/**
+ * An import by a relative path, `import … from "../../lib/x.ts"` or `import "../x.ts"`: what it
+ * imports (group 1, empty for the second form) and from where (group 2).
+ */
+const RELATIVE_IMPORT = /\bimport\s+(?:([^;]*?)\s+from\s+)?["'](\.\.?\/[^"']+)["']/g;
+
+/**
+ * Whether an import brings only types (`import type { Input }`, `import { type Input }`): a
+ * module a step uses for a type alone is not code it runs, and not part of its lesson.
+ */
+function typesOnly(what: string): boolean {
+  if (/^type\s/.test(what)) return true;
+  const named = /^\{([^}]*)\}$/.exec(what.trim())?.[1];
+  const names = named
+    ?.split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  return names !== undefined && names.every((name) => name.startsWith("type "));
+}
 
 const { values, positionals } = parseOptions(
   {
@@ -140,6 +157,7 @@ function reach(start: string[], follow: (file: string) => boolean): string[] {
  */
 function importsOf(file: string): string[] {
   return [...readFileSync(file, "utf8").matchAll(RELATIVE_IMPORT)]
-    .map(([, specifier]) => resolve(dirname(file), specifier!))
+    .filter(([, what = ""]) => !typesOnly(what))
+    .map(([, , specifier]) => resolve(dirname(file), specifier!))
     .filter((imported) => existsSync(imported));
 }

@@ -77,7 +77,9 @@ const server = net.createServer(async (socket) => {
     if (!username) replyAndClose(room.refuse(`too slow: join within ${JOIN_DEADLINE_MS / 1000} s`));
   }, JOIN_DEADLINE_MS);
   const lineDeadline = setTimeout(() => {
-    replyAndClose(room.refuse(`too slow: no complete line for ${LINE_DEADLINE_MS / 1000} s`));
+    // a stranger has had the join deadline: one refusal is enough
+    if (username)
+      replyAndClose(room.refuse(`too slow: no complete line for ${LINE_DEADLINE_MS / 1000} s`));
   }, LINE_DEADLINE_MS);
   socket.on("close", () => {
     clearTimeout(joinDeadline);

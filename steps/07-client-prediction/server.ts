@@ -187,7 +187,7 @@ function openSeat(
   socket.on("error", (error) => {
     // Most likely another program holds this port of the pool: this player cannot have it.
     log(`cannot use port ${port} for ${username}: ${error.message}`);
-    if (!seat.open) reply(room.refuse("no port could be opened for you: try again"));
+    if (!seat.open) reply(room.refuse("server busy: try again"));
     closeSeat(seat);
   });
   socket.bind(port, host, () => {
