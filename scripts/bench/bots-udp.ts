@@ -24,10 +24,7 @@ import { ackOf, messageType, tickOf } from "./peek.ts";
 const ANSWER_TIMEOUT_MS = 500;
 /** Unanswered CONNECTED after which the server is taken to be gone (5 s), as in the clients. */
 const JOIN_TRIES = 10;
-/**
- * With nothing new to say, a step 06 client still
- * sends this often, so the server knows it is there.
- */
+/** With nothing new to say, a step 06 client still sends this often. */
 const HEARTBEAT_MS = 1000;
 /** Step 10's client sends at least this often: each input says which states it holds. */
 const HELD_HEARTBEAT_MS = 200;
@@ -183,31 +180,45 @@ export function inputEveryFrame(bot: BotContext): Play {
 }
 
 /**
- * Steps 06 and 07: a changed input gets a sequence
- * number and goes every frame until a state acks it.
+ * Step 06's rule for when to send: a changed input gets a sequence number and
+ * goes every frame until a state acks it, and with nothing new to say an input
+ * still goes every `heartbeatMs`, so the server knows the bot is there.
  */
-export function inputChanges(bot: BotContext): Play {
+function changedInputs(heartbeatMs: number) {
   let input: Input = "NONE";
   let sequence = 0;
   let acknowledged = 0;
   let lastSentAt = -Infinity;
   return {
-    frame(next, now, send) {
+    /** The input to send in this frame, with its sequence number, or undefined: nothing to send. */
+    toSend(next: Input, now: number): { input: Input; seq: number } | undefined {
       if (next !== input) {
         input = next;
         sequence++;
       }
-      if (acknowledged < sequence || now - lastSentAt >= HEARTBEAT_MS) {
-        send({ type: "INPUT", username: bot.name, input, seq: sequence });
-        lastSentAt = now;
-      }
+      if (acknowledged >= sequence && now - lastSentAt < heartbeatMs) return undefined;
+      lastSentAt = now;
+      return { input, seq: sequence };
+    },
+    acknowledge(ack: number | undefined): void {
+      acknowledged = ack ?? acknowledged;
+    },
+  };
+}
+
+/** Steps 06 and 07: only the input's changes, repeated until acknowledged. */
+export function inputChanges(bot: BotContext): Play {
+  const inputs = changedInputs(HEARTBEAT_MS);
+  return {
+    frame(next, now, send) {
+      const change = inputs.toSend(next, now);
+      if (change) send({ type: "INPUT", username: bot.name, ...change });
       return true;
     },
     datagram(datagram) {
       if (messageType(datagram) !== "STATE") return;
       // a state older than the newest came late or twice: its ack is older too
-      if (bot.meter.state(tickOf(datagram)))
-        acknowledged = ackOf(datagram, bot.name) ?? acknowledged;
+      if (bot.meter.state(tickOf(datagram))) inputs.acknowledge(ackOf(datagram, bot.name));
     },
   };
 }
@@ -219,21 +230,11 @@ export function inputChanges(bot: BotContext): Play {
  */
 export function inputChangesHoldingStates(bot: BotContext): Play {
   const received = new ReceivedStates(bot.name);
-  let input: Input = "NONE";
-  let sequence = 0;
-  let acknowledged = 0;
-  let lastSentAt = -Infinity;
+  const inputs = changedInputs(HELD_HEARTBEAT_MS);
   return {
     frame(next, now, send) {
-      if (next !== input) {
-        input = next;
-        sequence++;
-      }
-      if (acknowledged < sequence || now - lastSentAt >= HELD_HEARTBEAT_MS) {
-        const held = received.newestTick;
-        send({ type: "INPUT", username: bot.name, input, seq: sequence, held });
-        lastSentAt = now;
-      }
+      const change = inputs.toSend(next, now);
+      if (change) send({ type: "INPUT", username: bot.name, ...change, held: received.newestTick });
       return true;
     },
     datagram(datagram) {
@@ -242,7 +243,7 @@ export function inputChangesHoldingStates(bot: BotContext): Play {
       const made = received.apply(parsed.message.delta);
       if (!made.ok) return;
       const own = made.message.players.find(({ name }) => name === bot.name);
-      if (bot.meter.state(made.message.tick)) acknowledged = own?.ack ?? acknowledged;
+      if (bot.meter.state(made.message.tick)) inputs.acknowledge(own?.ack);
     },
   };
 }
