@@ -4,8 +4,11 @@
  * in every step.
  */
 
-/** Why a server cannot listen, naming the option that fixes it. */
-export function listenProblem(error: NodeJS.ErrnoException, port: number): string {
+/**
+ * Why a server cannot listen, naming the option that fixes it; undefined when
+ * the error is not one that stops a server from listening.
+ */
+export function listenProblem(error: NodeJS.ErrnoException, port: number): string | undefined {
   switch (error.code) {
     case "EADDRINUSE":
       return `port ${port} is already in use: stop what uses it or choose another with --port`;
@@ -15,7 +18,7 @@ export function listenProblem(error: NodeJS.ErrnoException, port: number): strin
     case "ENOTFOUND":
       return "this machine has no such address: check --host";
     default:
-      return error.message;
+      return undefined;
   }
 }
 

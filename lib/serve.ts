@@ -30,8 +30,6 @@ export function announce({ address, port }: { address: string; port: number }): 
   }
 }
 
-const LISTEN_ERRORS = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENOTFOUND"]);
-
 /**
  * The 'error' handler of a server's own socket. An error that means it cannot
  * listen (the port is taken, the address is wrong) ends the server with one
@@ -39,8 +37,9 @@ const LISTEN_ERRORS = new Set(["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENOTFOU
  * for one more connection, is logged: the players already in must not pay.
  */
 export function exitOnListenError(error: NodeJS.ErrnoException, port: number): void {
-  if (!LISTEN_ERRORS.has(error.code ?? "")) return log(`server socket: ${error.message}`);
-  console.error(`error: ${listenProblem(error, port)}`);
+  const problem = listenProblem(error, port);
+  if (problem === undefined) return log(`server socket: ${error.message}`);
+  console.error(`error: ${problem}`);
   process.exit(1);
 }
 
