@@ -10,7 +10,7 @@ import type { Socket as UdpSocket } from "node:dgram";
 import type { Socket as TcpSocket } from "node:net";
 import { type OptionSpecs, type OptionValues, numberOption } from "./args.ts";
 import { seededRandom } from "./random.ts";
-import { type Message, type Peer, type Trace, traceReads } from "./trace.ts";
+import { byteLength, type Message, type Peer, peerOf, type Trace, traceReads } from "./trace.ts";
 
 export interface NetworkConditions {
   /** One-way delay added to every datagram (or write, on TCP). */
@@ -279,7 +279,7 @@ export function simulateStream(
       traceSent?.(bytes, "");
       return;
     }
-    const size = typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength;
+    const size = byteLength(bytes);
     held.push({ bytes: heldCopy(bytes), size, leavesAt });
     heldBytes += size;
     timer ??= setTimeout(sendDue, leavesAt - now);
@@ -317,10 +317,6 @@ function heldWriteFate(
     reasons.push(`waits behind ${behindALoss ? "a lost" : "an earlier"} segment`);
   const delayed = `delayed ${Math.round(delayMs)} ms`;
   return reasons.length === 0 ? delayed : `${delayed} (${reasons.join(", ")})`;
-}
-
-function peerOf(socket: TcpSocket): Peer {
-  return { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
 }
 
 export function describeConditions(conditions: NetworkConditions): string {

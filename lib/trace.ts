@@ -62,8 +62,7 @@ export class Trace {
  * the 'data' listeners too.
  */
 export function traceReads(socket: TcpSocket, trace: Trace): void {
-  const tracePiece = (piece: Buffer) =>
-    trace.received({ address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 }, piece);
+  const tracePiece = (piece: Buffer) => trace.received(peerOf(socket), piece);
   let listening = false;
   const isReading = (event: string | symbol) => event === "data" || event === "readable";
   const readers = () =>
@@ -153,7 +152,13 @@ function lineWriter(file: string): (line: string) => void {
   return (line) => writeSync(descriptor, `${line}\n`);
 }
 
-function byteLength(message: Message): number {
+/** The peer a TCP socket is connected to, or "?" and 0 while the socket does not know it. */
+export function peerOf(socket: TcpSocket): Peer {
+  return { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
+}
+
+/** How many bytes a message takes on the wire: a string counts as its UTF-8 bytes. */
+export function byteLength(message: Message): number {
   return typeof message === "string" ? Buffer.byteLength(message) : message.byteLength;
 }
 
