@@ -23,7 +23,7 @@ import {
 import { hashOf } from "../../lib/random.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
-/** A server silent for this long is taken to be gone, so a dead server cannot freeze the client. */
+/** A server silent for this long is taken to be gone: a client must never wait forever. */
 const ANSWER_TIMEOUT_MS = 5000;
 
 const options = clientOptions(

@@ -47,8 +47,7 @@ const room = new GameRoom(mapOption(values.map));
 const connections = new ConnectionLimit(values["max-connections"]);
 
 const server = net.createServer(async (socket) => {
-  // a client that vanishes (or resets) is no reason to crash
-  socket.on("error", () => socket.destroy());
+  socket.on("error", () => socket.destroy()); // a client that vanishes is no reason to crash
   // What the server writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
   const network = simulateStream(socket, conditions, { seed: socket.remotePort, trace });
   const reply = (message: ServerMessage) => network.write(encode(message) + "\n");

@@ -124,7 +124,8 @@ try {
   socket.connect(options.port, options.host);
   await once(socket, "connect");
   const welcome = await join();
-  // Joining is the one round trip left, and no longer the ping: see the reaction timer below.
+  // Joining (the handshake) is the only exchange left that waits for answers, and it is not the
+  // ping: see the reaction timer below.
   player.received(welcome);
   const clock = new TickClock();
   const prediction = new Prediction(welcome.map, username);
@@ -203,7 +204,7 @@ try {
     const frameMs = Math.max(clock.tickMs, 1000 / options.sendRate);
     await sleep(frameMs - (performance.now() - frameStart));
   }
-  // One try at a goodbye: if it is lost, the server notices the silence and frees our port anyway.
+  // One try at a goodbye: if it is lost, the server notices the silence and frees our seat anyway.
   await request({ type: "DISCONNECT", username });
   await network.drain(); // a goodbye still held back by --lag must leave before we do
   player.exitWithSummary();
