@@ -13,6 +13,7 @@ import { type GameMap, type Position, isWall } from "./map.ts";
 import type { Control, View } from "./controls.ts";
 import type { PlayerState } from "./protocol.ts";
 import { type Random, seededRandom } from "./random.ts";
+import { tagBetween } from "./score.ts";
 
 const DIRECTIONS = ["UP", "DOWN", "LEFT", "RIGHT"] as const;
 type Direction = (typeof DIRECTIONS)[number];
@@ -53,10 +54,7 @@ export class BotControl implements Control {
     const ghost = state.players.find(({ name }) => name === state.ghost);
     // Tagged, it counts to two before it hunts: it could not tag sooner (TAG_GRACE_MS), and the
     // one who tagged it gets a head start instead of being tagged back the moment it can be.
-    const tagger = this.lastGhost;
-    const tagged = state.ghost === you && tagger !== you && tagger !== null;
-    if (tagged && state.players.some(({ name }) => name === tagger))
-      this.restingUntil = now + TAG_GRACE_MS;
+    if (tagBetween(this.lastGhost, state)?.tagged === you) this.restingUntil = now + TAG_GRACE_MS;
     this.lastGhost = state.ghost;
     if (now < this.restingUntil) return "NONE";
     const move =

@@ -80,8 +80,15 @@ export class Score {
     if (!before) return;
     const ghostBefore = before.ghost;
     if (ghostBefore === this.you && this.scores.has(this.you)) this.ownGhostMs += now - before.at;
-    if (ghostBefore !== null && state.ghost !== null && ghostBefore !== state.ghost)
-      this.ghostChanged(ghostBefore, state.ghost, now);
+    if (ghostBefore === null || state.ghost === null || ghostBefore === state.ghost) return;
+    const tag = tagBetween(ghostBefore, state);
+    if (tag) return this.tagSeen(tag, now);
+    // No tag, and so no rest for the new ghost: the old ghost left and the oldest player
+    // inherited the curse. With a lantern, an old ghost out of sight may have done either:
+    // no tag is counted and no rest shown, since neither is known to have happened.
+    this.change = this.options.lantern
+      ? { kind: "unseen", ghost: state.ghost, at: now }
+      : { kind: "inherit", left: ghostBefore, heir: state.ghost, at: now };
   }
 
   /** The last change of ghost, while the status line should still tell of it. */
@@ -125,24 +132,32 @@ export class Score {
     return `${who(change.by)} tagged ${change.tagged}`;
   }
 
-  /**
-   * The old ghost still in the game means it tagged the new one; gone, it left
-   * and the oldest player inherited the curse, which is no tag and gives no rest.
-   * With a lantern, an old ghost out of sight may have done either: no tag is
-   * counted and no rest shown, since neither is known to have happened.
-   */
-  private ghostChanged(before: string, after: string, now: number): void {
-    const tagger = this.scores.get(before);
-    if (!tagger) {
-      this.change = this.options.lantern
-        ? { kind: "unseen", ghost: after, at: now }
-        : { kind: "inherit", left: before, heir: after, at: now };
-      return;
-    }
-    this.change = { kind: "tag", by: before, tagged: after, at: now };
-    tagger.tags++;
-    if (before === this.you) this.ownTags++;
+  /** Counts a tag to the tagger, and starts the rest the server gives the one it tagged. */
+  private tagSeen({ by, tagged }: Tag, now: number): void {
+    this.change = { kind: "tag", by, tagged, at: now };
+    // the tagger is in this state (that is what made it a tag), so it has a score
+    this.scores.get(by)!.tags++;
+    if (by === this.you) this.ownTags++;
     // The server's grace began when it applied the tag, a little before this state reached us.
     this.restingUntil = now + TAG_GRACE_MS;
   }
+}
+
+/** One player tagging another: `by` was the ghost, `tagged` is the ghost now. */
+export interface Tag {
+  by: string;
+  tagged: string;
+}
+
+/**
+ * The tag that changed the ghost between a state whose ghost was `ghostBefore` and
+ * `state`, or undefined when the ghost did not change by a tag. The old ghost still
+ * in `state` was there to tag the new one; gone from it, it left and the oldest player
+ * inherited the curse (or, with a lantern, it is out of sight and may have done either).
+ */
+export function tagBetween(ghostBefore: string | null, state: GameState): Tag | undefined {
+  const ghostAfter = state.ghost;
+  if (ghostBefore === null || ghostAfter === null || ghostBefore === ghostAfter) return undefined;
+  const oldGhostStayed = state.players.some(({ name }) => name === ghostBefore);
+  return oldGhostStayed ? { by: ghostBefore, tagged: ghostAfter } : undefined;
 }
