@@ -87,7 +87,7 @@ describe("step 08: the handshake", () => {
       `CONNECT mallory ${"A".repeat(22)}`.padEnd(PADDED),
     );
     expect(answer?.type).toBe("CHALLENGE");
-    expect(server.output.some((line) => /mallory joined/.test(line))).toBe(false);
+    expect(await server.line(/mallory joined/, 300)).toBeUndefined();
     mallory.close();
   });
 
@@ -109,7 +109,7 @@ describe("step 08: the handshake", () => {
       `CONNECT carol ${challenge.cookie}`.padEnd(PADDED),
     );
     expect(expired?.type).toBe("CHALLENGE");
-    expect(server.output.some((line) => /carol joined/.test(line))).toBe(false);
+    expect(await server.line(/carol joined/, 300)).toBeUndefined();
     first.close();
     second.close();
   });
