@@ -206,10 +206,20 @@ function encodeSquare(square: PlayerState): string {
   return `${square.name},${encodePlace(square)}`;
 }
 
+/**
+ * The words of a `<key>=<value>` field at the start of a STATE or a DELTA: one word,
+ * or none when there is no value to write (no tick before step 05, no ghost yet).
+ */
+function fieldWords(key: string, value: string | number | null | undefined): string[] {
+  return value === undefined || value === null ? [] : [`${key}=${value}`];
+}
+
 function encodeState(state: GameState): string {
-  const tick = state.tick === undefined ? [] : [`tick=${state.tick}`];
-  const ghost = state.ghost === null ? [] : [`ghost=${state.ghost}`];
-  return [...tick, ...ghost, ...state.players.map(encodeSquare)].join(" ");
+  return [
+    ...fieldWords("tick", state.tick),
+    ...fieldWords("ghost", state.ghost),
+    ...state.players.map(encodeSquare),
+  ].join(" ");
 }
 
 function encodeChange(change: SquareChange): string {
@@ -225,9 +235,9 @@ function encodeChange(change: SquareChange): string {
 
 function encodeDelta({ tick, base, ghost, changes }: Delta): string {
   return [
-    `tick=${tick}`,
-    ...(base === undefined ? [] : [`base=${base}`]),
-    ...(ghost === null ? [] : [`ghost=${ghost}`]),
+    ...fieldWords("tick", tick),
+    ...fieldWords("base", base),
+    ...fieldWords("ghost", ghost),
     ...changes.map(encodeChange),
   ].join(" ");
 }
@@ -348,17 +358,20 @@ export function expectServerMessage(line: string): ServerMessage {
   return parsed.message;
 }
 
+/**
+ * Takes a `<key>=<value>` field off the front of `words` and returns its value, or
+ * returns undefined and takes nothing when the first word is not that field.
+ */
+function takeField(words: string[], key: string): string | undefined {
+  return words[0]?.startsWith(`${key}=`) ? words.shift()!.slice(key.length + 1) : undefined;
+}
+
 function parseState(words: string[]): GameState | undefined {
-  let tick: number | undefined;
-  if (words[0]?.startsWith("tick=")) {
-    tick = parseCount(words.shift()!.slice("tick=".length));
-    if (tick === undefined) return undefined;
-  }
-  let ghost: string | null = null;
-  if (words[0]?.startsWith("ghost=")) {
-    ghost = words.shift()!.slice("ghost=".length);
-    if (usernameProblem(ghost)) return undefined;
-  }
+  const tickWord = takeField(words, "tick");
+  const tick = tickWord === undefined ? undefined : parseCount(tickWord);
+  if (tickWord !== undefined && tick === undefined) return undefined;
+  const ghost = takeField(words, "ghost") ?? null;
+  if (ghost !== null && usernameProblem(ghost)) return undefined;
   const players: PlayerState[] = [];
   const names = new Set<string>();
   for (const word of words) {
@@ -418,11 +431,9 @@ function parseId(word: string): number | undefined {
  * (lib/delta.ts) has only to check it against the state it names.
  */
 function parseDelta(words: string[]): Delta | string {
-  const field = (key: string) =>
-    words[0]?.startsWith(`${key}=`) ? words.shift()!.slice(key.length + 1) : undefined;
-  const tickWord = field("tick");
-  const baseWord = field("base");
-  const ghostWord = field("ghost");
+  const tickWord = takeField(words, "tick");
+  const baseWord = takeField(words, "base");
+  const ghostWord = takeField(words, "ghost");
   const tick = tickWord === undefined ? undefined : parseCount(tickWord);
   const base = baseWord === undefined ? undefined : parseCount(baseWord);
   if (tick === undefined) return "malformed DELTA: no tick";
