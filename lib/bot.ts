@@ -141,10 +141,6 @@ export class BotControl implements Control {
   }
 
   /**
-   * The four directions in a random order, so that of several
-   * equally good ways the bot does not always take the same.
-   */
-  /**
    * The directions to try, the one it is walking first, then the others in a random order: of
    * several shortest ways, it keeps going straight, as a person would, rather than zigzag (and a
    * client that sends only its input's changes, from step 06, sends one a turn, not one a step).
@@ -154,6 +150,10 @@ export class BotControl implements Control {
     return this.heading ? [this.heading, ...others] : others;
   }
 
+  /**
+   * The four directions in a random order, so that of several
+   * equally good ways the bot does not always take the same.
+   */
   private shuffled(): Direction[] {
     const directions = [...DIRECTIONS];
     for (let i = directions.length - 1; i > 0; i--) {
