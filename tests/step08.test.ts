@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import type { ServerMessage } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
-import { type Peer, namesIn, udpPeer } from "./udp.ts";
+import { CONNECT_BYTES, type Peer, handshake, namesIn, nextOfType, udpPeer } from "./udp.ts";
 
 const STEP = "08-one-socket-handshake";
-const PADDED = 100; // what the real client pads a CONNECT to
-
 /** Sends `text` to the server and returns its answer, or undefined if none comes within `ms`. */
 async function ask(
   peer: Peer,
@@ -20,17 +18,6 @@ async function ask(
   peer.forget();
   peer.socket.send(text, port, "127.0.0.1");
   return (await peer.next(() => true, ms))?.message;
-}
-
-/** The whole handshake, as the client does it: returns the welcome, or the server's ERROR. */
-async function handshake(
-  peer: Peer,
-  port: number,
-  name: string,
-): Promise<ServerMessage | undefined> {
-  const challenge = await ask(peer, port, `CONNECT ${name}`.padEnd(PADDED));
-  if (challenge?.type !== "CHALLENGE") throw new Error(`no CHALLENGE for ${name}`);
-  return ask(peer, port, `CONNECT ${name} ${challenge.cookie}`);
 }
 
 /** The UDP sockets a process holds (Linux): its file descriptors that are sockets listed in /proc/net/udp. */
@@ -58,12 +45,16 @@ describe("step 08: the handshake", () => {
   });
   afterAll(() => server.stop());
 
+  /** The server's answer to a whole handshake: the welcome, or an ERROR. */
+  const answerTo = async (peer: Peer, name: string) =>
+    (await handshake(peer, server.port, name)).message;
+
   it("answers a padded CONNECT with a CHALLENGE no bigger than it, then a CONNECT with the cookie with a seat", async () => {
     const alice = await udpPeer();
-    alice.socket.send(`CONNECT alice`.padEnd(PADDED), server.port, "127.0.0.1");
+    alice.socket.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port, "127.0.0.1");
     const challenge = await alice.next();
     expect(challenge?.message.type).toBe("CHALLENGE");
-    expect(challenge!.bytes).toBeLessThanOrEqual(PADDED);
+    expect(challenge!.bytes).toBeLessThanOrEqual(CONNECT_BYTES);
     expect(challenge!.port).toBe(server.port); // one socket: everything comes from the one port
     if (challenge?.message.type !== "CHALLENGE") return;
     const welcome = await ask(alice, server.port, `CONNECT alice ${challenge.message.cookie}`);
@@ -84,7 +75,7 @@ describe("step 08: the handshake", () => {
     const answer = await ask(
       mallory,
       server.port,
-      `CONNECT mallory ${"A".repeat(22)}`.padEnd(PADDED),
+      `CONNECT mallory ${"A".repeat(22)}`.padEnd(CONNECT_BYTES),
     );
     expect(answer?.type).toBe("CHALLENGE");
     expect(await server.line(/mallory joined/, 300)).toBeUndefined();
@@ -93,20 +84,20 @@ describe("step 08: the handshake", () => {
 
   it("does not take a cookie from another port, nor one that has expired", async () => {
     const [first, second] = await Promise.all([udpPeer(), udpPeer()]);
-    const challenge = await ask(first, server.port, `CONNECT carol`.padEnd(PADDED));
+    const challenge = await ask(first, server.port, `CONNECT carol`.padEnd(CONNECT_BYTES));
     if (challenge?.type !== "CHALLENGE") throw new Error("no CHALLENGE");
     // the cookie binds the address and port it was sent to: from another port it is no good
     const replayed = await ask(
       second,
       server.port,
-      `CONNECT carol ${challenge.cookie}`.padEnd(PADDED),
+      `CONNECT carol ${challenge.cookie}`.padEnd(CONNECT_BYTES),
     );
     expect(replayed?.type).toBe("CHALLENGE");
     await sleep(1100); // two cookie lifetimes (--cookie-seconds 0.5)
     const expired = await ask(
       first,
       server.port,
-      `CONNECT carol ${challenge.cookie}`.padEnd(PADDED),
+      `CONNECT carol ${challenge.cookie}`.padEnd(CONNECT_BYTES),
     );
     expect(expired?.type).toBe("CHALLENGE");
     expect(await server.line(/carol joined/, 300)).toBeUndefined();
@@ -118,19 +109,19 @@ describe("step 08: the handshake", () => {
     // players from one address of their own, so that the other tests' players do not count
     const here = "127.0.0.3";
     const peers = await Promise.all([udpPeer(here), udpPeer(here), udpPeer(here), udpPeer(here)]);
-    expect(await handshake(peers[0]!, server.port, "dave")).toMatchObject({ type: "CONNECTED" });
-    expect(await handshake(peers[1]!, server.port, "dave")).toEqual({
+    expect(await answerTo(peers[0]!, "dave")).toMatchObject({ type: "CONNECTED" });
+    expect(await answerTo(peers[1]!, "dave")).toEqual({
       type: "ERROR",
       reason: "username dave is taken",
     });
-    expect(await handshake(peers[1]!, server.port, "erin")).toMatchObject({ type: "CONNECTED" });
-    expect(await handshake(peers[2]!, server.port, "fay")).toMatchObject({ type: "CONNECTED" });
-    expect(await handshake(peers[3]!, server.port, "gus")).toEqual({
+    expect(await answerTo(peers[1]!, "erin")).toMatchObject({ type: "CONNECTED" });
+    expect(await answerTo(peers[2]!, "fay")).toMatchObject({ type: "CONNECTED" });
+    expect(await answerTo(peers[3]!, "gus")).toEqual({
       type: "ERROR",
       reason: "at most 3 players per address",
     });
     const elsewhere = await udpPeer("127.0.0.4");
-    expect(await handshake(elsewhere, server.port, "gus")).toMatchObject({ type: "CONNECTED" });
+    expect(await answerTo(elsewhere, "gus")).toMatchObject({ type: "CONNECTED" });
     for (const peer of [...peers, elsewhere]) peer.close();
   });
 
@@ -140,7 +131,7 @@ describe("step 08: the handshake", () => {
       Array.from({ length: 6 }, (_, i) => udpPeer(`127.0.1.${i + 1}`)),
     );
     for (const [i, peer] of players.entries()) {
-      expect(await handshake(peer, server.port, `many${i}`)).toMatchObject({ type: "CONNECTED" });
+      expect(await answerTo(peer, `many${i}`)).toMatchObject({ type: "CONNECTED" });
     }
     expect(udpSocketsOf(server.process.pid!)).toBe(before);
     expect(before).toBe(1);
@@ -163,7 +154,7 @@ describe("step 08: a seated player", () => {
 
   it("gets the welcome again when it says CONNECT again (its welcome was lost)", async () => {
     alice.forget();
-    alice.socket.send(`CONNECT alice`.padEnd(PADDED), server.port, "127.0.0.1");
+    alice.socket.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port, "127.0.0.1");
     // states keep coming every tick: the answer is the next message that is not one
     const answer = await alice.next((d) => d.message.type !== "STATE");
     expect(answer?.message).toMatchObject({ type: "CONNECTED", username: "alice" });
@@ -180,12 +171,7 @@ describe("step 08: a seated player", () => {
     while (await alice.next((d) => d.message.type === "ERROR", 200)) refusals++;
     expect(refusals).toBeGreaterThan(5);
     expect(refusals).toBeLessThan(60); // a burst of 20, then 40 a second
-    bob.forget();
-    const state = await bob.next((d) => d.message.type === "STATE");
-    expect(state?.message.type === "STATE" && namesIn(state.message.state)).toEqual([
-      "alice",
-      "bob",
-    ]);
+    expect(namesIn((await nextOfType(bob, "STATE")).state)).toEqual(["alice", "bob"]);
     await sleep(5100); // the report of what was dropped comes every 5 s
     expect(await server.line(/over a player's rate/)).toBeDefined();
     bob.close();

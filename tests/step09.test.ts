@@ -3,32 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { MANSION_MAP } from "../lib/map.ts";
-import type { GameState, ServerMessage } from "../lib/protocol.ts";
+import type { ServerMessage } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
-import { type Peer, udpPeer } from "./udp.ts";
+import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
 
 const STEP = "09-lantern-interest";
-const PADDED = 100;
-
-/** The handshake of step 08, as the client does it: the welcome, and its size on the wire. */
-async function handshake(peer: Peer, port: number, name: string) {
-  peer.socket.send(`CONNECT ${name}`.padEnd(PADDED), port, "127.0.0.1");
-  const challenge = await peer.next((d) => d.message.type === "CHALLENGE");
-  if (challenge?.message.type !== "CHALLENGE") throw new Error(`no CHALLENGE for ${name}`);
-  peer.socket.send(`CONNECT ${name} ${challenge.message.cookie}`, port, "127.0.0.1");
-  const welcome = await peer.next((d) => d.message.type === "CONNECTED");
-  if (welcome?.message.type !== "CONNECTED") throw new Error(`no welcome for ${name}`);
-  return { welcome: welcome.message, bytes: welcome.bytes };
-}
-
-/** The next state this peer receives. */
-async function nextState(peer: Peer): Promise<GameState> {
-  peer.forget();
-  const datagram = await peer.next((d) => d.message.type === "STATE");
-  if (datagram?.message.type !== "STATE") throw new Error("no state");
-  return datagram.message.state;
-}
-
 describe("step 09: the lantern", () => {
   let server: RunningServer;
   let alice: Peer;
@@ -45,7 +24,8 @@ describe("step 09: the lantern", () => {
   });
 
   it("welcomes with the mansion by name, in one datagram", async () => {
-    const { welcome, bytes } = await handshake(alice, server.port, "alice");
+    const { message: welcome, bytes } = await handshake(alice, server.port, "alice");
+    if (welcome.type !== "CONNECTED") throw new Error(`alice was refused: ${welcome.type}`);
     aliceWelcome = welcome;
     expect(welcome.mapName).toBe("mansion");
     expect(welcome.map).toBe(MANSION_MAP);
@@ -54,7 +34,10 @@ describe("step 09: the lantern", () => {
 
   it("sends each player only the squares their lantern lights, and always the ghost's name", async () => {
     await handshake(bob, server.port, "bob"); // a newcomer spawns as far from everyone as it can
-    const [aliceSees, bobSees] = await Promise.all([nextState(alice), nextState(bob)]);
+    const [{ state: aliceSees }, { state: bobSees }] = await Promise.all([
+      nextOfType(alice, "STATE"),
+      nextOfType(bob, "STATE"),
+    ]);
     const alicePlace = aliceSees.players.find(({ name }) => name === "alice")!;
     const bobPlace = bobSees.players.find(({ name }) => name === "bob")!;
     expect(isLit(alicePlace, bobPlace, LANTERN_REACH)).toBe(false);
@@ -66,7 +49,7 @@ describe("step 09: the lantern", () => {
   });
 
   it("carries the acks of the player's own square only", async () => {
-    const state = await nextState(alice);
+    const { state } = await nextOfType(alice, "STATE");
     expect(state.players[0]).toMatchObject({ name: "alice", ack: 0 });
     expect(state.players[0]!.ackTick).toEqual(expect.any(Number));
   });

@@ -1,36 +1,17 @@
 /** Step 10 (steps/10-delta-snapshots): states sent as deltas against the state a player says it holds. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../lib/launch.ts";
-import type { Delta } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
-import { type Peer, udpPeer } from "./udp.ts";
+import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
 
 const STEP = "10-delta-snapshots";
-const PADDED = 100;
-
-async function handshake(peer: Peer, port: number, name: string): Promise<void> {
-  peer.socket.send(`CONNECT ${name}`.padEnd(PADDED), port, "127.0.0.1");
-  const challenge = await peer.next((d) => d.message.type === "CHALLENGE");
-  if (challenge?.message.type !== "CHALLENGE") throw new Error(`no CHALLENGE for ${name}`);
-  peer.socket.send(`CONNECT ${name} ${challenge.message.cookie}`, port, "127.0.0.1");
-  if (!(await peer.next((d) => d.message.type === "CONNECTED"))) throw new Error("no welcome");
-}
-
-/** The next DELTA this peer receives. */
-async function nextDelta(peer: Peer): Promise<Delta> {
-  peer.forget();
-  const datagram = await peer.next((d) => d.message.type === "DELTA");
-  if (datagram?.message.type !== "DELTA") throw new Error("no DELTA");
-  return datagram.message.delta;
-}
-
 describe("step 10: deltas against the acknowledged state", () => {
   let server: RunningServer;
   let alice: Peer;
   beforeAll(async () => {
     server = await startServer(STEP);
     alice = await udpPeer();
-    await handshake(alice, server.port, "alice");
+    expect((await handshake(alice, server.port, "alice")).message.type).toBe("CONNECTED");
   });
   afterAll(async () => {
     alice.close();
@@ -38,13 +19,14 @@ describe("step 10: deltas against the acknowledged state", () => {
   });
 
   it("sends whole states, with no base, while the player has said it holds none", async () => {
-    for (let i = 0; i < 3; i++) expect((await nextDelta(alice)).base).toBeUndefined();
+    for (let i = 0; i < 3; i++)
+      expect((await nextOfType(alice, "DELTA")).delta.base).toBeUndefined();
   });
 
   it("writes the next deltas against the newest state the player says it holds", async () => {
-    const held = (await nextDelta(alice)).tick;
+    const held = (await nextOfType(alice, "DELTA")).delta.tick;
     alice.send(`INPUT alice NONE 1 ${held}`, server.port);
-    const next = await nextDelta(alice);
+    const next = (await nextOfType(alice, "DELTA")).delta;
     expect(next.base).toBe(held);
     expect(next.tick).toBeGreaterThan(held);
     // alice stands still: only her own square is written, as every delta must
@@ -54,9 +36,9 @@ describe("step 10: deltas against the acknowledged state", () => {
   it("does not take a tick it never sent as held: later real ones still count", async () => {
     // taken as held, this tick (newer than any real one) would make every real one after it look old
     alice.send(`INPUT alice NONE 2 999999999`, server.port);
-    const held = (await nextDelta(alice)).tick;
+    const held = (await nextOfType(alice, "DELTA")).delta.tick;
     alice.send(`INPUT alice NONE 3 ${held}`, server.port);
-    expect((await nextDelta(alice)).base).toBe(held);
+    expect((await nextOfType(alice, "DELTA")).delta.base).toBe(held);
   });
 });
 

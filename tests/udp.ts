@@ -103,6 +103,35 @@ export async function nextState(peer: Peer, port: number, username: string): Pro
 
 export const namesIn = (state: GameState) => state.players.map((player) => player.name).sort();
 
+/** The next message of `type` this peer receives from now on: what came before is forgotten. */
+export async function nextOfType<T extends ServerMessage["type"]>(
+  peer: Peer,
+  type: T,
+): Promise<Extract<ServerMessage, { type: T }>> {
+  peer.forget();
+  const datagram = await peer.next(isType(type));
+  if (!datagram) throw new Error(`no ${type}`);
+  return datagram.message as Extract<ServerMessage, { type: T }>;
+}
+
+/** What the real clients of steps 08 on pad a CONNECT to (their CONNECT_BYTES): a CHALLENGE is no bigger. */
+export const CONNECT_BYTES = 100;
+
+/**
+ * Steps 08 on: the cookie handshake on the one server port, as the real client does it.
+ * Returns the answer to the CONNECT with the cookie: the welcome, or the server's ERROR.
+ */
+export async function handshake(peer: Peer, port: number, username: string): Promise<Datagram> {
+  peer.forget();
+  peer.send(`CONNECT ${username}`.padEnd(CONNECT_BYTES), port);
+  const challenge = await peer.next(isType("CHALLENGE"));
+  if (challenge?.message.type !== "CHALLENGE") throw new Error(`no CHALLENGE for ${username}`);
+  peer.send(`CONNECT ${username} ${challenge.message.cookie}`, port);
+  const answer = await peer.next((d) => isType("CONNECTED")(d) || isType("ERROR")(d));
+  if (!answer) throw new Error(`no answer to the cookie of ${username}`);
+  return answer;
+}
+
 /** The behaviour every UDP step keeps: run inside a describe() of the step's own test file. */
 export function dedicatedPortTests(folder: string): void {
   let server: RunningServer;
