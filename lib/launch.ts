@@ -3,9 +3,11 @@
  * and the benchmark: each runs exactly as a learner would run it by hand.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { EventEmitter } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { text } from "node:stream/consumers";
+import type { Summary } from "./player.ts";
 import { ROOT, STEPS_DIR } from "./steps.ts";
 
 /** Runs one of a step's scripts with tsx, like `npx tsx steps/<folder>/<script>.ts <args>`. */
@@ -20,6 +22,65 @@ export function runScript(
     ["--import", "tsx", join(STEPS_DIR, folder, `${script}.ts`), ...args],
     { cwd: ROOT, ...options },
   );
+}
+
+export interface BotOptions {
+  /** the server's address: the client's own default (127.0.0.1) when not given */
+  host?: string;
+  port: number;
+  name: string;
+  /** how long the bot plays before it leaves by itself (--duration) */
+  seconds: number;
+  /** the client's other options, e.g. ["--loss", "5"] */
+  args?: string[];
+}
+
+/** How a bot client ended, once it has exited and its output is all read. */
+export interface BotResult {
+  /** 0 when it played its time, 1 when the network failed it, null if a signal ended it */
+  code: number | null;
+  /** its JSON summary, the last line it prints; undefined if that line is not one (it crashed) */
+  summary?: Summary;
+  /** its `error: …` line without the `error: `, when the network failed it */
+  error?: string;
+}
+
+/**
+ * Runs a step's real client as a bot (`--bot --duration`): the process, to stop it sooner,
+ * and how it ended. Its summary is read once the process has exited, so a bot killed early
+ * still gives the summary it printed as it left.
+ */
+export function runBot(
+  folder: string,
+  { host, port, name, seconds, args = [] }: BotOptions,
+): { process: ChildProcess; result: Promise<BotResult> } {
+  const where = host === undefined ? [] : ["--host", host];
+  const options = [...where, "--port", String(port), "--name", name];
+  const child = runScript(
+    folder,
+    "client",
+    [...options, "--bot", "--duration", String(seconds), ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const result = Promise.all([text(child.stdout!), text(child.stderr!), once(child, "close")]).then(
+    ([stdout, stderr, [code]]) => ({ code, ...summaryOf(stdout), ...errorOf(stderr) }),
+  );
+  return { process: child, result };
+}
+
+/** A bot client's summary is the last line it prints. */
+function summaryOf(stdout: string): { summary?: Summary } {
+  try {
+    const summary: Summary | null = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
+    return typeof summary?.connected === "boolean" ? { summary } : {};
+  } catch {
+    return {}; // no summary: the client died before it could print one, and its error line says why
+  }
+}
+
+function errorOf(stderr: string): { error?: string } {
+  const line = stderr.split("\n").find((line) => line.startsWith("error: "));
+  return line ? { error: line.slice("error: ".length) } : {};
 }
 
 export interface RunningServer {

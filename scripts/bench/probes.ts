@@ -4,15 +4,12 @@
  * latency; the crowd gives the load and the counts.
  */
 import type { ChildProcess } from "node:child_process";
-import { text } from "node:stream/consumers";
-import { runScript } from "../../lib/launch.ts";
+import { runBot } from "../../lib/launch.ts";
+import type { Summary } from "../../lib/player.ts";
 import { percentile } from "../../lib/stats.ts";
 
 /** The part of a client's summary the bench reads: a ping with no sample is null. */
-interface ProbeSummary {
-  connected: boolean;
-  rttMs: { p50: number | null; p99: number | null };
-}
+type ProbeSummary = Pick<Summary, "connected" | "rttMs">;
 
 export interface ProbeReport {
   name: string;
@@ -35,17 +32,9 @@ export class Probe {
     server: { host: string; port: number },
     seconds: number,
   ) {
-    const args = ["--host", server.host, "--port", String(server.port), "--name", name];
-    this.process = runScript(folder, "client", [...args, "--bot", "--duration", String(seconds)], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.report = Promise.all([text(this.process.stdout!), text(this.process.stderr!)]).then(
-      ([stdout, stderr]) => ({
-        name,
-        ...summaryOf(stdout),
-        ...errorOf(stderr),
-      }),
-    );
+    const { process, result } = runBot(folder, { ...server, name, seconds });
+    this.process = process;
+    this.report = result.then(({ summary, error }) => ({ name, summary, error }));
   }
 
   get running(): boolean {
@@ -58,21 +47,6 @@ export class Probe {
     this.process.kill("SIGTERM");
     setTimeout(() => this.running && this.process.kill("SIGKILL"), LEAVE_TIMEOUT_MS).unref();
   }
-}
-
-/** A bot client's summary is the last line it prints. */
-function summaryOf(stdout: string): { summary?: ProbeSummary } {
-  try {
-    const summary: ProbeSummary = JSON.parse(stdout.trim().split("\n").at(-1) ?? "");
-    return typeof summary.connected === "boolean" ? { summary } : {};
-  } catch {
-    return {}; // no summary: the client died before it could print one, and its error line says why
-  }
-}
-
-function errorOf(stderr: string): { error?: string } {
-  const line = stderr.split("\n").find((line) => line.startsWith("error: "));
-  return line ? { error: line.slice("error: ".length) } : {};
 }
 
 /**

@@ -6,8 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { type RunningServer, runScript, startServer } from "../../lib/launch.ts";
+import { type BotOptions, type RunningServer, runBot, startServer } from "../../lib/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { findStep } from "../../lib/steps.ts";
 
@@ -69,32 +68,15 @@ export async function stopServers(): Promise<void> {
   running.clear();
 }
 
-export interface BotRun {
+export interface BotRun extends BotOptions {
   step: string;
-  port: number;
-  name: string;
-  seconds: number;
-  /** the client's other options, e.g. ["--loss", "5"] */
-  args?: string[];
 }
 
 /** Runs a step's real client as a bot (`--bot --duration`) and returns its JSON summary. */
-export function bot({ step, port, name, seconds, args = [] }: BotRun): Promise<Summary> {
-  const options = ["--port", String(port), "--name", name, "--bot", "--duration", String(seconds)];
-  const child = runScript(folderOf(step), "client", [...options, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  const errors: string[] = [];
-  createInterface({ input: child.stdout! }).on("line", (line) => output.push(line));
-  createInterface({ input: child.stderr! }).on("line", (line) => errors.push(line));
-  return new Promise((resolve, reject) => {
-    child.once("close", (code) => {
-      const last = output.at(-1);
-      if (code === 0 && last) return resolve(JSON.parse(last) as Summary);
-      reject(new Error(`the step ${step} bot ${name} exited ${code}: ${errors.join(" ") || last}`));
-    });
-  });
+export async function bot({ step, ...options }: BotRun): Promise<Summary> {
+  const { code, summary, error } = await runBot(folderOf(step), options).result;
+  if (code === 0 && summary) return summary;
+  throw new Error(`the step ${step} bot ${options.name} exited ${code}: ${error ?? "no summary"}`);
 }
 
 /** One bot on a server of its own: what a row of many experiments measures. */
