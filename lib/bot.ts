@@ -50,19 +50,19 @@ export class BotControl implements Control {
     const me = state?.players.find(({ name }) => name === you);
     if (!state || !me) return "NONE";
     const paths = this.paths?.map === map ? this.paths : (this.paths = new Paths(map));
-    const others = () => state.players.filter(({ name }) => name !== you);
     const ghost = state.players.find(({ name }) => name === state.ghost);
     // Tagged, it counts to two before it hunts: it could not tag sooner (TAG_GRACE_MS), and the
     // one who tagged it gets a head start instead of being tagged back the moment it can be.
     if (tagBetween(this.lastGhost, state)?.tagged === you) this.restingUntil = now + TAG_GRACE_MS;
     this.lastGhost = state.ghost;
     if (now < this.restingUntil) return "NONE";
-    const move =
-      ghost === me
-        ? (this.hunt(paths, me, others()) ?? this.search(paths, me))
-        : ghost
-          ? this.flee(paths, me, ghost, others)
-          : undefined;
+    let move: Input | undefined;
+    if (ghost === me) {
+      const humans = state.players.filter(({ name }) => name !== you);
+      move = this.hunt(paths, me, humans) ?? this.search(paths, me);
+    } else if (ghost) {
+      move = this.flee(paths, me, ghost, state.players);
+    }
     const input = move ?? this.wander(now, map, me);
     if (input !== "NONE") this.heading = input;
     return input;
@@ -94,12 +94,14 @@ export class BotControl implements Control {
    * The step that takes the human farthest from the ghost, counted in the
    * ghost's steps; undefined when the ghost is not near. It stands still
    * rather than step towards the ghost, and now and then it hesitates.
+   * Every square in `players` blocks a step; its own is among them, but
+   * its own cell is never one of the four it can step to.
    */
   private flee(
     paths: Paths,
     me: Position,
     ghost: Position,
-    others: () => PlayerState[],
+    players: readonly PlayerState[],
   ): Input | undefined {
     // The ghost walks at least as far as the straight
     // line: most of the time this spares the search.
@@ -108,7 +110,7 @@ export class BotControl implements Control {
     const mine = paths.distanceTo(paths.cellOf(me));
     if (mine > FLEE_STEPS) return undefined;
     if (this.random() < HESITATE_CHANCE) return "NONE";
-    const taken = new Set(others().map((other) => paths.cellOf(other)));
+    const taken = new Set(players.map((player) => paths.cellOf(player)));
     let best: { direction: Input; distance: number } = { direction: "NONE", distance: mine };
     for (const direction of this.shuffled()) {
       const next = stepFrom(me, direction);
