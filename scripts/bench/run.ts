@@ -142,14 +142,19 @@ async function measureWindow(
  * names of the probes still waiting then.
  */
 async function probesJoined(probes: Probe[], server: RunningServer): Promise<string[]> {
-  const waiting = () =>
-    probes
-      .filter((probe) => probe.running)
-      .filter((probe) => !server.output.some((line) => line.includes(`${probe.name} joined`)))
-      .map((probe) => probe.name);
-  const deadline = performance.now() + PROBE_JOIN_TIMEOUT_SECONDS * 1000;
-  while (waiting().length > 0 && performance.now() < deadline) await sleep(100);
-  return waiting();
+  const timeoutMs = PROBE_JOIN_TIMEOUT_SECONDS * 1000;
+  const joinedOrGone = await Promise.all(
+    probes.map((probe) =>
+      Promise.race([
+        server
+          .line(new RegExp(`\\b${probe.name} joined\\b`), timeoutMs)
+          .then((line) => line !== undefined),
+        // a probe that has exited (refused, say) will never join: it is not waited for
+        probe.report.then(() => true),
+      ]),
+    ),
+  );
+  return probes.filter((_, i) => !joinedOrGone[i]).map((probe) => probe.name);
 }
 
 /**

@@ -5,7 +5,6 @@
  */
 import net from "node:net";
 import { once } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Experiment, printTable, progress, server } from "./lab.ts";
 
 /** Connections the servers hold here (1000 by default): a few, so the cap is reached at once. */
@@ -89,9 +88,8 @@ export const experiment: Experiment = {
     });
     const kilobytes = Math.round(written / 1024);
     console.log(`  dropped after ${reader.seconds} s, having sent ${kilobytes} KB of requests`);
-    const said = () => step03.output.find((line) => /does not read/.test(line));
-    for (let waited = 0; !said() && waited < 1000; waited += 50) await sleep(50); // its log comes by a pipe
-    console.log(`  the server logged: ${said()?.replace(/^[\d:.]+ /, "")}`);
+    const said = await step03.line(/does not read/, 1000); // its log comes by a pipe, a little later
+    console.log(`  the server logged: ${said?.replace(/^[\d:.]+ /, "")}`);
     progress(`the connection cap (--max-connections ${CAP}) on step 03`);
     const held: net.Socket[] = [];
     for (let i = 0; i < CAP; i++) {
