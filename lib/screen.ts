@@ -117,7 +117,8 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
 
   const layout = planLayout(map, terminal);
   if (!layout) {
-    const needs = `${Math.min(map.width, SMALLEST_VIEW.width) * 2}×${Math.min(map.height, SMALLEST_VIEW.height) + TEXT_LINES}`;
+    const smallest = smallestTerminal(map);
+    const needs = `${smallest.columns}×${smallest.rows}`;
     return [
       fit(
         `This terminal is ${terminal.columns}×${terminal.rows}: make it at least ${needs} to play.`,
@@ -145,14 +146,22 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
   ]);
 }
 
-function planLayout(map: GameMap, { columns, rows }: TerminalSize): Layout | undefined {
-  const smallest = {
-    width: Math.min(map.width, SMALLEST_VIEW.width),
-    height: Math.min(map.height, SMALLEST_VIEW.height),
+/**
+ * The smallest terminal a map can be played on: a window of SMALLEST_VIEW (or the
+ * whole map, if smaller), two columns a cell, and the text lines.
+ */
+function smallestTerminal(map: GameMap): TerminalSize {
+  return {
+    columns: Math.min(map.width, SMALLEST_VIEW.width) * 2,
+    rows: Math.min(map.height, SMALLEST_VIEW.height) + TEXT_LINES,
   };
-  if (columns < smallest.width * 2 || rows < smallest.height + TEXT_LINES) return undefined;
+}
+
+function planLayout(map: GameMap, { columns, rows }: TerminalSize): Layout | undefined {
+  const smallest = smallestTerminal(map);
+  if (columns < smallest.columns || rows < smallest.rows) return undefined;
   const mapRows = rows - TEXT_LINES;
-  if (columns >= smallest.width * 2 + SIDEBAR_GAP + SIDEBAR_COLUMNS) {
+  if (columns >= smallest.columns + SIDEBAR_GAP + SIDEBAR_COLUMNS) {
     const width = Math.min(map.width, Math.floor((columns - SIDEBAR_GAP - SIDEBAR_COLUMNS) / 2));
     return { view: { width, height: Math.min(map.height, mapRows) }, scoreboard: "beside" };
   }
@@ -258,9 +267,22 @@ function scoreboardLine(
     shown.push(next);
     width += 2 + next.width;
   }
-  const own = entries.find(({ name }) => name === you);
-  if (own && !shown.includes(own) && shown.length > 0) shown[shown.length - 1] = own;
-  return [chalk.dim(heading), ...shown.map(({ drawn }) => drawn)].join("  ");
+  const withYou = includingYou(shown, entries, you);
+  return [chalk.dim(heading), ...withYou.map(({ drawn }) => drawn)].join("  ");
+}
+
+/**
+ * The entries a scoreboard has room for, with the last one given up to yours
+ * when yours did not make it: whatever your rank, you see your own score.
+ */
+function includingYou<Entry extends { name: string }>(
+  shown: readonly Entry[],
+  all: readonly Entry[],
+  you: string,
+): readonly Entry[] {
+  const own = all.find(({ name }) => name === you);
+  if (!own || shown.includes(own) || shown.length === 0) return shown;
+  return [...shown.slice(0, -1), own];
 }
 
 /** A text engraved in a wall row: walls on both sides of it, so the house still looks closed. */
@@ -281,9 +303,7 @@ function sidebar(
     const text = `${name.padEnd(16)} ${clock(humanMs).padStart(5)}${tags > 0 ? ` ×${tags}` : ""}`;
     return `${square(name, draw)} ${name === you ? chalk.bold(text) : text}`;
   };
-  const shown = board.slice(0, rows - 1);
-  const own = board.find(({ name }) => name === you);
-  if (own && !shown.includes(own) && shown.length > 0) shown[shown.length - 1] = own;
+  const shown = includingYou(board.slice(0, rows - 1), board, you);
   return [chalk.dim("time as a human, ×tags"), ...shown.map(line)];
 }
 
