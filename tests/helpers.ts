@@ -71,6 +71,47 @@ export function freeDirection(map: GameMap, state: GameState, name: string): Inp
   return free;
 }
 
+/** How a script ended: its exit code (null if it was killed), and all it printed. */
+export interface Ended {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node --import tsx <args>` from the repository's root, as a learner runs a script by
+ * hand, and waits for its end. With `timeoutMs`, a script still running then is killed.
+ */
+export async function runToEnd(args: string[], { timeoutMs = 0 } = {}): Promise<Ended> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", ...args],
+      { cwd: ROOT, timeout: timeoutMs },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as Ended;
+    return { code, stdout, stderr };
+  }
+}
+
+/** Runs a step's `client.ts` or `server.ts` to its end: lib/launch.ts's runScript, waited for. */
+export function runScriptToEnd(
+  folder: string,
+  script: "client" | "server",
+  args: string[],
+  options: { timeoutMs?: number } = {},
+): Promise<Ended> {
+  return runToEnd([`${STEPS_DIR}/${folder}/${script}.ts`, ...args], options);
+}
+
+/** The JSON summary a bot prints as its last line of stdout, if it printed anything. */
+export function summaryOf(stdout: string): Summary | undefined {
+  const last = stdout.trim().split("\n").at(-1);
+  return last ? (JSON.parse(last) as Summary) : undefined;
+}
+
 /** Runs a step's real client as a bot for a while and returns its exit code and its JSON summary. */
 export async function runBot(
   folder: string,
@@ -79,27 +120,11 @@ export async function runBot(
   seconds: number,
   extra: string[] = [],
 ) {
-  const args = [
-    "--import",
-    "tsx",
-    `${STEPS_DIR}/${folder}/client.ts`,
-    "--port",
-    String(port),
-    "--name",
-    name,
-    "--bot",
-    "--duration",
-    String(seconds),
+  const { code, stdout, stderr } = await runScriptToEnd(folder, "client", [
+    ...["--port", String(port), "--name", name, "--bot", "--duration", String(seconds)],
     ...extra,
-  ];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT });
-    return { code: 0, summary: JSON.parse(stdout.trim().split("\n").at(-1)!) as Summary, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    const last = stdout.trim().split("\n").at(-1);
-    return { code, summary: last ? (JSON.parse(last) as Summary) : undefined, stderr };
-  }
+  ]);
+  return { code, summary: summaryOf(stdout), stderr };
 }
 
 /** Messages a stranger might send, and the reason the server must give for each. */

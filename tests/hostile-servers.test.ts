@@ -5,31 +5,17 @@
  * numbers jump. A client must stay in charge of its own terminal, memory and
  * pace, and exit with one line saying what went wrong.
  */
-import { execFile } from "node:child_process";
 import dgram from "node:dgram";
 import { once } from "node:events";
 import net from "node:net";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { type Welcome, encode } from "../lib/protocol.ts";
-import { ROOT, STEPS_DIR } from "../lib/steps.ts";
+import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
-/** Runs a step's real client to its end: its exit code, stdout and stderr. */
-async function runClient(folder: string, args: string[]) {
-  const script = `${STEPS_DIR}/${folder}/client.ts`;
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", script, ...args],
-      { cwd: ROOT, timeout: 20_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
-    return { code, stdout, stderr };
-  }
-}
+/** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
+const runClient = (folder: string, args: string[]) =>
+  runScriptToEnd(folder, "client", args, { timeoutMs: 20_000 });
 
 /** A TCP server on 127.0.0.1 that does `behave` with every connection. */
 async function fakeTcpServer(behave: (socket: net.Socket) => void) {
@@ -185,9 +171,8 @@ describe("UDP clients obey only their server's address and port", () => {
       stranger.close();
       server.close();
       expect(client.code).toBe(0);
-      const summary = JSON.parse(client.stdout.trim().split("\n").at(-1)!);
       // had it believed the stranger's tick, it would have shown no state of the server's after it
-      expect(summary.states).toBeGreaterThan(20);
+      expect(summaryOf(client.stdout)!.states).toBeGreaterThan(20);
     },
   );
 

@@ -1,22 +1,14 @@
 /** Step 01 (steps/01-tcp-echo): the echo server and client, in UTF-8 and in the write-up's UTF-16. */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../lib/launch.ts";
-import { ROOT, STEPS_DIR } from "../lib/steps.ts";
-import { askOnce, startServer } from "./helpers.ts";
+import { askOnce, runScriptToEnd, startServer } from "./helpers.ts";
 
 const STEP = "01-tcp-echo";
 const answerTo = (message: string) =>
   `Hello client, you correctly sent your message : '${message}' to the server.`;
 const utf16 = (text: string) =>
   Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
-const runClient = (args: string[]) =>
-  promisify(execFile)(
-    process.execPath,
-    ["--import", "tsx", `${STEPS_DIR}/${STEP}/client.ts`, ...args],
-    { cwd: ROOT },
-  );
+const runClient = (args: string[]) => runScriptToEnd(STEP, "client", args);
 
 describe("step 01: TCP echo", () => {
   let server: RunningServer;
@@ -45,25 +37,18 @@ describe("step 01: TCP echo", () => {
   });
 
   it("has a client that says in one line when nothing is listening", async () => {
-    const failure = await runClient(["--port", "1", "anyone?"]).catch((error) => error);
+    const failure = await runClient(["--port", "1", "anyone?"]);
     expect(failure.code).toBe(1);
     expect(failure.stderr).toMatch(/^error: nothing is listening on 127.0.0.1:1/);
   });
 
   it("refuses a port already in use in one line naming --port", async () => {
-    const second = await promisify(execFile)(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        `${STEPS_DIR}/${STEP}/server.ts`,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(server.port),
-      ],
-      { cwd: ROOT },
-    ).catch((error) => error);
+    const second = await runScriptToEnd(STEP, "server", [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      String(server.port),
+    ]);
     expect(second.code).toBe(1);
     expect(second.stderr.trim()).toMatch(/^error: port \d+ is already in use.*--port$/);
   });

@@ -2,7 +2,6 @@
  * `--trace` (lib/trace.ts): the lines of real exchanges over real sockets on 127.0.0.1, and
  * `visible()`, which keeps a peer's control characters away from the terminal.
  */
-import { execFile } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -10,14 +9,13 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { readLines } from "../lib/framing.ts";
-import { ROOT } from "../lib/steps.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { PERFECT_NETWORK, simulateNetwork, simulateStream } from "../lib/netsim.ts";
 import { encode } from "../lib/protocol.ts";
 import { Trace, traceFrom, traceReads, visible } from "../lib/trace.ts";
+import { runToEnd } from "./helpers.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -252,15 +250,7 @@ describe("Trace", () => {
 
 describe("traceFrom", () => {
   /** Runs a few lines of TypeScript as a program of its own: traceFrom may write to stderr or exit. */
-  async function run(script: string) {
-    const args = ["--import", "tsx", "--input-type=module", "-e", script];
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: ROOT });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      return error as { code: number; stdout: string; stderr: string };
-    }
-  }
+  const run = (script: string) => runToEnd(["--input-type=module", "-e", script]);
   const sendOne = `.sent({ address: "127.0.0.1", port: 9999 }, "GETSTATE alice\\x1b[2J")`;
 
   it("makes no trace unless asked", () => {
