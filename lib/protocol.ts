@@ -43,7 +43,7 @@ export const MAX_MESSAGE_BYTES = 1024;
  * or hostile, and must not fill the client's memory.
  */
 export const MAX_ANSWER_BYTES = 64 * 1024;
-export const MAX_USERNAME_LENGTH = 16;
+const MAX_USERNAME_LENGTH = 16;
 
 export interface PlayerState {
   name: string;

@@ -56,7 +56,7 @@ const SIDEBAR_COLUMNS = 30;
 const SIDEBAR_GAP = 2;
 
 /** A player's colour comes from their name, so every client paints them the same without being told. */
-export function colourOf(name: string): ChalkInstance {
+function colourOf(name: string): ChalkInstance {
   return SQUARE_COLOURS[hashOf(name) % SQUARE_COLOURS.length]!;
 }
 
@@ -315,7 +315,7 @@ function plainText(text: string): string {
 const ANSI_STYLE = /\x1b\[[0-9;]*m/g;
 
 /** The columns a line takes on the terminal: its characters, without the colour codes. */
-export function visibleWidth(line: string): number {
+function visibleWidth(line: string): number {
   return [...line.replace(ANSI_STYLE, "")].length;
 }
 

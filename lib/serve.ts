@@ -9,7 +9,7 @@ import { listenProblem } from "./network-errors.ts";
 import { visible } from "./trace.ts";
 
 /** The addresses other machines on the network can reach this one at. */
-export function lanAddresses(): string[] {
+function lanAddresses(): string[] {
   return Object.values(networkInterfaces())
     .flat()
     .filter((address) => address && address.family === "IPv4" && !address.internal)
