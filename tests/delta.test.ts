@@ -3,11 +3,10 @@
  * client makes of it, and the proof that a lossy network can never leave a square in a
  * wrong place: first one tick at a time without sockets, then on real UDP sockets.
  */
-import { createSocket, type Socket } from "node:dgram";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { KEPT_STATES, ReceivedStates, SentStates } from "../lib/delta.ts";
 import { type Input, addPlayer, applyInput, createWorld } from "../lib/game.ts";
 import { Lanterns, MOST_SQUARES_LIT } from "../lib/lantern.ts";
@@ -23,6 +22,7 @@ import {
   parseServerMessage,
 } from "../lib/protocol.ts";
 import { seededRandom } from "../lib/random.ts";
+import { boundUdpSocket } from "./helpers.ts";
 
 /** Every state here is ann's: her square carries the acks of step 07 (input 0, first applied in tick 1). */
 const YOU = "ann";
@@ -286,18 +286,6 @@ const ROUND_TRIP_MS = 2 * (LOSSY.lagMs + LOSSY.jitterMs);
 const TICK_MS = 50;
 const TICKS = 40;
 
-const sockets: Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-});
-
-async function udpSocket(): Promise<Socket> {
-  const socket = createSocket("udp4");
-  sockets.push(socket);
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  return socket;
-}
-
 /** A crowd of 1,000 bots walking at random on the mansion, as the bench's crowd does: bot1 is the client's own. */
 function walkingCrowd() {
   const world = createWorld(MANSION_MAP);
@@ -328,7 +316,7 @@ function walkingCrowd() {
  */
 async function playOnLossyNetwork(serverTrusts: "acknowledgements" | "its own sends") {
   const you = "bot1";
-  const [serverSocket, clientSocket] = await Promise.all([udpSocket(), udpSocket()]);
+  const [serverSocket, clientSocket] = await Promise.all([boundUdpSocket(), boundUdpSocket()]);
   const toClient = simulateNetwork(serverSocket, LOSSY, { seed: 1 });
   const toServer = simulateNetwork(clientSocket, LOSSY, { seed: 2 });
   const { world, step } = walkingCrowd();

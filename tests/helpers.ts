@@ -3,15 +3,19 @@
  * clients run as processes. Nothing here mocks the network.
  */
 import { execFile } from "node:child_process";
+import { type Socket, createSocket } from "node:dgram";
 import net from "node:net";
 import { once } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { onTestFinished } from "vitest";
 import { readLines } from "../lib/framing.ts";
 import { type Input, stepFrom } from "../lib/game.ts";
 import { type GameMap, isWall } from "../lib/map.ts";
 import type { Summary } from "../lib/player.ts";
 import type { GameState } from "../lib/protocol.ts";
 import { ROOT, STEPS_DIR } from "../lib/steps.ts";
+import { Trace } from "../lib/trace.ts";
 
 export { startServer } from "../lib/launch.ts";
 
@@ -27,6 +31,32 @@ export function portPool(count: number): string {
   const first = 23000 + worker * 1000 + portsHandedOut;
   portsHandedOut += count;
   return `${first}-${first + count - 1}`;
+}
+
+/** A UDP socket bound to a free port on 127.0.0.1, closed when the test ends. */
+export async function boundUdpSocket(): Promise<Socket> {
+  const socket = createSocket("udp4");
+  onTestFinished(() => {
+    socket.close();
+  });
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  return socket;
+}
+
+/** Waits until `condition` holds, or `timeoutMs` has passed: the assertion after it says which. */
+export async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition() && performance.now() < deadline) await sleep(5);
+}
+
+/** A trace line (lib/trace.ts) with the time at its start replaced by "T": the rest must be exact. */
+export const untimed = (line: string) => line.replace(/^ *\d+\.\d ms /, "T ");
+
+/** A trace that keeps its lines, untimed. */
+export function tracedLines() {
+  const lines: string[] = [];
+  const trace = new Trace((line) => lines.push(untimed(line)));
+  return { lines, trace };
 }
 
 /** One TCP connection: send bytes, then read everything until the server closes. */

@@ -13,7 +13,7 @@ import {
   simulateStream,
   type SimulatedSender,
 } from "../lib/netsim.ts";
-import { Trace } from "../lib/trace.ts";
+import { tracedLines, until } from "./helpers.ts";
 
 const cleanups: (() => void)[] = [];
 
@@ -56,18 +56,6 @@ async function sendPaced(sender: SimulatedSender, count: number, port: number): 
     sender.send(String(i), port, "127.0.0.1");
     if (i % 20 === 19) await nextLoopTurn();
   }
-}
-
-async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition() && performance.now() < deadline) await sleep(5);
-}
-
-/** A trace that keeps its lines, with the time at the start of each replaced by "T". */
-function tracedLines() {
-  const lines: string[] = [];
-  const trace = new Trace((line) => lines.push(line.replace(/^ *\d+\.\d ms/, "T")));
-  return { lines, trace };
 }
 
 describe("simulateNetwork", () => {

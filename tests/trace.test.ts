@@ -2,44 +2,24 @@
  * `--trace` (lib/trace.ts): the lines of real exchanges over real sockets on 127.0.0.1, and
  * `visible()`, which keeps a peer's control characters away from the terminal.
  */
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { readLines } from "../lib/framing.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { PERFECT_NETWORK, simulateNetwork, simulateStream } from "../lib/netsim.ts";
 import { encode } from "../lib/protocol.ts";
-import { Trace, traceFrom, traceReads, visible } from "../lib/trace.ts";
-import { runToEnd } from "./helpers.ts";
+import { traceFrom, traceReads, visible } from "../lib/trace.ts";
+import { boundUdpSocket, runToEnd, tracedLines, until, untimed } from "./helpers.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-/** A trace that keeps its lines, each with its time replaced by "T" (the rest must be exact). */
-function tracedLines() {
-  const lines: string[] = [];
-  const trace = new Trace((line) => lines.push(line.replace(/^ *\d+\.\d ms /, "T ")));
-  return { lines, trace };
-}
-
-async function udpSocket(): Promise<Socket> {
-  const socket = createSocket("udp4");
-  cleanups.push(() => socket.close());
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  return socket;
-}
-
-async function until(condition: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition() && performance.now() < deadline) await sleep(5);
-}
 
 /** A TCP server on 127.0.0.1 that hands each connection to `serve`, and a client connected to it. */
 async function tcpConnection(serve: (socket: net.Socket) => void = () => {}) {
@@ -81,7 +61,7 @@ describe("visible", () => {
 
 describe("Trace", () => {
   it("traces a UDP exchange: both sides, every fate, long messages shortened", async () => {
-    const server = await udpSocket();
+    const server = await boundUdpSocket();
     const client = createSocket("udp4");
     cleanups.push(() => client.close());
     client.connect(server.address().port, "127.0.0.1");
@@ -273,7 +253,7 @@ describe("traceFrom", () => {
     const fileTrace = traceFrom({ trace: false, "trace-file": file })!;
     fileTrace.sent({ address: "127.0.0.1", port: 9999 }, "CONNECTED alice");
     trace.sent({ address: "127.0.0.1", port: 9999 }, "CONNECTED alice");
-    expect(readFileSync(file, "utf8").replace(/^ *\d+\.\d ms /, "T ")).toBe(`${lines[0]}\n`);
+    expect(untimed(readFileSync(file, "utf8"))).toBe(`${lines[0]}\n`);
 
     const failed = await run(
       `import { traceFrom } from "./lib/trace.ts"; traceFrom({ trace: true, "trace-file": "${file}/inside-a-file" });`,
