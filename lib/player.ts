@@ -17,7 +17,7 @@ import type { GameMap } from "./map.ts";
 import { connectionProblem } from "./network-errors.ts";
 import type { GameState, ServerMessage } from "./protocol.ts";
 import { hashOf } from "./random.ts";
-import { Score } from "./score.ts";
+import { type OwnScore, Score } from "./score.ts";
 import { Screen } from "./screen.ts";
 import { visible } from "./trace.ts";
 import { ClientStats, type Counts } from "./stats.ts";
@@ -25,14 +25,10 @@ import { ClientStats, type Counts } from "./stats.ts";
 /** How long an error from the server stays on the screen. */
 const NOTICE_MS = 5000;
 
-export interface Summary extends Counts {
+export interface Summary extends Counts, OwnScore {
   step: string;
   name: string;
   connected: boolean;
-  /** players this one tagged, as its client saw the states */
-  tags: number;
-  /** how long this player was the ghost, as its client saw the states */
-  ghostSeconds: number;
 }
 
 /** How the game looks from this client, where a step changes it. */

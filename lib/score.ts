@@ -37,6 +37,14 @@ export interface PlayerScore {
   tags: number;
 }
 
+/** This player's own score, for the summary a client prints when it ends. */
+export interface OwnScore {
+  /** players this one tagged, as its client saw the states */
+  tags: number;
+  /** how long this player was the ghost, as its client saw the states */
+  ghostSeconds: number;
+}
+
 export class Score {
   /** the players in the last state, with the number of the last state each was in */
   private readonly scores = new Map<string, PlayerScore & { seenIn: number }>();
@@ -114,7 +122,7 @@ export class Score {
   }
 
   /** The own figures for a bot's summary: tags made, and seconds spent as the ghost. */
-  summary(): { tags: number; ghostSeconds: number } {
+  summary(): OwnScore {
     return {
       tags: this.ownTags,
       ghostSeconds: Math.round(this.ownGhostMs / 100) / 10,
