@@ -5,10 +5,9 @@
  * a note of the run, never an exception: a count that the machine or the step
  * cannot hold is a result too.
  */
-import dgram from "node:dgram";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type RunningServer, startServer } from "../../lib/launch.ts";
+import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
 import { Crowd } from "./crowd.ts";
 import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
 import { Probe } from "./probes.ts";
@@ -19,12 +18,8 @@ import { BENCHED_STEPS } from "./steps.ts";
 const SETTLE_SECONDS = 0.5;
 /** How long the probes (Node processes loading TypeScript) may take to join. */
 const PROBE_JOIN_TIMEOUT_SECONDS = 15;
-/**
- * The dedicated ports of the UDP servers: a free range
- * from here, below Linux's ephemeral ports (32768 on).
- */
-const FIRST_PORT = 20000;
-const LAST_PORT = 32767;
+/** Where the bench looks for a free range of dedicated ports (--ports), for steps 04 to 07. */
+const FIRST_POOL_PORT = 20000;
 
 /** What stops the run in progress, for a bench that is interrupted (Ctrl-C). */
 const stopCurrentRun = new Set<() => void>();
@@ -50,9 +45,12 @@ export async function measureRun(
   progress("starting the server");
   let server: RunningServer;
   try {
-    const ports = await freePortRange(plan.players);
+    const pool = hasPortPool(plan.step)
+      ? await freePortRange(plan.players, FIRST_POOL_PORT)
+      : undefined;
+    const ports = pool === undefined ? [] : ["--ports", `${pool.first}-${pool.last}`];
     const map = plan.map === undefined ? [] : ["--map", plan.map];
-    const args = [...step.serverArgs({ players: plan.players, ports }), ...map];
+    const args = [...ports, ...step.serverArgs({ players: plan.players }), ...map];
     server = await startServer(plan.folder, args);
   } catch (error) {
     const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
@@ -155,32 +153,4 @@ async function probesJoined(probes: Probe[], server: RunningServer): Promise<str
     ),
   );
   return probes.filter((_, i) => !joinedOrGone[i]).map((probe) => probe.name);
-}
-
-/**
- * A range of `count` UDP ports free on 127.0.0.1, as `FIRST-LAST` for --ports.
- * Another program (another bench, a test) may hold some ports: the range skips them.
- */
-async function freePortRange(count: number): Promise<string> {
-  for (let first = FIRST_PORT; first + count - 1 <= LAST_PORT; first += count) {
-    if (await allFree(first, count)) return `${first}-${first + count - 1}`;
-  }
-  throw new Error(`no ${count} free UDP ports in a row from ${FIRST_PORT} to ${LAST_PORT}`);
-}
-
-async function allFree(first: number, count: number): Promise<boolean> {
-  const sockets: dgram.Socket[] = [];
-  try {
-    for (let port = first; port < first + count; port++) {
-      const socket = dgram.createSocket("udp4");
-      sockets.push(socket);
-      socket.bind(port, "127.0.0.1");
-      await once(socket, "listening");
-    }
-    return true;
-  } catch {
-    return false;
-  } finally {
-    for (const socket of sockets) socket.close();
-  }
 }

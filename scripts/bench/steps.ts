@@ -32,10 +32,10 @@ export interface BenchedStep {
   transport: "tcp" | "udp";
   latency: Latency;
   /**
-   * The server's options besides --host and --port, for
-   * a game of `players` with the given dedicated ports.
+   * The server's options for a game of `players`, besides --host, --port and (steps 04 to 07,
+   * see lib/port-pool.ts) --ports, which run.ts gives: a free range of dedicated ports.
    */
-  serverArgs(game: { players: number; ports: string }): string[];
+  serverArgs(game: { players: number }): string[];
 }
 
 /** States a second the servers send at (--tick-rate), the same as the bots' frame rate. */
@@ -43,12 +43,7 @@ export const TICK_RATE = FRAME_RATE;
 
 /** The TCP servers must hold every player's connection, and the probes'. */
 const tcpServer = ({ players }: { players: number }) => ["--max-connections", String(players + 8)];
-const udpServer = ({ ports }: { ports: string }) => ["--ports", ports];
-const tickServer = ({ ports }: { ports: string }) => [
-  ...udpServer({ ports }),
-  "--tick-rate",
-  String(TICK_RATE),
-];
+const tickServer = () => ["--tick-rate", String(TICK_RATE)];
 
 export const BENCHED_STEPS: Record<string, BenchedStep> = {
   "02": {
@@ -67,7 +62,7 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
     adapter: (bot) => dedicatedPort(bot, requestAndAnswer(bot)),
     transport: "udp",
     latency: "round trip",
-    serverArgs: udpServer,
+    serverArgs: () => [],
   },
   "05": {
     adapter: (bot) => dedicatedPort(bot, inputEveryFrame(bot)),
@@ -91,18 +86,18 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
     adapter: (bot) => oneSocket(bot, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
-    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
+    serverArgs: tickServer,
   },
   "09": {
     adapter: (bot) => oneSocket(bot, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
-    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
+    serverArgs: tickServer,
   },
   "10": {
     adapter: (bot) => oneSocket(bot, inputChangesHoldingStates(bot)),
     transport: "udp",
     latency: "input to state shown",
-    serverArgs: () => ["--tick-rate", String(TICK_RATE)],
+    serverArgs: tickServer,
   },
 };

@@ -77,7 +77,7 @@ async function whatAStrangerGets(): Promise<void> {
       ],
     ],
   ] as const) {
-    const target = await server(step, step === "07" ? ["--ports", poolPorts(4)] : []);
+    const target = await server(step, step === "07" ? ["--ports", await poolPorts(4)] : []);
     for (const request of requests) {
       const peer = await stranger("127.0.0.2");
       peer.send(request, target.port);
@@ -170,7 +170,7 @@ async function socketsHeld(): Promise<void> {
     progress(`step ${step}: the UDP sockets of the server with 1, 64 and 256 players`);
     const row: (string | number)[] = [step];
     for (const count of [1, 64, 256]) {
-      const target = await server(step, step === "07" ? ["--ports", poolPorts(count)] : []);
+      const target = await server(step, step === "07" ? ["--ports", await poolPorts(count)] : []);
       const players = await seat(step, target.port, count);
       row.push(udpSocketsOf(target.process.pid!));
       for (const player of players) player.socket.close();

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BotOptions, type RunningServer, runBot, startServer } from "../../lib/launch.ts";
 import type { Summary } from "../../lib/player.ts";
+import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
 import { findStep } from "../../lib/steps.ts";
 
 /** One experiment: a file in scripts/experiments/ whose `experiment` export is this. */
@@ -29,25 +30,35 @@ export function folderOf(step: string): string {
 }
 
 /**
- * The pools of dedicated ports (`--ports FIRST-LAST`) of the UDP servers an experiment starts:
- * ranges from 30000 up, one apart from the other, below Linux's ephemeral ports (32768 on),
- * where the system never picks a port by itself, and above the ranges the tests (24000 on)
- * and the bench (20000 on) take first.
+ * Where the experiments look for the pools of dedicated ports (`--ports FIRST-LAST`) of the UDP
+ * servers they start: from 30000 up, below Linux's ephemeral ports (32768 on), where the system
+ * never picks a port by itself. The bench looks from 20000 up, and each test worker owns 1000
+ * ports from 23000 + 1000 × its VITEST_POOL_ID (24000 on, tests/helpers.ts); a range skips the
+ * ports another program holds all the same.
  */
-let nextPoolPort = 30000;
-export function poolPorts(count: number): string {
-  if (nextPoolPort + count > 32768)
-    throw new Error("the experiments' ports (30000-32767) are used up");
-  const first = nextPoolPort;
-  nextPoolPort += count;
-  return `${first}-${first + count - 1}`;
+const FIRST_POOL_PORT = 30000;
+/** Where the next search starts: past every range handed out, so that none is handed out twice. */
+let nextPoolPort = FIRST_POOL_PORT;
+/**
+ * The last search begun. Searches run one after the other: two servers started together
+ * would otherwise both find the same range free, before either server has bound it.
+ */
+let lastSearch: Promise<unknown> = Promise.resolve();
+
+/** A range of `count` free ports for one server's --ports, none of it handed out before. */
+export function poolPorts(count: number): Promise<string> {
+  const range = lastSearch.then(async () => {
+    const { first, last } = await freePortRange(count, nextPoolPort);
+    nextPoolPort = last + 1;
+    return `${first}-${last}`;
+  });
+  lastSearch = range.catch(() => {}); // a failed search leaves nextPoolPort as it was
+  return range;
 }
 
 /** Servers still running, stopped when the experiment ends however it ends. */
 const running = new Set<RunningServer>();
 
-/** The UDP steps 04 to 07 hand out dedicated ports (08 on have one socket for every player). */
-const hasPortPool = (step: string) => Number(step) >= 4 && Number(step) <= 7;
 /** Dedicated ports a UDP server gets when the experiment does not say how many. */
 const DEFAULT_POOL = 16;
 
@@ -57,7 +68,9 @@ const DEFAULT_POOL = 16;
  */
 export async function server(step: string, args: string[] = []): Promise<RunningServer> {
   const pool =
-    hasPortPool(step) && !args.includes("--ports") ? ["--ports", poolPorts(DEFAULT_POOL)] : [];
+    hasPortPool(step) && !args.includes("--ports")
+      ? ["--ports", await poolPorts(DEFAULT_POOL)]
+      : [];
   const started = await startServer(folderOf(step), [...pool, ...args]);
   running.add(started);
   return started;

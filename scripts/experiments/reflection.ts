@@ -59,7 +59,7 @@ const welcomePort = (answer: Buffer | undefined) =>
 
 async function fillThePool(): Promise<void> {
   const seats = ADDRESSES * PER_ADDRESS;
-  const target = await server("04", ["--ports", poolPorts(seats)]);
+  const target = await server("04", ["--ports", await poolPorts(seats)]);
   const attacker = new Attacker();
   await attacker.open(seats + 1, PER_ADDRESS);
   progress(`step 04: ${ADDRESSES} addresses × ${PER_ADDRESS} sockets say CONNECTED`);
@@ -123,7 +123,7 @@ async function mainPortErrors(): Promise<void> {
 }
 
 async function tickBroadcast(): Promise<void> {
-  const target = await server("05", ["--ports", poolPorts(BROADCAST_SEATS)]);
+  const target = await server("05", ["--ports", await poolPorts(BROADCAST_SEATS)]);
   const attacker = new Attacker();
   await attacker.open(BROADCAST_SEATS, PER_ADDRESS);
   progress(
