@@ -21,6 +21,9 @@ export interface Source {
   port: number;
 }
 
+/** One key for an address and port: on a server with one socket, the key of one player. */
+export const endpoint = ({ address, port }: Source) => `${address}:${port}`;
+
 export class SourceLimits {
   private readonly endpoints = new Set<string>();
   private readonly perAddress = new Map<string, number>();
@@ -31,23 +34,23 @@ export class SourceLimits {
   }
 
   /** Why this source may not take one more seat, or undefined if it may. */
-  refusal({ address, port }: Source): string | undefined {
-    if (this.endpoints.has(`${address}:${port}`)) return "this address and port already play";
-    if ((this.perAddress.get(address) ?? 0) >= this.maxPerAddress) {
+  refusal(source: Source): string | undefined {
+    if (this.endpoints.has(endpoint(source))) return "this address and port already play";
+    if ((this.perAddress.get(source.address) ?? 0) >= this.maxPerAddress) {
       return `at most ${this.maxPerAddress} players per address`;
     }
     return undefined;
   }
 
-  taken({ address, port }: Source): void {
-    this.endpoints.add(`${address}:${port}`);
-    this.perAddress.set(address, (this.perAddress.get(address) ?? 0) + 1);
+  taken(source: Source): void {
+    this.endpoints.add(endpoint(source));
+    this.perAddress.set(source.address, (this.perAddress.get(source.address) ?? 0) + 1);
   }
 
-  released({ address, port }: Source): void {
-    this.endpoints.delete(`${address}:${port}`);
-    const left = (this.perAddress.get(address) ?? 1) - 1;
-    if (left === 0) this.perAddress.delete(address);
-    else this.perAddress.set(address, left);
+  released(source: Source): void {
+    this.endpoints.delete(endpoint(source));
+    const left = (this.perAddress.get(source.address) ?? 1) - 1;
+    if (left === 0) this.perAddress.delete(source.address);
+    else this.perAddress.set(source.address, left);
   }
 }

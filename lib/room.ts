@@ -123,8 +123,9 @@ export class GameRoom {
     return snapshot(this.world);
   }
 
-  welcome(name: string, port: number): Welcome {
-    return { type: "CONNECTED", port, username: name, map: this.world.map, state: this.state() };
+  /** The answer to a join: the map, and `state`, the whole room's unless a step sends less. */
+  welcome(name: string, port: number, state: GameState = this.state()): Welcome {
+    return { type: "CONNECTED", port, username: name, map: this.world.map, state };
   }
 
   /**

@@ -10,7 +10,7 @@ import { numberOption, serverOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
 import { SentStates } from "../../lib/delta.ts";
 import { Lanterns } from "../../lib/lantern.ts";
-import { SOURCE_LIMIT_OPTIONS, type Source, SourceLimits } from "../../lib/limits.ts";
+import { SOURCE_LIMIT_OPTIONS, type Source, SourceLimits, endpoint } from "../../lib/limits.ts";
 import { NETWORK_OPTIONS, networkConditions, simulateNetwork } from "../../lib/netsim.ts";
 import {
   MAX_MESSAGE_BYTES,
@@ -74,7 +74,7 @@ function cookieFor(from: Source, username: string, slot = currentSlot()): string
 }
 
 /**
- * Whether `cookie` is one this server made for this address, port and name in the last 5 to 10 s.
+ * Whether `cookie` is one this server made for this address, port and name, in this time slot or the one before.
  */
 function cookieIsGood(cookie: string, from: Source, username: string): boolean {
   const slot = currentSlot();
@@ -129,11 +129,12 @@ interface Seat {
   /** the last states sent to this player, and the newest of them the player holds */
   sent: SentStates;
 }
-/**
- * Every seat, by the address and port its player sends from: with one socket, that is the player.
- */
 const seats = new Map<string, Seat>();
-const endpoint = ({ address, port }: Source) => `${address}:${port}`;
+/**
+ * The same seats, by the address and port their player sends from: with one socket, those are
+ * all that tells one player's datagrams from another's.
+ */
+const seatAt = new Map<string, Seat>();
 const NEEDS_SEQUENCE_NUMBER = "INPUT needs a sequence number: INPUT <username> <direction> <seq>";
 /**
  * How far past the last applied input a sequence number may jump. A client numbers its changes one
@@ -151,7 +152,7 @@ socket.on("message", (datagram, from) => {
     dropped.tooLong++;
     return;
   }
-  const seat = seats.get(endpoint(from));
+  const seat = seatAt.get(endpoint(from));
   if (seat) play(seat, datagram);
   else handshake(datagram, from);
 });
@@ -194,7 +195,8 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
     inputTick: undefined,
     sent: new SentStates(username),
   };
-  seats.set(endpoint(from), seat);
+  seats.set(username, seat);
+  seatAt.set(endpoint(from), seat);
   sources.taken(from);
   reply(welcomeFor(seat));
 }
@@ -204,8 +206,8 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
  * sending its walls (12.5 KB for the mansion), and its state is what the lantern lights.
  */
 function welcomeFor(seat: Seat): ServerMessage {
-  const welcome = room.welcome(seat.username, socket.address().port);
-  return { ...welcome, mapName: room.mapName, state: stateFor(seat, new Lanterns(room.world)) };
+  const state = stateFor(seat, new Lanterns(room.world));
+  return { ...room.welcome(seat.username, socket.address().port, state), mapName: room.mapName };
 }
 
 /**
@@ -264,10 +266,10 @@ function play(seat: Seat, datagram: Buffer): void {
 
 /** The player is gone: their seat, and the address and port it held, are free again. */
 function closeSeat(seat: Seat): void {
-  const source = { address: seat.address, port: seat.clientPort };
-  if (seats.get(endpoint(source)) !== seat) return;
-  seats.delete(endpoint(source));
-  sources.released(source);
+  if (seats.get(seat.username) !== seat) return;
+  seats.delete(seat.username);
+  seatAt.delete(endpoint({ address: seat.address, port: seat.clientPort }));
+  sources.released({ address: seat.address, port: seat.clientPort });
   room.leave(seat.username);
 }
 
@@ -290,8 +292,7 @@ setInterval(() => {
 
 // UDP has no connection to close: silence is the only sign a player has gone.
 setInterval(() => {
-  const silent = new Set(room.dropSilent(silenceMs));
-  for (const seat of seats.values()) if (silent.has(seat.username)) closeSeat(seat);
+  for (const name of room.dropSilent(silenceMs)) closeSeat(seats.get(name)!);
 }, 250);
 
 let reported = "";
