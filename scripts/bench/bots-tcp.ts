@@ -6,7 +6,7 @@
  */
 import net from "node:net";
 import { LineReader } from "../../lib/framing.ts";
-import { type ClientMessage, encode } from "../../lib/protocol.ts";
+import { type ClientMessage, encode, expectServerMessage } from "../../lib/protocol.ts";
 import { type BotAdapter, type BotContext, joinAnswerOf } from "./crowd.ts";
 import { messageType } from "./peek.ts";
 
@@ -61,7 +61,10 @@ export const connectionPerMessage: BotAdapter = (bot) => {
   }
 
   return {
-    join: async () => joinAnswerOf(await request({ type: "CONNECTED", username: bot.name })),
+    async join() {
+      const welcome = await request({ type: "CONNECTED", username: bot.name });
+      return joinAnswerOf(expectServerMessage(welcome.toString("utf8")));
+    },
     frame(input) {
       if (waiting) return false;
       waiting = true;
@@ -86,13 +89,13 @@ export const persistentConnection: BotAdapter = (bot) => {
   const reader = new LineReader(MAX_LINE_BYTES);
   let seated = false;
   let waiting = false;
-  const welcome = new Promise<Buffer>((resolve, reject) => {
+  const welcome = new Promise<string>((resolve, reject) => {
     socket.on("data", (chunk) => {
       const lines = reader.push(chunk);
       if (!lines) return socket.destroy(new Error("a line too long"));
       for (const line of lines) {
         bot.meter.received(Buffer.byteLength(line) + 1);
-        if (!seated) resolve(Buffer.from(line));
+        if (!seated) resolve(line);
         waiting = false;
         if (line.startsWith("STATE ")) bot.meter.state();
       }
@@ -109,7 +112,7 @@ export const persistentConnection: BotAdapter = (bot) => {
   return {
     async join() {
       sendLine(bot, socket, { type: "CONNECTED", username: bot.name }, false);
-      const answer = joinAnswerOf(await welcome);
+      const answer = joinAnswerOf(expectServerMessage(await welcome));
       seated = answer.seated;
       return answer;
     },

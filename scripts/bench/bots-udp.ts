@@ -15,6 +15,7 @@ import {
   type ClientMessage,
   type Connect,
   encode,
+  expectServerMessage,
   parseServerMessage,
 } from "../../lib/protocol.ts";
 import { type BotContext, type JoinAnswer, type ProtocolBot, joinAnswerOf } from "./crowd.ts";
@@ -92,7 +93,7 @@ export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
         send({ type: "CONNECTED", username: bot.name });
         const welcome = await socket.next();
         if (!welcome) continue;
-        const answer = joinAnswerOf(welcome);
+        const answer = joinAnswerOf(expectServerMessage(welcome.toString("utf8")));
         if (answer.seated) {
           serverPort = answer.port;
           socket.play(play.datagram);
@@ -127,12 +128,12 @@ export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
         send({ type: "CONNECT", username: bot.name, cookie });
         const datagram = await socket.next();
         if (!datagram) continue;
-        const parsed = parseServerMessage(datagram.toString("utf8"));
-        if (parsed.ok && parsed.message.type === "CHALLENGE") {
-          cookie = parsed.message.cookie;
+        const message = expectServerMessage(datagram.toString("utf8"));
+        if (message.type === "CHALLENGE") {
+          cookie = message.cookie;
           continue;
         }
-        const answer = joinAnswerOf(datagram);
+        const answer = joinAnswerOf(message);
         if (answer.seated) socket.play(play.datagram);
         return answer;
       }

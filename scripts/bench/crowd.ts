@@ -13,7 +13,7 @@
  */
 import type { Input } from "../../lib/game.ts";
 import type { GameMap } from "../../lib/map.ts";
-import { expectServerMessage } from "../../lib/protocol.ts";
+import type { ServerMessage } from "../../lib/protocol.ts";
 import { type Random, seededRandom } from "../../lib/random.ts";
 
 /** Each bot's frames a second: the real client's default --send-rate. */
@@ -137,9 +137,11 @@ export interface BotContext {
 export type JoinAnswer =
   { seated: true; map: GameMap; port: number } | { seated: false; reason: string };
 
-/** The server's answer to CONNECTED, parsed in full by lib/protocol.ts: a bot reads it once. */
-export function joinAnswerOf(message: Buffer): JoinAnswer {
-  const answer = expectServerMessage(message.toString("utf8"));
+/**
+ * The server's answer to CONNECTED, as lib/protocol.ts parses it in full: the one
+ * message a bot parses that way, so its adapter parses it once and hands it here.
+ */
+export function joinAnswerOf(answer: ServerMessage): JoinAnswer {
   if (answer.type === "CONNECTED") return { seated: true, map: answer.map, port: answer.port };
   if (answer.type === "ERROR") return { seated: false, reason: answer.reason };
   throw new Error(`the server answered ${answer.type} to CONNECTED`);
