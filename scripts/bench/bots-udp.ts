@@ -175,7 +175,9 @@ export function inputEveryFrame(bot: BotContext): Play {
       return true;
     },
     datagram(datagram) {
-      if (messageType(datagram) === "STATE") bot.meter.state(tickOf(datagram));
+      // every state of steps 05 on has its tick: a datagram without one is not a state
+      const tick = tickOf(datagram);
+      if (tick !== undefined) bot.meter.state(tick);
     },
   };
 }
@@ -217,9 +219,10 @@ export function inputChanges(bot: BotContext): Play {
       return true;
     },
     datagram(datagram) {
-      if (messageType(datagram) !== "STATE") return;
+      const tick = tickOf(datagram);
+      if (tick === undefined) return; // not a state: every state of steps 05 on has its tick
       // a state older than the newest came late or twice: its ack is older too
-      if (bot.meter.state(tickOf(datagram))) inputs.acknowledge(ackOf(datagram, bot.name));
+      if (bot.meter.state(tick)) inputs.acknowledge(ackOf(datagram, bot.name));
     },
   };
 }
