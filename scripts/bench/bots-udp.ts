@@ -107,8 +107,11 @@ export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
   };
 }
 
-/** What step 08's client pads a CONNECT to: the server answers no more bytes than it received. */
-const CONNECT_BYTES = 100;
+/**
+ * What step 08's client pads a CONNECT to: the server answers no more bytes than it
+ * received. The handshake experiment pads its CONNECTs to it too.
+ */
+export const CONNECT_BYTES = 100;
 
 /**
  * Step 08 on: one socket, every message to the server's one port, and a join

@@ -1,6 +1,6 @@
 /**
  * What Linux tells about any running process, from /proc: the CPU time it has
- * used and the most memory it has held. The bench reads the server's figures
+ * used, the most memory it has held, and the memory it holds now. The bench reads the server's figures
  * from outside, so the server runs exactly as a learner runs it.
  */
 import { execFileSync } from "node:child_process";
@@ -33,13 +33,28 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
     // (field 14) and stime (field 15) are its 12th and 13th words.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
-    const peakKb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
     return {
       at: performance.now(),
       cpuSeconds: ticks / TICKS_PER_SECOND,
-      peakMemoryBytes: Number(peakKb ?? 0) * 1024,
+      peakMemoryBytes: memoryBytes(pid, "VmHWM"),
     };
   } catch {
     return undefined;
   }
+}
+
+/** The process's resident memory now (VmRSS), or undefined if it has gone (or this is not Linux). */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    return memoryBytes(pid, "VmRSS");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A memory figure of /proc/<pid>/status, which gives it in kB, in bytes. */
+function memoryBytes(pid: number, field: "VmHWM" | "VmRSS"): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(status)?.[1];
+  return Number(kb ?? 0) * 1024;
 }

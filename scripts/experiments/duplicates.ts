@@ -4,8 +4,6 @@
  * answer it waits for. From step 05 on, every state carries its tick, and a client drops a
  * state whose tick it has already seen.
  */
-import dgram from "node:dgram";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Experiment,
@@ -15,6 +13,7 @@ import {
   printTable,
   progress,
   server,
+  silentPlayer,
 } from "./lab.ts";
 
 const SECONDS = 5;
@@ -25,29 +24,15 @@ async function countStates(
   port: number,
   seconds: number,
 ): Promise<{ datagrams: number; ticks: number }> {
-  const socket = dgram.createSocket("udp4");
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
   let datagrams = 0;
-  const ticks = new Set<string>();
-  let dedicatedPort = 0;
-  socket.on("message", (bytes) => {
-    const text = bytes.toString("utf8");
-    dedicatedPort ||= Number(/^CONNECTED (\d+) /.exec(text)?.[1] ?? 0);
-    const tick = /^STATE tick=(\d+) /.exec(text)?.[1];
-    if (!tick) return;
+  const ticks = new Set<number>();
+  const listener = await silentPlayer(port, "listener", (message) => {
+    if (message.type !== "STATE" || message.state.tick === undefined) return;
     datagrams++;
-    ticks.add(tick);
+    ticks.add(message.state.tick);
   });
-  socket.send("CONNECTED listener", port, "127.0.0.1");
-  // a word now and then, or the server takes the silence for a player gone
-  const keepAlive = setInterval(
-    () => dedicatedPort && socket.send("INPUT listener NONE", dedicatedPort, "127.0.0.1"),
-    1000,
-  );
   await sleep(seconds * 1000);
-  clearInterval(keepAlive);
-  socket.close();
+  listener.leave();
   return { datagrams, ticks: ticks.size };
 }
 

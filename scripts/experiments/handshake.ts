@@ -9,37 +9,15 @@
  *   keeps in memory, and whether two honest players keep their 20 states a second meanwhile;
  * - the sockets each server holds with 1, 64 and 256 players.
  */
-import dgram from "node:dgram";
-import { once } from "node:events";
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { RunningServer } from "../../lib/launch.ts";
-import { type Experiment, bot, poolPorts, printTable, progress, server } from "./lab.ts";
+import { CONNECT_BYTES } from "../bench/bots-udp.ts";
+import { residentBytes } from "../bench/proc.ts";
+import { type Experiment, bot, poolPorts, printTable, progress, server, stranger } from "./lab.ts";
 
-/** What step 08's client pads its CONNECT to. */
-const PADDED = 100;
 const FLOOD_SOCKETS = 512;
 const FLOOD_ROUNDS = 10;
-
-/** A socket of a stranger on an address of its own, counting what it sends and receives. */
-async function stranger(address: string) {
-  const socket = dgram.createSocket("udp4");
-  const counts = { sent: 0, received: 0, answers: [] as string[] };
-  socket.on("message", (bytes) => {
-    counts.received += bytes.length;
-    counts.answers.push(bytes.toString("utf8"));
-  });
-  socket.bind(0, address);
-  await once(socket, "listening");
-  return {
-    socket,
-    counts,
-    send(text: string, port: number) {
-      counts.sent += Buffer.byteLength(text);
-      socket.send(text, port, "127.0.0.1");
-    },
-  };
-}
 
 /** The UDP sockets a process holds (Linux): its descriptors that are sockets in /proc/net/udp. */
 function udpSocketsOf(pid: number): number {
@@ -56,10 +34,11 @@ function udpSocketsOf(pid: number): number {
 }
 
 /** The server process's resident memory now, in MB. */
-const residentMb = (running: RunningServer) =>
-  Number(
-    /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${running.process.pid}/status`, "utf8"))![1],
-  ) / 1024;
+function residentMb(running: RunningServer): number {
+  const bytes = residentBytes(running.process.pid!);
+  if (bytes === undefined) throw new Error("the step 08 server has gone");
+  return bytes / 1024 / 1024;
+}
 
 async function whatAStrangerGets(): Promise<void> {
   progress("steps 07 and 08: what one datagram from an unverified address gets back");
@@ -72,8 +51,8 @@ async function whatAStrangerGets(): Promise<void> {
         "x",
         "HELLO there",
         "CONNECT alice",
-        "CONNECT alice".padEnd(PADDED),
-        `CONNECT alice ${"A".repeat(22)}`.padEnd(PADDED),
+        "CONNECT alice".padEnd(CONNECT_BYTES),
+        `CONNECT alice ${"A".repeat(22)}`.padEnd(CONNECT_BYTES),
       ],
     ],
   ] as const) {
@@ -117,7 +96,7 @@ async function aFloodOfForgedConnects(): Promise<void> {
     flood.forEach((peer, i) => {
       // a forger never sees the CHALLENGE: it can only make a cookie up
       const cookie = Buffer.from(`${round}:${i}`).toString("base64url").padEnd(22, "A");
-      peer.send(`CONNECT flood${i} ${cookie}`.padEnd(PADDED), target.port);
+      peer.send(`CONNECT flood${i} ${cookie}`.padEnd(CONNECT_BYTES), target.port);
     });
     await sleep(200);
   }
@@ -151,7 +130,7 @@ async function seat(step: "07" | "08", port: number, count: number) {
   );
   for (const [i, player] of players.entries()) {
     if (step === "07") player.send(`CONNECTED p${i}`, port);
-    else player.send(`CONNECT p${i}`.padEnd(PADDED), port);
+    else player.send(`CONNECT p${i}`.padEnd(CONNECT_BYTES), port);
   }
   await sleep(300);
   if (step === "08") {

@@ -6,14 +6,12 @@
  * more than one cell is a jump. Once on a perfect network, once through a server that loses
  * 20 % of its states and delays the others by up to 60 ms.
  */
-import dgram from "node:dgram";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Interpolation } from "../../lib/interpolation.ts";
 import type { Position } from "../../lib/map.ts";
-import { type GameState, parseServerMessage } from "../../lib/protocol.ts";
+import type { GameState } from "../../lib/protocol.ts";
 import { TickClock } from "../../lib/tick-clock.ts";
-import { type Experiment, bot, printTable, progress, server } from "./lab.ts";
+import { type Experiment, bot, printTable, progress, server, silentPlayer } from "./lab.ts";
 
 const SECONDS = 10;
 const SAMPLE_MS = 10;
@@ -49,32 +47,24 @@ class Steps {
 /** Watches one server for `seconds`, while a bot walks in it, and counts the bot's drawn steps. */
 async function watch(serverArgs: string[]): Promise<{ newest: Steps; interpolated: Steps }> {
   const running = await server("07", serverArgs);
-  const socket = dgram.createSocket("udp4");
-  socket.bind(0, "127.0.0.1");
-  await once(socket, "listening");
   const clock = new TickClock();
   let interpolation: Interpolation | undefined;
   let newestState: GameState | undefined;
-  let dedicatedPort = 0;
-  socket.on("message", (bytes) => {
-    const parsed = parseServerMessage(bytes.toString("utf8"));
-    if (!parsed.ok) return;
-    if (parsed.message.type === "CONNECTED") {
-      dedicatedPort = parsed.message.port;
-      interpolation ??= new Interpolation(parsed.message.map, clock);
-    }
-    if (parsed.message.type !== "STATE") return;
-    const { state } = parsed.message;
-    // as every client does: a state not newer than the newest shown came late or twice
-    if ((state.tick ?? 0) <= (newestState?.tick ?? -1)) return;
-    newestState = state;
-    clock.heard(state.tick ?? 0, performance.now());
-    interpolation?.add(state);
-  });
-  socket.send("CONNECTED watcher", running.port, "127.0.0.1");
-  const keepAlive = setInterval(() => {
-    if (dedicatedPort) socket.send("INPUT watcher NONE 0", dedicatedPort, "127.0.0.1");
-  }, 1000);
+  const watcher = await silentPlayer(
+    running.port,
+    "watcher",
+    (message) => {
+      if (message.type === "CONNECTED") interpolation ??= new Interpolation(message.map, clock);
+      if (message.type !== "STATE") return;
+      const { state } = message;
+      // as every client does: a state not newer than the newest shown came late or twice
+      if ((state.tick ?? 0) <= (newestState?.tick ?? -1)) return;
+      newestState = state;
+      clock.heard(state.tick ?? 0, performance.now());
+      interpolation?.add(state);
+    },
+    { seq: 0 },
+  );
   const newest = new Steps();
   const interpolated = new Steps();
   const sampler = setInterval(() => {
@@ -84,8 +74,7 @@ async function watch(serverArgs: string[]): Promise<{ newest: Steps; interpolate
   await sleep(300); // the watcher is in before the walker comes
   await bot({ step: "07", port: running.port, name: WALKER, seconds: SECONDS });
   clearInterval(sampler);
-  clearInterval(keepAlive);
-  socket.close();
+  watcher.leave();
   await running.stop();
   return { newest, interpolated };
 }

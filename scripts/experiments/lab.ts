@@ -1,14 +1,18 @@
 /**
  * What the experiments share: the steps' real servers and clients, started as processes on
  * 127.0.0.1 exactly as a learner starts them by hand, the dedicated ports of the UDP servers,
- * the traces the programs write (`--trace-file`), and the few lines each experiment prints.
+ * the sockets of strangers and of silent players, the traces the programs write
+ * (`--trace-file`), and the few lines each experiment prints.
  */
+import dgram from "node:dgram";
+import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BotOptions, type RunningServer, runBot, startServer } from "../../lib/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
+import { type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
 import { findStep } from "../../lib/steps.ts";
 
 /** One experiment: a file in scripts/experiments/ whose `experiment` export is this. */
@@ -136,6 +140,73 @@ export async function playTraced(
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/** A stranger's UDP socket, and what it has sent and received. */
+export interface Stranger {
+  socket: dgram.Socket;
+  /** bytes sent and received, and every datagram received, as text, in order */
+  counts: { sent: number; received: number; answers: string[] };
+  /** Sends `text` to `port` of the servers' address, 127.0.0.1. */
+  send(text: string, port: number): void;
+}
+
+/**
+ * A socket of a stranger on an address of its own: one process plays many machines, from
+ * 127.0.0.2 on, since Linux routes all of 127/8 to this one.
+ */
+export async function stranger(address: string): Promise<Stranger> {
+  const socket = dgram.createSocket("udp4");
+  const counts = { sent: 0, received: 0, answers: [] as string[] };
+  socket.on("message", (bytes) => {
+    counts.received += bytes.length;
+    counts.answers.push(bytes.toString("utf8"));
+  });
+  socket.bind(0, address);
+  await once(socket, "listening");
+  return {
+    socket,
+    counts,
+    send(text, port) {
+      counts.sent += Buffer.byteLength(text);
+      socket.send(text, port, "127.0.0.1");
+    },
+  };
+}
+
+/**
+ * Joins a server of steps 05 to 07 as a player who never moves: CONNECTED to its main `port`,
+ * then an INPUT NONE every second to the port the welcome names, or the server would take the
+ * silence for a player gone. `heard` gets every message the server sends, parsed. `seq` is the
+ * sequence number INPUTs carry from step 06 on (0: no change yet); step 05's carry none.
+ */
+export async function silentPlayer(
+  port: number,
+  name: string,
+  heard: (message: ServerMessage) => void,
+  { seq }: { seq?: number } = {},
+): Promise<{ leave(): void }> {
+  const socket = dgram.createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  let ownPort: number | undefined;
+  socket.on("message", (bytes) => {
+    const parsed = parseServerMessage(bytes.toString("utf8"));
+    if (!parsed.ok) return;
+    if (parsed.message.type === "CONNECTED") ownPort ??= parsed.message.port;
+    heard(parsed.message);
+  });
+  socket.send(encode({ type: "CONNECTED", username: name }), port, "127.0.0.1");
+  const stillHere = encode({ type: "INPUT", username: name, input: "NONE", seq });
+  const keepAlive = setInterval(() => {
+    if (ownPort !== undefined) socket.send(stillHere, ownPort, "127.0.0.1");
+  }, 1000);
+  return {
+    leave() {
+      clearInterval(keepAlive);
+      socket.close();
+    },
+  };
 }
 
 /** One line of a `--trace`, read back (see lib/trace.ts for how it is written). */

@@ -9,10 +9,16 @@
  *   internet the source address of a datagram can be forged, so a stranger can take the seats
  *   in a victim's name and the server sends all of it to the victim: a reflection attack.
  */
-import dgram from "node:dgram";
-import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Experiment, poolPorts, printTable, progress, server } from "./lab.ts";
+import {
+  type Experiment,
+  type Stranger,
+  poolPorts,
+  printTable,
+  progress,
+  server,
+  stranger,
+} from "./lab.ts";
 
 const ADDRESSES = 32;
 const PER_ADDRESS = 8;
@@ -22,79 +28,57 @@ const BROADCAST_SECONDS = 10;
 /** A seat is given up after 5 s of silence: a word every 4 s keeps it. */
 const KEEP_ALIVE_MS = 4000;
 
-/** The sockets of the attacker, and every byte they send and receive. */
-class Attacker {
-  sentBytes = 0;
-  receivedBytes = 0;
-  readonly sockets: dgram.Socket[] = [];
-  /** the first datagram each socket received from the server's main port */
-  readonly answers = new Map<dgram.Socket, Buffer>();
-
-  async open(count: number, perAddress: number): Promise<void> {
-    for (let i = 0; i < count; i++) {
-      const socket = dgram.createSocket("udp4");
-      socket.on("message", (bytes) => {
-        this.receivedBytes += bytes.length;
-        if (!this.answers.has(socket)) this.answers.set(socket, bytes);
-      });
-      socket.bind(0, `127.0.0.${2 + Math.floor(i / perAddress)}`);
-      await once(socket, "listening");
-      this.sockets.push(socket);
-    }
-  }
-
-  send(socket: dgram.Socket, text: string, port: number): void {
-    this.sentBytes += Buffer.byteLength(text);
-    socket.send(text, port, "127.0.0.1");
-  }
-
-  close(): void {
-    for (const socket of this.sockets) socket.close();
-  }
+/**
+ * The attacker: `count` strangers, PER_ADDRESS of them on each of its addresses (127.0.0.2 on).
+ */
+function attackers(count: number): Promise<Stranger[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => stranger(`127.0.0.${2 + Math.floor(i / PER_ADDRESS)}`)),
+  );
 }
 
+/** What all of the attacker's sockets sent or received, in bytes. */
+const total = (peers: Stranger[], way: "sent" | "received") =>
+  peers.reduce((sum, peer) => sum + peer.counts[way], 0);
+
 /** The port a welcome gives, or undefined for anything else. */
-const welcomePort = (answer: Buffer | undefined) =>
-  answer && /^CONNECTED (\d+) /.exec(answer.toString("utf8"))?.[1];
+const welcomePort = (answer: string | undefined) => answer && /^CONNECTED (\d+) /.exec(answer)?.[1];
 
 async function fillThePool(): Promise<void> {
   const seats = ADDRESSES * PER_ADDRESS;
   const target = await server("04", ["--ports", await poolPorts(seats)]);
-  const attacker = new Attacker();
-  await attacker.open(seats + 1, PER_ADDRESS);
+  const peers = await attackers(seats + 1);
+  const seekers = peers.slice(0, seats);
   progress(`step 04: ${ADDRESSES} addresses × ${PER_ADDRESS} sockets say CONNECTED`);
   const startedAt = performance.now();
-  attacker.sockets
-    .slice(0, seats)
-    .forEach((socket, i) => attacker.send(socket, `CONNECTED seat${i}`, target.port));
-  while (attacker.answers.size < seats && performance.now() - startedAt < 10_000) await sleep(5);
+  seekers.forEach((peer, i) => peer.send(`CONNECTED seat${i}`, target.port));
+  const answered = () => seekers.filter((peer) => peer.counts.answers.length > 0).length;
+  while (answered() < seats && performance.now() - startedAt < 10_000) await sleep(5);
   const filledMs = performance.now() - startedAt;
-  const welcomes = attacker.sockets.filter((socket) => welcomePort(attacker.answers.get(socket)));
-  const latecomer = attacker.sockets[seats]!;
+  const welcomes = seekers.filter((peer) => welcomePort(peer.counts.answers[0]));
   // another address than any of the attacker's: an honest player who comes next
-  attacker.send(latecomer, "CONNECTED honest", target.port);
+  const latecomer = peers[seats]!;
+  latecomer.send("CONNECTED honest", target.port);
   await sleep(200);
   const welcome = (seat: number) => {
-    const bytes = attacker.answers.get(attacker.sockets[seat]!)?.length ?? 0;
+    const bytes = Buffer.byteLength(seekers[seat]!.counts.answers[0] ?? "");
     const asked = `CONNECTED seat${seat}`.length;
     return `${bytes} B for a ${asked} B request (${Math.round(bytes / asked)}×)`;
   };
   printTable([
     ["what", "figure"],
     ["seats taken", `${welcomes.length} of ${seats}, in ${Math.round(filledMs)} ms`],
-    ["the next player gets", attacker.answers.get(latecomer)?.toString("utf8") ?? "(nothing)"],
+    ["the next player gets", latecomer.counts.answers[0] ?? "(nothing)"],
     ["the first welcome", welcome(0)],
     ["the last welcome", welcome(seats - 1)],
   ]);
-  attacker.close();
+  for (const peer of peers) peer.socket.close();
   await target.stop();
 }
 
 async function mainPortErrors(): Promise<void> {
   const target = await server("04");
-  const stranger = new Attacker();
-  await stranger.open(1, 1);
-  const socket = stranger.sockets[0]!;
+  const peer = await stranger("127.0.0.2");
   const requests = [
     "x",
     "HELLO",
@@ -106,44 +90,44 @@ async function mainPortErrors(): Promise<void> {
   progress("step 04: junk to the main port, one datagram at a time");
   const rows: string[][] = [["sent", "bytes", "answer", "bytes"]];
   for (const request of requests) {
-    stranger.answers.clear();
-    stranger.send(socket, request, target.port);
+    const answersBefore = peer.counts.answers.length;
+    peer.send(request, target.port);
     await sleep(100);
-    const answer = stranger.answers.get(socket);
+    const answer = peer.counts.answers[answersBefore];
     rows.push([
       request,
       String(request.length),
-      answer?.toString("utf8") ?? "(none)",
-      String(answer?.length ?? 0),
+      answer ?? "(none)",
+      String(answer === undefined ? 0 : Buffer.byteLength(answer)),
     ]);
   }
   printTable(rows);
-  stranger.close();
+  peer.socket.close();
   await target.stop();
 }
 
 async function tickBroadcast(): Promise<void> {
   const target = await server("05", ["--ports", await poolPorts(BROADCAST_SEATS)]);
-  const attacker = new Attacker();
-  await attacker.open(BROADCAST_SEATS, PER_ADDRESS);
+  const peers = await attackers(BROADCAST_SEATS);
   progress(
     `step 05: ${BROADCAST_SEATS} seats taken and kept for ${BROADCAST_SECONDS} s with a word every ${KEEP_ALIVE_MS / 1000} s`,
   );
-  attacker.sockets.forEach((socket, i) => attacker.send(socket, `CONNECTED seat${i}`, target.port));
+  peers.forEach((peer, i) => peer.send(`CONNECTED seat${i}`, target.port));
   await sleep(500);
   const keepAlive = () =>
-    attacker.sockets.forEach((socket, i) => {
-      const port = Number(welcomePort(attacker.answers.get(socket)));
-      if (port) attacker.send(socket, `GETSTATE seat${i}`, port);
+    peers.forEach((peer, i) => {
+      const port = Number(welcomePort(peer.counts.answers[0]));
+      if (port) peer.send(`GETSTATE seat${i}`, port);
     });
   const timer = setInterval(keepAlive, KEEP_ALIVE_MS);
   await sleep(BROADCAST_SECONDS * 1000 - 500);
   clearInterval(timer);
-  const ratio = Math.round(attacker.receivedBytes / attacker.sentBytes);
+  const sent = total(peers, "sent");
+  const received = total(peers, "received");
   console.log(
-    `  sent ${(attacker.sentBytes / 1024).toFixed(1)} KB, received ${(attacker.receivedBytes / 1024 / 1024).toFixed(1)} MB: ${ratio}× what it sent`,
+    `  sent ${(sent / 1024).toFixed(1)} KB, received ${(received / 1024 / 1024).toFixed(1)} MB: ${Math.round(received / sent)}× what it sent`,
   );
-  attacker.close();
+  for (const peer of peers) peer.socket.close();
   await target.stop();
 }
 
