@@ -107,16 +107,18 @@ export interface Trial {
   seconds: number;
 }
 
+/** Plays one trial: starts its server, runs its bot, stops the server; returns the bot's summary. */
+async function playTrial(trial: Trial): Promise<Summary> {
+  const { step, name, seconds } = trial;
+  const trialServer = await server(step, trial.server);
+  const summary = await bot({ step, port: trialServer.port, name, seconds, args: trial.client });
+  await trialServer.stop();
+  return summary;
+}
+
 /** Plays the trials side by side, each on its own server, and returns the bots' summaries. */
 export function playTrials(trials: Trial[]): Promise<Summary[]> {
-  return Promise.all(
-    trials.map(async (trial) => {
-      const running = await server(trial.step, trial.server);
-      const summary = await bot({ ...trial, port: running.port, args: trial.client ?? [] });
-      await running.stop();
-      return summary;
-    }),
-  );
+  return Promise.all(trials.map(playTrial));
 }
 
 /**
@@ -129,13 +131,9 @@ export async function playTraced(
 ): Promise<{ summary: Summary; trace: TraceLine[] }> {
   const folder = mkdtempSync(join(tmpdir(), "haunted-experiment-"));
   const file = join(folder, `${side}.trace`);
-  const traced = (program: "server" | "client", args: string[] = []) =>
-    program === side ? [...args, "--trace-file", file] : args;
   try {
-    const running = await server(trial.step, traced("server", trial.server));
-    const args = traced("client", trial.client);
-    const summary = await bot({ ...trial, port: running.port, args });
-    await running.stop();
+    const traced = { ...trial, [side]: [...(trial[side] ?? []), "--trace-file", file] };
+    const summary = await playTrial(traced);
     return { summary, trace: readTrace(file) };
   } finally {
     rmSync(folder, { recursive: true, force: true });
