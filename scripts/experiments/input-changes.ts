@@ -4,6 +4,7 @@
  * step 06 client's trace tells what each INPUT it sent was: a new change, a repeat of a change
  * not acknowledged yet, or a heartbeat; and whether the acks it received ever went down.
  */
+import { ackOf } from "../bench/peek.ts";
 import { type Experiment, type TraceLine, ping, playTraced, printTable, progress } from "./lab.ts";
 
 const SECONDS = 10;
@@ -39,13 +40,12 @@ function classify(trace: TraceLine[]) {
       lastSeq = Math.max(lastSeq, seq);
       continue;
     }
-    const ack = new RegExp(`(?:^| )${NAME},\\d+,\\d+,(\\d+)(?: |,)`).exec(line.text);
-    if (!line.sent && line.text.startsWith("STATE ") && ack) {
-      const value = Number(ack[1]);
-      if (value < acked) ackWentDown = true;
-      acked = Math.max(acked, value);
-      acksSeen.add(value);
-    }
+    if (line.sent || !line.text.startsWith("STATE ")) continue;
+    const ack = ackOf(Buffer.from(line.text), NAME);
+    if (ack === undefined) continue;
+    if (ack < acked) ackWentDown = true;
+    acked = Math.max(acked, ack);
+    acksSeen.add(ack);
   }
   const changesAcked = [...acksSeen].filter((seq) => seq > 0).length;
   return { ...counts, changesAcked, ackWentDown };
