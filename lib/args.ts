@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { usernameProblem } from "./protocol.ts";
-import { stepOf } from "./steps.ts";
+import { findStep, stepFolders, stepOf } from "./steps.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -75,6 +75,17 @@ export function parseOptions<S extends OptionSpecs>(
   }
   // parseArgs types its result for any options; these are the ones `specs` describes.
   return { values: parsed.values as OptionValues<S>, positionals: parsed.positionals };
+}
+
+/**
+ * The folder of the step a command line names ("03", "3" or "03-tcp-persistent"), or a usage
+ * error that lists the steps there are. `option` says where the name was given, e.g. --steps.
+ */
+export function stepArgument(name: string, option?: string): string {
+  const folder = findStep(name);
+  if (folder !== undefined) return folder;
+  const where = option === undefined ? "" : `${option}: `;
+  exitWithUsageError(`${where}there is no step ${name} (steps: ${stepFolders().join(", ")})`);
 }
 
 export function portOption(value: string, name = "--port"): number {

@@ -8,8 +8,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
-import { ROOT, findStep, stepFolders } from "../lib/steps.ts";
+import { exitWithUsageError, numberOption, parseOptions, stepArgument } from "../lib/args.ts";
+import { ROOT, stepFolders, stepNumber } from "../lib/steps.ts";
 import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
 import { resultsMarkdown, resultsText } from "./bench/report.ts";
@@ -72,7 +72,7 @@ const { values } = parseOptions(
 );
 
 /** The folders of the steps the bench has a crowd adapter for (steps.ts), in order. */
-const benchedFolders = stepFolders().filter((folder) => folder.slice(0, 2) in BENCHED_STEPS);
+const benchedFolders = stepFolders().filter((folder) => stepNumber(folder) in BENCHED_STEPS);
 const unbenched = stepFolders().filter(
   (folder) => folder >= "02" && !benchedFolders.includes(folder),
 );
@@ -84,11 +84,7 @@ if (values.steps === undefined && unbenched.length > 0)
 function chosenSteps(list: string | undefined): string[] {
   if (list === undefined) return benchedFolders;
   return list.split(",").map((name) => {
-    const folder =
-      findStep(name.trim()) ??
-      exitWithUsageError(
-        `--steps: there is no step '${name}' (steps: ${stepFolders().join(", ")})`,
-      );
+    const folder = stepArgument(name.trim(), "--steps");
     if (!benchedFolders.includes(folder))
       exitWithUsageError(
         `--steps: the bench cannot play ${folder} (it knows ${benchedFolders.join(", ")}; see scripts/bench/steps.ts)`,
@@ -126,7 +122,7 @@ const fullRun =
 const outDir = values.out ?? (fullRun ? join(ROOT, "bench") : undefined);
 const plans: RunPlan[] = folders.flatMap((folder) =>
   counts.map((players) => ({
-    step: folder.slice(0, 2),
+    step: stepNumber(folder),
     folder,
     players,
     seconds,

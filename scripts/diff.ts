@@ -9,8 +9,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { exitWithUsageError, parseOptions } from "../lib/args.ts";
-import { ROOT, STEPS_DIR, findStep, stepFolders } from "../lib/steps.ts";
+import { exitWithUsageError, parseOptions, stepArgument } from "../lib/args.ts";
+import { ROOT, STEPS_DIR, stepFolders } from "../lib/steps.ts";
 
 const LIB_DIR = join(ROOT, "lib");
 const inLib = (file: string) => file.startsWith(LIB_DIR + sep);
@@ -56,10 +56,7 @@ if (positionals.length === 0 || positionals.length > 2)
   exitWithUsageError(
     `name one or two steps, e.g. npm run diff -- 02 03 (steps: ${steps.join(", ")})`,
   );
-const [from, to] = positionals.map(
-  (name) =>
-    findStep(name) ?? exitWithUsageError(`there is no step ${name} (steps: ${steps.join(", ")})`),
-);
+const [from, to] = positionals.map((name) => stepArgument(name));
 const before = to === undefined ? steps[steps.indexOf(from!) - 1] : from!;
 const after = to ?? from!;
 if (!before) exitWithUsageError(`${after} is the first step: name two steps to compare`);

@@ -4,9 +4,9 @@
  * everything stops.
  */
 import { type ChildProcess } from "node:child_process";
-import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
+import { exitWithUsageError, numberOption, parseOptions, stepArgument } from "../lib/args.ts";
 import { runScript, startServer } from "../lib/launch.ts";
-import { findStep, stepFolders } from "../lib/steps.ts";
+import { stepFolders } from "../lib/steps.ts";
 
 const { values } = parseOptions(
   {
@@ -29,10 +29,7 @@ const { values } = parseOptions(
     name: { type: "string", default: "you", placeholder: "NAME", description: "your username" },
   },
 );
-const folder =
-  values.step === undefined
-    ? stepFolders().at(-1)!
-    : (findStep(values.step) ?? exitWithUsageError(`there is no step ${values.step}`));
+const folder = values.step === undefined ? stepFolders().at(-1)! : stepArgument(values.step);
 if (folder.startsWith("01"))
   exitWithUsageError("step 01 is an echo server, not a game: run its two commands from its README");
 const botCount = numberOption(values.bots, "--bots", { min: 0, max: 50 });
