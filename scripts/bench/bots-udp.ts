@@ -31,7 +31,7 @@ const HEARTBEAT_MS = 1000;
 const HELD_HEARTBEAT_MS = 200;
 
 /** How a bot plays once seated: what it sends in a frame, and what it does with a datagram. */
-export interface Play {
+interface Play {
   /** like ProtocolBot.frame; `send` sends one message to the bot's own port */
   frame(input: Input, now: number, send: (message: ClientMessage) => void): boolean;
   datagram(datagram: Buffer): void;

@@ -37,7 +37,7 @@ interface Panel {
   limit?: { value: number; label: string };
 }
 
-export interface Chart {
+interface Chart {
   file: string;
   /** the text a reader sees instead of the image */
   alt: string;

@@ -21,10 +21,10 @@ const PROBE_JOIN_TIMEOUT_SECONDS = 15;
 /** Where the bench looks for a free range of dedicated ports (--ports), for steps 04 to 07. */
 const FIRST_POOL_PORT = 20000;
 
-/** What stops the run in progress, for a bench that is interrupted (Ctrl-C). */
-const stopCurrentRun = new Set<() => void>();
+/** What stops the run in progress (there is one at a time), for a bench interrupted by Ctrl-C. */
+let stopCurrentRun: (() => void) | undefined;
 export function stopEverything(): void {
-  for (const stop of stopCurrentRun) stop();
+  stopCurrentRun?.();
 }
 
 /** The first line of an error message, which is the one that says what happened. */
@@ -67,7 +67,7 @@ export async function measureRun(
     for (const probe of probes) probe.stop();
     void server.stop();
   };
-  stopCurrentRun.add(stop);
+  stopCurrentRun = stop;
   try {
     const notes: string[] = [];
     const seating = await crowd.join(plan.players - plan.probes, plan.probes, (seated, of) =>
@@ -102,7 +102,7 @@ export async function measureRun(
     if (!figures) notes.push("no bot of the crowd played through the measured window");
     return finish({ seated, mapFull, notes, ...(figures && { figures }) });
   } finally {
-    stopCurrentRun.delete(stop);
+    stopCurrentRun = undefined;
     crowd.close();
     for (const probe of probes) probe.stop();
     await server.stop();

@@ -24,7 +24,7 @@ import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
  */
 export type Latency = "round trip" | "input to state shown";
 
-export interface BenchedStep {
+interface BenchedStep {
   adapter: BotAdapter;
   /**
    * on a datagram step, a message larger than 1,200 bytes is a problem; on a stream step it is not

@@ -27,7 +27,7 @@ export interface Experiment {
 }
 
 /** The step folder of a number: "03" gives 03-tcp-persistent. */
-export function folderOf(step: string): string {
+function folderOf(step: string): string {
   const folder = findStep(step);
   if (!folder) throw new Error(`there is no step ${step}`);
   return folder;
@@ -85,7 +85,7 @@ export async function stopServers(): Promise<void> {
   running.clear();
 }
 
-export interface BotRun extends BotOptions {
+interface BotRun extends BotOptions {
   step: string;
 }
 
@@ -236,7 +236,7 @@ export function parseTraceLine(line: string): TraceLine | undefined {
   };
 }
 
-export function readTrace(file: string): TraceLine[] {
+function readTrace(file: string): TraceLine[] {
   return readFileSync(file, "utf8")
     .split("\n")
     .map(parseTraceLine)
