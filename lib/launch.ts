@@ -78,9 +78,13 @@ function summaryOf(stdout: string): { summary?: Summary } {
   }
 }
 
+/** Why a bot failed: its one-line `error:`, or, if it crashed instead, the error it threw. */
 function errorOf(stderr: string): { error?: string } {
-  const line = stderr.split("\n").find((line) => line.startsWith("error: "));
-  return line ? { error: line.slice("error: ".length) } : {};
+  const lines = stderr.split("\n");
+  const line = lines.find((line) => line.startsWith("error: "));
+  if (line) return { error: line.slice("error: ".length) };
+  const thrown = lines.find((line) => /^\w*Error\b/.test(line));
+  return thrown ? { error: thrown } : {};
 }
 
 export interface RunningServer {
