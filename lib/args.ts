@@ -2,9 +2,10 @@
  * Command-line options for every script: node:util parseArgs, plus `--help`
  * and one-line errors instead of stack traces.
  */
+import { basename, dirname, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { usernameProblem } from "./protocol.ts";
-import { findStep, stepFolders, stepOf } from "./steps.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -35,6 +36,9 @@ export function exitWithUsageError(message: string): never {
   process.exit(2);
 }
 
+/** Help lines are wrapped to fit a terminal of this width. */
+const HELP_WIDTH = 80;
+
 /**
  * Parses `argv` against `specs`. `--help` prints the usage and exits 0; an
  * unknown option or a missing value exits 2 with one line saying which.
@@ -48,7 +52,7 @@ export function parseOptions<S extends OptionSpecs>(
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: withNegativeNumbersAttached(argv, all),
       options: Object.fromEntries(
         Object.entries(all).map(([name, { type, default: fallback }]) => [
           name,
@@ -59,18 +63,10 @@ export function parseOptions<S extends OptionSpecs>(
       strict: true,
     });
   } catch (error) {
-    exitWithUsageError((error as Error).message.split("\n")[0]!);
+    exitWithUsageError(parseProblem(error as Error & { code?: string }));
   }
   if (parsed.values.help) {
-    const positionals = usage.positionals ? ` ${usage.positionals}` : "";
-    console.log(`${usage.summary}\n\nusage: ${usage.command} [options]${positionals}\n`);
-    for (const [name, spec] of Object.entries(all)) {
-      const flag =
-        spec.type === "string" ? `--${name} ${spec.placeholder ?? "VALUE"}` : `--${name}`;
-      const fallback =
-        spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
-      console.log(`  ${flag.padEnd(22)} ${spec.description}${fallback}`);
-    }
+    console.log(helpText(usage, all));
     process.exit(0);
   }
   // parseArgs types its result for any options; these are the ones `specs` describes.
@@ -78,20 +74,84 @@ export function parseOptions<S extends OptionSpecs>(
 }
 
 /**
- * The folder of the step a command line names ("03", "3" or "03-tcp-persistent"), or a usage
- * error that lists the steps there are. `option` says where the name was given, e.g. --steps.
+ * `--lag -5` as `--lag=-5`: parseArgs takes a value that starts with a dash for an option
+ * and refuses it as ambiguous, when the user meant a number, which the option's check refuses.
  */
-export function stepArgument(name: string, option?: string): string {
-  const folder = findStep(name);
-  if (folder !== undefined) return folder;
-  const where = option === undefined ? "" : `${option}: `;
-  exitWithUsageError(`${where}there is no step ${name} (steps: ${stepFolders().join(", ")})`);
+function withNegativeNumbersAttached(argv: string[], specs: OptionSpecs): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const spec = arg.startsWith("--") ? specs[arg.slice(2)] : undefined;
+    if (spec?.type === "string" && next !== undefined && /^-[\d.]/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
 }
 
-export function portOption(value: string, name = "--port"): number {
+/** What parseArgs refused, in one short line instead of its paragraph. */
+function parseProblem(error: Error & { code?: string }): string {
+  const quoted = /'([^' ]+)/.exec(error.message)?.[1] ?? "";
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `there is no option ${quoted}`;
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL":
+      return `unexpected argument '${quoted}': this command takes only options`;
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      if (/does not take an argument/.test(error.message)) return `${quoted} takes no value`;
+      if (/ambiguous/.test(error.message)) {
+        return `${quoted} needs a value (one that starts with '-' is written ${quoted}=VALUE)`;
+      }
+      return `${quoted} needs a value`;
+    default:
+      return error.message.split("\n")[0]!;
+  }
+}
+
+/** The usage, then each option: its flag in a column as wide as the widest, then what it does. */
+function helpText(
+  usage: { command: string; summary: string; positionals?: string },
+  specs: OptionSpecs,
+): string {
+  const positionals = usage.positionals ? ` ${usage.positionals}` : "";
+  const flags = Object.entries(specs).map(([name, spec]) =>
+    spec.type === "string" ? `--${name} ${spec.placeholder ?? "VALUE"}` : `--${name}`,
+  );
+  const column = Math.max(...flags.map((flag) => flag.length)) + 4;
+  const lines = Object.values(specs).map((spec, i) => {
+    const fallback =
+      spec.default === undefined || spec.default === false ? "" : ` (default: ${spec.default})`;
+    const [first, ...rest] = wrap(spec.description + fallback, HELP_WIDTH - column);
+    const indent = " ".repeat(column);
+    return [`  ${flags[i]!.padEnd(column - 2)}${first}`, ...rest.map((line) => indent + line)];
+  });
+  return [
+    `${usage.summary}\n`,
+    `usage: ${usage.command} [options]${positionals}\n`,
+    ...lines.flat(),
+  ].join("\n");
+}
+
+/** Words in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
+}
+
+/** A port a server listens on (0: any free port), or with `{ min: 1 }` one a client connects to. */
+export function portOption(value: string, name = "--port", { min = 0 } = {}): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65535) {
-    exitWithUsageError(`${name} must be a whole number from 0 to 65535, not '${value}'`);
+  if (!/^\d+$/.test(value) || port < min || port > 65535) {
+    exitWithUsageError(`${name} must be a whole number from ${min} to 65535, not '${value}'`);
   }
   return port;
 }
@@ -103,7 +163,7 @@ export function numberOption(
 ): number {
   const number = Number(value);
   if (value.trim() === "" || !Number.isFinite(number) || number < min || number > max) {
-    const range = `from ${min}${max === Infinity ? " up" : ` to ${max}`}`;
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
     exitWithUsageError(`${name} must be a number ${range}, not '${value}'`);
   }
   return number;
@@ -133,6 +193,13 @@ export function addressOptions(side: "server" | "client", defaultPort: number) {
   } satisfies OptionSpecs;
 }
 
+/** How a script is run from here, for its --help: `npx tsx steps/02-tcp-squares/client.ts`. */
+const commandOf = (scriptUrl: string) =>
+  `npx tsx ${relative(process.cwd(), fileURLToPath(scriptUrl))}`;
+
+/** The step a script belongs to, as its folder's name begins: "02" for steps/02-tcp-squares/. */
+const stepOf = (scriptUrl: string) => basename(dirname(fileURLToPath(scriptUrl))).split("-")[0]!;
+
 export interface ServerOptions {
   host: string;
   port: number;
@@ -147,11 +214,9 @@ export function serverOptions<S extends OptionSpecs>(
   defaultPort: number,
   extra: S,
 ): ServerOptions & { values: OptionValues<S> } {
-  const { folder } = stepOf(scriptUrl);
-  const command = `npx tsx steps/${folder}/server.ts`;
   const specs = { ...addressOptions("server", defaultPort), ...extra };
   const { values }: { values: OptionValues<AddressOptions> & OptionValues<S> } = parseOptions(
-    { command, summary },
+    { command: commandOf(scriptUrl), summary },
     specs,
   );
   return { host: values.host, port: portOption(values.port), values };
@@ -190,7 +255,7 @@ const CLIENT_OPTIONS = {
     default: "20",
     placeholder: "HZ",
     description:
-      "client frames per second: each sends the held input (steps 02-05) or looks for a change (06 on)",
+      "client frames per second: each sends the held input, or (where only changes are sent) looks for a change",
   },
 } satisfies OptionSpecs;
 
@@ -204,20 +269,18 @@ export function clientOptions<S extends OptionSpecs>(
   defaultPort: number,
   extra: S,
 ): ClientOptions & { values: OptionValues<S> } {
-  const { number, folder } = stepOf(scriptUrl);
-  const command = `npx tsx steps/${folder}/client.ts`;
   const specs = { ...addressOptions("client", defaultPort), ...CLIENT_OPTIONS, ...extra };
   const {
     values,
   }: { values: OptionValues<AddressOptions & typeof CLIENT_OPTIONS> & OptionValues<S> } =
-    parseOptions({ command, summary }, specs);
+    parseOptions({ command: commandOf(scriptUrl), summary }, specs);
   const name = values.name ?? `player${Math.floor(Math.random() * 10000)}`;
   const problem = usernameProblem(name);
   if (problem) exitWithUsageError(`--name: ${problem}`);
   return {
-    step: number,
+    step: stepOf(scriptUrl),
     host: values.host,
-    port: portOption(values.port),
+    port: portOption(values.port, "--port", { min: 1 }),
     name,
     bot: values.bot,
     duration:

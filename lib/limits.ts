@@ -5,7 +5,7 @@
  * player), and a few per address, because a family or an office behind one
  * home router shares one public address.
  */
-import { type OptionSpecs, numberOption } from "./args.ts";
+import type { OptionSpecs } from "./args.ts";
 
 export const SOURCE_LIMIT_OPTIONS = {
   "per-address": {
@@ -27,11 +27,8 @@ export const endpoint = ({ address, port }: Source) => `${address}:${port}`;
 export class SourceLimits {
   private readonly endpoints = new Set<string>();
   private readonly perAddress = new Map<string, number>();
-  readonly maxPerAddress: number;
 
-  constructor(maxPerAddressOption: string) {
-    this.maxPerAddress = numberOption(maxPerAddressOption, "--per-address", { min: 1 });
-  }
+  constructor(readonly maxPerAddress: number) {}
 
   /** Why this source may not take one more seat, or undefined if it may. */
   refusal(source: Source): string | undefined {

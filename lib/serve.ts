@@ -4,7 +4,7 @@
  */
 import type { Socket } from "node:net";
 import { networkInterfaces } from "node:os";
-import { type OptionSpecs, numberOption } from "./args.ts";
+import type { OptionSpecs } from "./args.ts";
 import { listenProblem } from "./network-errors.ts";
 import { visible } from "./trace.ts";
 
@@ -112,11 +112,8 @@ export const CONNECTION_OPTIONS = {
  */
 export class ConnectionLimit {
   private open = 0;
-  readonly max: number;
 
-  constructor(maxOption: string) {
-    this.max = numberOption(maxOption, "--max-connections", { min: 1, max: 100_000 });
-  }
+  constructor(readonly max: number) {}
 
   /** Counts the socket in until it closes; false when the server already holds `max`. */
   admit(socket: Socket): boolean {

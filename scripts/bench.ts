@@ -8,8 +8,8 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exitWithUsageError, numberOption, parseOptions, stepArgument } from "../lib/args.ts";
-import { ROOT, stepFolders, stepNumber } from "../lib/steps.ts";
+import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
+import { ROOT, stepArgument, stepFolders, stepNumber } from "./harness/steps.ts";
 import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
 import { resultsMarkdown, resultsText } from "./bench/report.ts";

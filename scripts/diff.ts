@@ -9,8 +9,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { exitWithUsageError, parseOptions, stepArgument } from "../lib/args.ts";
-import { ROOT, STEPS_DIR, stepFolders } from "../lib/steps.ts";
+import { exitWithUsageError, parseOptions } from "../lib/args.ts";
+import { ROOT, STEPS_DIR, stepArgument, stepFolders } from "./harness/steps.ts";
 
 const LIB_DIR = join(ROOT, "lib");
 const inLib = (file: string) => file.startsWith(LIB_DIR + sep);

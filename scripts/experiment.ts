@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { exitWithUsageError, parseOptions } from "../lib/args.ts";
-import { ROOT } from "../lib/steps.ts";
+import { ROOT } from "./harness/steps.ts";
 import { type Experiment, stopServers } from "./experiments/lab.ts";
 
 const FOLDER = join(ROOT, "scripts", "experiments");

@@ -4,9 +4,9 @@
  * everything stops.
  */
 import { type ChildProcess } from "node:child_process";
-import { exitWithUsageError, numberOption, parseOptions, stepArgument } from "../lib/args.ts";
-import { runScript, startServer } from "../lib/launch.ts";
-import { stepFolders } from "../lib/steps.ts";
+import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
+import { runScript, startServer } from "./harness/launch.ts";
+import { stepArgument, stepFolders } from "./harness/steps.ts";
 
 const { values } = parseOptions(
   {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../lib/steps.ts";
+import { ROOT } from "../scripts/harness/steps.ts";
 import { encode, parseServerMessage } from "../lib/protocol.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../lib/steps.ts";
+import { ROOT } from "../scripts/harness/steps.ts";
 
 async function diff(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const script = ["--import", "tsx", join(ROOT, "scripts", "diff.ts"), ...args];

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ROOT, STEPS_DIR, stepFolders, stepNumber } from "../lib/steps.ts";
+import { ROOT, STEPS_DIR, stepFolders, stepNumber } from "../scripts/harness/steps.ts";
 import type { Experiment } from "../scripts/experiments/lab.ts";
 
 const FOLDER = join(ROOT, "scripts", "experiments");

@@ -14,10 +14,10 @@ import { type Input, stepFrom } from "../lib/game.ts";
 import { type GameMap, isWall } from "../lib/map.ts";
 import type { Summary } from "../lib/player.ts";
 import type { GameState } from "../lib/protocol.ts";
-import { ROOT, STEPS_DIR } from "../lib/steps.ts";
+import { ROOT, STEPS_DIR } from "../scripts/harness/steps.ts";
 import { Trace } from "../lib/trace.ts";
 
-export { startServer } from "../lib/launch.ts";
+export { startServer } from "../scripts/harness/launch.ts";
 
 /**
  * A range of ports for one UDP server's pool (`--ports FIRST-LAST`), apart from

@@ -4,8 +4,8 @@
  * bounded time the ghost catches someone (issue 11: a tag is an event).
  */
 import { describe, expect, it } from "vitest";
-import { startServer } from "../lib/launch.ts";
-import { stepFolders } from "../lib/steps.ts";
+import { startServer } from "../scripts/harness/launch.ts";
+import { stepFolders } from "../scripts/harness/steps.ts";
 import { runBot } from "./helpers.ts";
 
 describe("a game of three bots on the newest step", () => {

@@ -42,8 +42,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { type RunningServer, runScript, startServer } from "../lib/launch.ts";
-import { STEPS_DIR, stepFolders, stepNumber } from "../lib/steps.ts";
+import { type RunningServer, runScript, startServer } from "../scripts/harness/launch.ts";
+import { STEPS_DIR, stepFolders, stepNumber } from "../scripts/harness/steps.ts";
 import { type TraceLine, parseTraceLine } from "../scripts/experiments/lab.ts";
 import { portPool } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 /** Step 01 (steps/01-tcp-echo): the echo server and client, in UTF-8 and in the write-up's UTF-16. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer } from "../lib/launch.ts";
+import type { RunningServer } from "../scripts/harness/launch.ts";
 import { askOnce, runScriptToEnd, startServer } from "./helpers.ts";
 
 const STEP = "01-tcp-echo";

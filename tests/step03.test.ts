@@ -1,7 +1,7 @@
 /** Step 03 (steps/03-tcp-persistent): one persistent TCP connection per player, messages framed as lines. */
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningServer } from "../lib/launch.ts";
+import type { RunningServer } from "../scripts/harness/launch.ts";
 import { type ServerMessage, expectServerMessage } from "../lib/protocol.ts";
 import { BAD_MESSAGES, connectLines, freeDirection, runBot, startServer } from "./helpers.ts";
 

@@ -2,7 +2,7 @@
 import dgram from "node:dgram";
 import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { encode, parseClientMessage } from "../lib/protocol.ts";
 import { portPool, runBot } from "./helpers.ts";

@@ -1,7 +1,7 @@
 /** Step 06 (steps/06-input-changes): only input changes are sent, repeated until the server acknowledges them. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Input } from "../lib/game.ts";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { simulateNetwork } from "../lib/netsim.ts";
 import { encode, type GameState } from "../lib/protocol.ts";
 import { portPool, runBot } from "./helpers.ts";

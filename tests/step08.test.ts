@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import type { ServerMessage } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
 import { CONNECT_BYTES, type Peer, handshake, namesIn, nextOfType, udpPeer } from "./udp.ts";

@@ -1,6 +1,6 @@
 /** Step 09 (steps/09-lantern-interest): the dark mansion, each player's state holding only what their lantern lights. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { MANSION_MAP } from "../lib/map.ts";
 import type { ServerMessage } from "../lib/protocol.ts";

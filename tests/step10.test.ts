@@ -1,6 +1,6 @@
 /** Step 10 (steps/10-delta-snapshots): states sent as deltas against the state a player says it holds. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { runBot } from "./helpers.ts";
 import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
 

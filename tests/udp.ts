@@ -6,7 +6,7 @@
 import dgram from "node:dgram";
 import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../lib/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { seededRandom } from "../lib/random.ts";
 import {
   type ClientMessage,

@@ -4,7 +4,7 @@
  * latency; the crowd gives the load and the counts.
  */
 import type { ChildProcess } from "node:child_process";
-import { runBot } from "../../lib/launch.ts";
+import { runBot } from "../harness/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { percentile } from "../../lib/stats.ts";
 

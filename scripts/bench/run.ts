@@ -6,8 +6,9 @@
  * cannot hold is a result too.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { type RunningServer, startServer } from "../../lib/launch.ts";
-import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
+import { type RunningServer, startServer } from "../harness/launch.ts";
+import { freePortRange } from "../harness/ports.ts";
+import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
 import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
 import { Probe } from "./probes.ts";

@@ -11,7 +11,7 @@
  */
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RunningServer } from "../../lib/launch.ts";
+import type { RunningServer } from "../harness/launch.ts";
 import { CONNECT_BYTES } from "../bench/bots-udp.ts";
 import { residentBytes } from "../bench/proc.ts";
 import { type Experiment, bot, poolPorts, printTable, progress, server, stranger } from "./lab.ts";

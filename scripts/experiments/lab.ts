@@ -9,11 +9,11 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BotOptions, type RunningServer, runBot, startServer } from "../../lib/launch.ts";
+import { type BotOptions, type RunningServer, runBot, startServer } from "../harness/launch.ts";
 import type { Summary } from "../../lib/player.ts";
-import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
+import { freePortRange } from "../harness/ports.ts";
 import { type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
-import { findStep } from "../../lib/steps.ts";
+import { findStep, hasPortPool } from "../harness/steps.ts";
 
 /** One experiment: a file in scripts/experiments/ whose `experiment` export is this. */
 export interface Experiment {

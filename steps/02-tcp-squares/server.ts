@@ -4,7 +4,7 @@
  * Every message arrives on a new TCP connection, which closes after the answer.
  */
 import net from "node:net";
-import { serverOptions } from "../../lib/args.ts";
+import { numberOption, serverOptions } from "../../lib/args.ts";
 import { STREAM_NETWORK_OPTIONS, networkConditions, simulateStream } from "../../lib/netsim.ts";
 import {
   MAX_MESSAGE_BYTES,
@@ -33,7 +33,9 @@ const { host, port, values } = serverOptions(
 const conditions = networkConditions(values);
 const trace = traceFrom(values);
 const room = new GameRoom(mapOption(values.map));
-const connections = new ConnectionLimit(values["max-connections"]);
+const connections = new ConnectionLimit(
+  numberOption(values["max-connections"], "--max-connections", { min: 1, max: 100_000 }),
+);
 
 const server = net.createServer((socket) => {
   socket.on("error", () => socket.destroy()); // a client that vanishes is no reason to crash

@@ -4,7 +4,7 @@
  * on every datagram of theirs goes there and is answered with the state.
  */
 import dgram from "node:dgram";
-import { serverOptions } from "../../lib/args.ts";
+import { numberOption, serverOptions } from "../../lib/args.ts";
 import { SOURCE_LIMIT_OPTIONS, SourceLimits } from "../../lib/limits.ts";
 import {
   NETWORK_OPTIONS,
@@ -40,7 +40,7 @@ const conditions = networkConditions(values);
 const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const freePorts = portRange(values.ports);
-const sources = new SourceLimits(values["per-address"]);
+const sources = new SourceLimits(numberOption(values["per-address"], "--per-address", { min: 1 }));
 const room = new GameRoom(mapOption(values.map));
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */

@@ -48,7 +48,7 @@ const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
 const freePorts = portRange(values.ports);
-const sources = new SourceLimits(values["per-address"]);
+const sources = new SourceLimits(numberOption(values["per-address"], "--per-address", { min: 1 }));
 const room = new GameRoom(mapOption(values.map));
 
 /** A player's seat: their own socket, and the one address allowed to speak on it. */

@@ -52,7 +52,7 @@ const conditions = networkConditions(values);
 const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
-const sources = new SourceLimits(values["per-address"]);
+const sources = new SourceLimits(numberOption(values["per-address"], "--per-address", { min: 1 }));
 const room = new GameRoom(mapOption(values.map));
 
 /** A cookie is good in the time slot it was made in and the next one: for 5 to 10 s by default. */

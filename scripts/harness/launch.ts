@@ -7,7 +7,7 @@ import { EventEmitter, once } from "node:events";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { text } from "node:stream/consumers";
-import type { Summary } from "./player.ts";
+import type { Summary } from "../../lib/player.ts";
 import { ROOT, STEPS_DIR } from "./steps.ts";
 
 /** Runs one of a step's scripts with tsx, like `npx tsx steps/<folder>/<script>.ts <args>`. */
