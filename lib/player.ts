@@ -4,9 +4,10 @@
  *
  * A step's client.ts does the networking and tells this session what it sent
  * and received; the session draws the screen and keeps the counts. The client
- * ends only where its step says so, with one of two calls a reader can see:
- * exitWithSummary() once the player is done and has said goodbye, and
- * exitWithError() when the network fails them.
+ * ends only where its step says so, with calls a reader can see:
+ * exitOnSignals() right after the session is made, so that Ctrl-C ends the
+ * game as q does, exitWithSummary() once the player is done and has said
+ * goodbye, and exitWithError() when the network fails them.
  */
 import readline from "node:readline";
 import type { ClientOptions } from "./args.ts";
@@ -80,16 +81,32 @@ export class PlayerSession {
       this.control = this.listenToKeyboard();
       this.screen = new Screen();
     }
-    for (const signal of ["SIGINT", "SIGTERM"] as const)
-      process.on(signal, () => this.stopPlaying());
+    // The session's own clocks, stopped as the client exits: neither keeps the process alive.
     this.everySecond = setInterval(() => {
       this.stats.secondPassed();
       this.draw();
-    }, 1000);
+    }, 1000).unref();
     if (options.duration !== undefined) {
-      this.durationTimer = setTimeout(() => this.stopPlaying(), options.duration * 1000);
+      this.durationTimer = setTimeout(() => this.stopPlaying(), options.duration * 1000).unref();
     }
     this.draw();
+  }
+
+  /**
+   * Ctrl-C and SIGTERM end the game as q does (`playing` turns false, and the step's loop says
+   * goodbye and exits), and however the process ends, even by a crash, the terminal is given
+   * back. These handlers are the whole process's: the client installs them where it is read.
+   */
+  exitOnSignals(): void {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => this.stopPlaying());
+    }
+    process.on("exit", () => this.restoreTerminal());
+    process.on("uncaughtException", (error) => {
+      this.restoreTerminal();
+      console.error(error);
+      process.exit(1);
+    });
   }
 
   /** The input the player holds right now (nothing before the map has come). */
@@ -212,13 +229,6 @@ export class PlayerSession {
         keyboard.press(input, performance.now());
         if (this.notice.until === Infinity) this.notice.until = 0;
       }
-    });
-    // Whatever ends the process, even a crash, the terminal is given back.
-    process.on("exit", () => this.restoreTerminal());
-    process.on("uncaughtException", (error) => {
-      this.restoreTerminal();
-      console.error(error);
-      process.exit(1);
     });
     return keyboard;
   }

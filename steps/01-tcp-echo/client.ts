@@ -33,7 +33,7 @@ const { values, positionals } = parseOptions(
   },
 );
 const message = positionals.join(" ") || "Hello server, this is Haunted Chronicles calling!";
-const server = { address: values.host, port: portOption(values.port) };
+const server = { address: values.host, port: portOption(values.port, "--port", { min: 1 }) };
 const where = `${server.address}:${server.port}`;
 const trace = traceFrom(values);
 

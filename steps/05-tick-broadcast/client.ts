@@ -41,6 +41,7 @@ const options = clientOptions(
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
 const player = new PlayerSession(options);
+player.exitOnSignals();
 player.statusExtra = describeConditions(conditions);
 const username = options.name;
 const server = `${options.host}:${options.port}`;

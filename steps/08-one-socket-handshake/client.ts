@@ -71,6 +71,7 @@ const interpolate = !options.values["no-interp"];
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
 const player = new PlayerSession(options);
+player.exitOnSignals();
 const username = options.name;
 const server = `${options.host}:${options.port}`;
 

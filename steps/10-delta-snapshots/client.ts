@@ -75,6 +75,7 @@ const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
 // The server sends what our lantern lights (lib/lantern.ts): the screen draws the rest dark.
 const player = new PlayerSession(options, { lantern: LANTERN_REACH });
+player.exitOnSignals();
 const username = options.name;
 const server = `${options.host}:${options.port}`;
 
