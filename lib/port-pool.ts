@@ -24,3 +24,13 @@ export function portRange(value: string): number[] {
   }
   return Array.from({ length: last - first + 1 }, (_, i) => first + i);
 }
+
+/**
+ * How many ports of the pool one newcomer's seat may try. A port another program holds (the
+ * server of another step, started beside this one) cannot be bound: the seat takes the next,
+ * and a pool whose every port is held elsewhere still answers in a bounded time.
+ */
+export const PORT_TRIES = 16;
+
+/** Whether a bind failed because another socket holds the port. */
+export const isPortTaken = (error: Error) => (error as NodeJS.ErrnoException).code === "EADDRINUSE";

@@ -13,7 +13,7 @@ import {
   networkConditions,
   simulateNetwork,
 } from "../../lib/netsim.ts";
-import { PORT_POOL_OPTIONS, portRange } from "../../lib/port-pool.ts";
+import { PORT_POOL_OPTIONS, PORT_TRIES, isPortTaken, portRange } from "../../lib/port-pool.ts";
 import {
   MAX_MESSAGE_BYTES,
   type ServerMessage,
@@ -120,6 +120,7 @@ function openSeat(
   from: dgram.RemoteInfo,
   port: number,
   reply: (message: ServerMessage) => void,
+  tries = 1,
 ): void {
   const socket = dgram.createSocket("udp4");
   const seat: Seat = {
@@ -161,8 +162,15 @@ function openSeat(
     }
   });
   socket.on("error", (error) => {
-    // Most likely another program holds this port of the pool: this player cannot have it.
     log(`cannot use port ${port} for ${username}: ${error.message}`);
+    if (!seat.open && isPortTaken(error) && tries < PORT_TRIES && freePorts.length > 0) {
+      // Another program holds this port of the pool (another step's server, say): the player
+      // gets the next one, and this one goes to the back of the pool, for when it is let go.
+      seats.delete(username);
+      sources.released(from);
+      socket.close(() => freePorts.push(port));
+      return openSeat(username, from, freePorts.shift()!, reply, tries + 1);
+    }
     if (!seat.open) reply(room.refuse("server busy: try again"));
     closeSeat(seat);
   });
