@@ -126,7 +126,7 @@ export async function runToEnd(args: string[], { timeoutMs = 0 } = {}): Promise<
   }
 }
 
-/** Runs a step's `client.ts` or `server.ts` to its end: lib/launch.ts's runScript, waited for. */
+/** Runs a step's `client.ts` or `server.ts` to its end: scripts/harness/launch.ts's runScript, waited for. */
 export function runScriptToEnd(
   folder: string,
   script: "client" | "server",
