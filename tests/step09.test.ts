@@ -14,7 +14,7 @@ describe("step 09: the lantern", () => {
   let bob: Peer;
   let aliceWelcome: Extract<ServerMessage, { type: "CONNECTED" }>;
   beforeAll(async () => {
-    server = await startServer(STEP);
+    server = await startServer(STEP, ["--spawn", "farthest"]);
     [alice, bob] = await Promise.all([udpPeer(), udpPeer()]);
   });
   afterAll(async () => {
@@ -33,7 +33,7 @@ describe("step 09: the lantern", () => {
   });
 
   it("sends each player only the squares their lantern lights, and always the ghost's name", async () => {
-    await handshake(bob, server.port, "bob"); // a newcomer spawns as far from everyone as it can
+    await handshake(bob, server.port, "bob"); // --spawn farthest: as far from alice as it can
     const [{ state: aliceSees }, { state: bobSees }] = await Promise.all([
       nextOfType(alice, "STATE"),
       nextOfType(bob, "STATE"),
