@@ -112,6 +112,11 @@ function byTheEntrance(map: GameMap): SpawnRule {
   return (world: World) => near.find((cell) => !world.players.at(cell)) ?? anyFreeCell(world);
 }
 
+/** The rule that `--spawn NAME` names, for `map`. */
+export function spawnRule(name: SpawnRuleName, map: GameMap): SpawnRule {
+  return name === "entrance" ? byTheEntrance(map) : farthestFreeCell;
+}
+
 function anyFreeCell({ map, players }: World): Position | undefined {
   const free: Position[] = [];
   for (let y = 0; y < map.height; y++)
@@ -139,7 +144,7 @@ export class GameRoom {
     private readonly logLine: (line: string) => void = log,
   ) {
     this.world = createWorld(MAPS[mapName]);
-    this.spawn = spawn === "entrance" ? byTheEntrance(this.world.map) : farthestFreeCell;
+    this.spawn = spawnRule(spawn, this.world.map);
     this.refusals = new RateLimitedLog(logLine);
   }
 
