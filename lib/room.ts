@@ -91,7 +91,7 @@ export function spawnOption(name: string): SpawnRuleName {
 
 /**
  * How far from the entrance newcomers are put. Any two cells within 3 of it are at most 6 apart,
- * inside a lantern's 8 (LANTERN_REACH), and there are fewer of them (25 on the mansion) than the
+ * inside a lantern's 8 (LANTERN_REACH), and there are fewer of them (29 on the mansion) than the
  * 32 squares a state holds (MOST_SQUARES_LIT): a newcomer sees every square already there, so
  * the cell it gets tells it nothing its own lantern does not. Everyone starts together, and
  * meets the others at once.

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
+import { LANTERN_REACH, MOST_SQUARES_LIT, isLit } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP, type Position, entranceOf, isWall } from "../lib/map.ts";
 import type { ClientMessage } from "../lib/protocol.ts";
 import { GameRoom, type SpawnRuleName } from "../lib/room.ts";
@@ -105,6 +105,16 @@ describe("where newcomers spawn", () => {
 
   it("farthest from everyone, the old rule, gives a hidden player away", () => {
     expect(() => fc.assert(spawnTellsNothing("farthest"), { numRuns: 30 })).toThrow();
+  });
+
+  it("puts the first 29 by the entrance, fewer than a state shows, and the next anywhere free", () => {
+    const room = new GameRoom("mansion", "entrance", () => {});
+    for (let i = 0; i < 40; i++) room.join(`newcomer${i}`);
+    const entrance = entranceOf(MANSION_MAP);
+    const near = [...room.world.players.values()].filter((square) => isLit(entrance, square, 3));
+    expect(near).toHaveLength(29);
+    expect(near.length).toBeLessThan(MOST_SQUARES_LIT);
+    expect(room.size).toBe(40);
   });
 
   it("puts newcomers together, each in the light of all the others", () => {
