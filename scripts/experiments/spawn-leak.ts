@@ -127,14 +127,7 @@ function floorCells(): Position[] {
 function candidates(rule: SpawnRuleName, joins: readonly Position[]): Position[] {
   const world = createWorld(MANSION_MAP);
   const spawn = spawnRule(rule, MANSION_MAP);
-  let cells: Position[] = [];
-  for (let y = 0; y < MANSION_MAP.height; y++)
-    for (let x = 0; x < MANSION_MAP.width; x++)
-      if (
-        !isWall(MANSION_MAP, { x, y }) &&
-        !joins.some((join) => isLit(join, { x, y }, LANTERN_REACH))
-      )
-        cells.push({ x, y });
+  let cells = floorCells().filter((cell) => !joins.some((join) => isLit(join, cell)));
   joins.forEach((join, i) => {
     cells = cells.filter((cell) => {
       world.players.clear();
