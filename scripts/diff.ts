@@ -130,11 +130,17 @@ function pathIn(step: string, name: string): string {
 
 const added = libModulesAdded(before, after);
 const compared: Compared[] = [
-  ...stepFiles().map((name) => ({
-    heading: `steps/${after}/${name}, against ${before}`,
-    oldPath: pathIn(before, name),
-    newPath: pathIn(after, name),
-  })),
+  ...stepFiles().map((name) => {
+    const oldPath = pathIn(before, name);
+    const newPath = pathIn(after, name);
+    const heading =
+      oldPath === "/dev/null"
+        ? `${newPath}, new in ${after}`
+        : newPath === "/dev/null"
+          ? `${oldPath}, which ${after} no longer has`
+          : `${newPath}, against ${before}`;
+    return { heading, oldPath, newPath };
+  }),
   ...(values.readme
     ? [
         {
