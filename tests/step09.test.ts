@@ -55,6 +55,27 @@ describe("step 09: the lantern", () => {
   });
 });
 
+describe("step 09: where newcomers start", () => {
+  it("puts them by the entrance, in each other's light: where one lands says nothing unseen", async () => {
+    const server = await startServer(STEP);
+    const [ann, ben] = await Promise.all([udpPeer(), udpPeer()]);
+    try {
+      const annWelcome = (await handshake(ann, server.port, "ann")).message;
+      const benWelcome = (await handshake(ben, server.port, "ben")).message;
+      if (annWelcome.type !== "CONNECTED" || benWelcome.type !== "CONNECTED")
+        throw new Error("a newcomer was refused");
+      expect(annWelcome.state.players).toEqual([
+        expect.objectContaining({ name: "ann", x: 69, y: 43 }),
+      ]);
+      expect(benWelcome.state.players.map(({ name }) => name).sort()).toEqual(["ann", "ben"]);
+    } finally {
+      ann.close();
+      ben.close();
+      await server.stop();
+    }
+  });
+});
+
 describe("step 09: the real client", () => {
   it("plays in the dark through 20% loss both ways", async () => {
     const server = await startServer(STEP, ["--loss", "20"]);
