@@ -79,11 +79,31 @@ export function createWorld(map: GameMap): World {
   return { map, players: new Squares(), ghost: null, lastTagAt: -Infinity };
 }
 
+/** Where a newcomer is put: a free floor cell of the world, or undefined when there is none. */
+export type SpawnRule = (world: World) => Position | undefined;
+
 /**
- * Adds a player on the free floor cell farthest from everyone else (so nobody
- * spawns next to the ghost). Returns undefined when the house is full.
+ * Adds a player on the cell `spawn` picks: by default the free floor cell farthest from everyone
+ * else (so nobody spawns next to the ghost). Returns undefined when the house is full.
  */
-export function addPlayer(world: World, name: string): Square | undefined {
+export function addPlayer(
+  world: World,
+  name: string,
+  spawn: SpawnRule = farthestFreeCell,
+): Square | undefined {
+  const cell = spawn(world);
+  if (!cell) return undefined;
+  const player = { name, ...cell };
+  world.players.set(name, player);
+  world.ghost ??= name;
+  return player;
+}
+
+/**
+ * The free floor cell farthest from every square, the first in reading order of the farthest.
+ * Fair where everyone sees everything; in the dark (step 09) it tells where the others are not.
+ */
+export function farthestFreeCell(world: World): Position | undefined {
   const { width, height } = world.map;
   const distances = distancesToNearestSquare(world);
   let best: { cell: Position; distance: number } | undefined;
@@ -94,11 +114,7 @@ export function addPlayer(world: World, name: string): Square | undefined {
       if (!best || distance > best.distance) best = { cell: { x, y }, distance };
     }
   }
-  if (!best) return undefined;
-  const player = { name, ...best.cell };
-  world.players.set(name, player);
-  world.ghost ??= name;
-  return player;
+  return best?.cell;
 }
 
 /**

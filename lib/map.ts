@@ -86,6 +86,30 @@ export function roomName(map: GameMap, position: Position): string | undefined {
   return room.wing ? `${name}, wing ${room.wing}` : name;
 }
 
+/**
+ * Where newcomers enter a map: the middle of the grand hall nearest the map's middle (on the
+ * mansion, wing C2's), or the map's middle on a map without one.
+ */
+export function entranceOf(map: GameMap): Position {
+  const middle = { x: Math.floor(map.width / 2), y: Math.floor(map.height / 2) };
+  const halls = new Map<Room, { x: number; y: number; cells: number }>();
+  map.rooms.forEach((room, cell) => {
+    if (room?.name !== "GRAND HALL") return;
+    const sum = halls.get(room) ?? { x: 0, y: 0, cells: 0 };
+    halls.set(room, {
+      x: sum.x + (cell % map.width),
+      y: sum.y + Math.floor(cell / map.width),
+      cells: sum.cells + 1,
+    });
+  });
+  const centres = [...halls.values()].map(({ x, y, cells }) => ({
+    x: Math.round(x / cells),
+    y: Math.round(y / cells),
+  }));
+  const distance = (cell: Position) => Math.hypot(cell.x - middle.x, cell.y - middle.y);
+  return centres.sort((a, b) => distance(a) - distance(b))[0] ?? middle;
+}
+
 /** A map with walls and floor only: how a client sees a map it does not know. */
 function plainMap(rows: readonly string[]): GameMap {
   const width = rows[0]?.length ?? 0;

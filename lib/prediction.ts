@@ -16,6 +16,12 @@ export class Prediction {
   /** how often, and by how many cells in all, a state proved the guess wrong */
   readonly corrections = { count: 0, cells: 0 };
 
+  /** The corrections as the status line says them: "1 fix (1 cell)", "3 fixes (5 cells)". */
+  fixesInWords(): string {
+    const { count, cells } = this.corrections;
+    return `${count} ${count === 1 ? "fix" : "fixes"} (${cells} ${cells === 1 ? "cell" : "cells"})`;
+  }
+
   private frame = 0;
   /**
    * every local frame the server may not have simulated

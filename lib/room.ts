@@ -6,13 +6,23 @@
 import { type OptionSpecs, exitWithUsageError, numberOption } from "./args.ts";
 import {
   type Input,
+  type SpawnRule,
   type World,
   addPlayer,
   applyInput,
   createWorld,
+  farthestFreeCell,
   removePlayer,
 } from "./game.ts";
-import { MAPS, type MapName, isMapName } from "./map.ts";
+import {
+  type GameMap,
+  type Position,
+  MAPS,
+  type MapName,
+  entranceOf,
+  isMapName,
+  isWall,
+} from "./map.ts";
 import {
   type ClientMessage,
   type GameState,
@@ -53,6 +63,69 @@ export function silenceOption(value: string): number {
   return numberOption(value, "--timeout", { min: 0.1 }) * 1000;
 }
 
+/**
+ * Where newcomers start (`--spawn`). `farthest` puts each on the free cell farthest from everyone:
+ * fair when everyone sees everything, but in the dark it is a side channel. Where the newcomer
+ * lands says where nobody is, and eight joins found a hidden player's cell, out of 10,056
+ * (`npm run experiment -- spawn-leak`). `entrance` tells nothing the newcomer cannot see.
+ */
+export const SPAWN_RULES = ["entrance", "farthest"] as const;
+export type SpawnRuleName = (typeof SPAWN_RULES)[number];
+
+/** The option of the servers that hide players (steps 09 on): where newcomers start. */
+export const SPAWN_OPTIONS = {
+  spawn: {
+    type: "string",
+    default: "entrance",
+    placeholder: "RULE",
+    description:
+      "where newcomers start: entrance (by the grand hall's middle) or farthest (from everyone: a side channel)",
+  },
+} satisfies OptionSpecs;
+
+export function spawnOption(name: string): SpawnRuleName {
+  const rule = SPAWN_RULES.find((known) => known === name);
+  if (!rule) exitWithUsageError(`--spawn must be ${SPAWN_RULES.join(" or ")}, not '${name}'`);
+  return rule;
+}
+
+/**
+ * How far from the entrance newcomers are put. Any two cells within 3 of it are at most 6 apart,
+ * inside a lantern's 8 (LANTERN_REACH), and there are fewer of them (29 on the mansion) than the
+ * 32 squares a state holds (MOST_SQUARES_LIT): a newcomer sees every square already there, so
+ * the cell it gets tells it nothing its own lantern does not. Everyone starts together, and
+ * meets the others at once.
+ */
+const ENTRANCE_REACH = 3;
+
+/**
+ * The `entrance` rule: the free floor cell nearest the map's entrance, within ENTRANCE_REACH of
+ * it; when those are all taken, a free floor cell picked at random, which says only that it was free.
+ */
+function byTheEntrance(map: GameMap): SpawnRule {
+  const entrance = entranceOf(map);
+  const distance = (cell: Position) => Math.hypot(cell.x - entrance.x, cell.y - entrance.y);
+  const near: Position[] = [];
+  for (let y = entrance.y - ENTRANCE_REACH; y <= entrance.y + ENTRANCE_REACH; y++)
+    for (let x = entrance.x - ENTRANCE_REACH; x <= entrance.x + ENTRANCE_REACH; x++)
+      if (distance({ x, y }) <= ENTRANCE_REACH && !isWall(map, { x, y })) near.push({ x, y });
+  near.sort((a, b) => distance(a) - distance(b)); // stable: among equals, in reading order
+  return (world: World) => near.find((cell) => !world.players.at(cell)) ?? anyFreeCell(world);
+}
+
+/** The rule that `--spawn NAME` names, for `map`. */
+export function spawnRule(name: SpawnRuleName, map: GameMap): SpawnRule {
+  return name === "entrance" ? byTheEntrance(map) : farthestFreeCell;
+}
+
+function anyFreeCell({ map, players }: World): Position | undefined {
+  const free: Position[] = [];
+  for (let y = 0; y < map.height; y++)
+    for (let x = 0; x < map.width; x++)
+      if (!isWall(map, { x, y }) && !players.at({ x, y })) free.push({ x, y });
+  return free[Math.floor(Math.random() * free.length)];
+}
+
 export class GameRoom {
   readonly world: World;
   /**
@@ -64,11 +137,15 @@ export class GameRoom {
   /** what strangers try is logged, but a flood of it must not flood the log */
   private readonly refusals: RateLimitedLog;
 
+  private readonly spawn: SpawnRule;
+
   constructor(
     readonly mapName: MapName,
+    spawn: SpawnRuleName = "farthest",
     private readonly logLine: (line: string) => void = log,
   ) {
     this.world = createWorld(MAPS[mapName]);
+    this.spawn = spawnRule(spawn, this.world.map);
     this.refusals = new RateLimitedLog(logLine);
   }
 
@@ -83,7 +160,7 @@ export class GameRoom {
   /** Puts a new player in the house, or says why not. */
   join(name: string, now = performance.now()): string | undefined {
     if (this.has(name)) return `username ${name} is taken`;
-    if (!addPlayer(this.world, name)) return "the house is full";
+    if (!addPlayer(this.world, name, this.spawn)) return "the house is full";
     this.lastHeard.set(name, now);
     this.logLine(`${name} joined (${this.size} online)`);
     return undefined;

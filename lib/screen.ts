@@ -105,11 +105,7 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
       titleLine(frame, draw),
       ...body,
       chalk.inverse(
-        fitWidth(
-          ` ${[...status, plainText(frame.status).trim()].join(" · ")}`,
-          terminal.columns,
-          " ",
-        ),
+        fitWidth(statusLine(status, frame.status, terminal.columns), terminal.columns, " "),
       ),
       plainText(frame.message),
     ].map(fit);
@@ -144,6 +140,23 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
     ...(room ? [room] : []),
     ...(change ? [chalk.yellowBright.bold(frame.score.describe(change))] : []),
   ]);
+}
+
+/**
+ * The status line: the room and the latest tag, then the network's facts, as many as fit the
+ * terminal whole, the last ones left out first, rather than a fact cut in the middle.
+ */
+function statusLine(first: string[], facts: string, columns: number): string {
+  const parts = [
+    ...first,
+    ...plainText(facts)
+      .split(" · ")
+      .map((fact) => fact.trim()),
+  ].filter((part) => part !== "");
+  const line = (count: number) => ` ${parts.slice(0, count).join(" · ")}`;
+  let count = parts.length;
+  while (count > 1 && visibleWidth(line(count)) > columns) count--;
+  return line(count);
 }
 
 /**
@@ -197,7 +210,9 @@ function titleLine({ title, you, state, score, now }: Frame, draw: Painter): str
       : ghost
         ? `ghost ${square(ghost, draw)} ${ghost}${rest}`
         : "no ghost yet";
-  return `${chalk.bold(title)} · you ${square(you, draw)} ${you} · ${role}`;
+  // a player named "you" (npm start's default) is not told "you yo you"
+  const name = you.toLowerCase() === "you" ? "" : ` ${you}`;
+  return `${chalk.bold(title)} · you ${square(you, draw)}${name} · ${role}`;
 }
 
 /** The first cell of the window: centred on `centre`, but never past the map's edge. */
@@ -232,10 +247,16 @@ function renderMap(
   };
   for (const { text, at } of map.labels) {
     // a label is written over the floor two columns per cell, so it takes half as many cells
-    for (let i = 0; i < text.length; i += 2) {
-      const cell = { x: at.x + i / 2, y: at.y };
-      if (lit(cell)) put(cell, floor(cell).dim(text.slice(i, i + 2).padEnd(2)));
-    }
+    const labelCells = Array.from({ length: Math.ceil(text.length / 2) }, (_, i) => ({
+      x: at.x + i,
+      y: at.y,
+    }));
+    // A room's name is the map's, not a secret: written whole once the light touches it, not cut
+    // at the light's edge ("PARL").
+    if (!labelCells.some(lit)) continue;
+    labelCells.forEach((cell, i) =>
+      put(cell, floor(cell).dim(text.slice(2 * i, 2 * i + 2).padEnd(2))),
+    );
   }
   for (const player of state?.players ?? []) put(player, square(player.name, draw));
   return cells.map((row) => row.join(""));

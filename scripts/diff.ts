@@ -1,10 +1,12 @@
 /**
- * `npm run diff -- A B`: what changes from one step to another, as a coloured
- * unified diff of their code. This is how the tutorial is meant to be read.
+ * `npm run diff -- A B`: what changes from one step to another. This is how the tutorial is
+ * meant to be read.
  *
- * A step's lesson often lives in a lib/ module it starts to use (step 03's framing,
- * step 07's prediction): after the diff of the step's files comes every lib/ module
- * step B imports and step A does not, in full, as added.
+ * A summary of what changed comes first (`--stat` prints it alone), then each file under a
+ * one-line heading: the step's own files (server, client, protocol, then any other), as a
+ * coloured unified diff, then every lib/ module step B imports and step A does not, in full, as
+ * added: a step's lesson often lives in one (step 03's framing, step 07's prediction). To a
+ * terminal it goes through a pager, as git's own output does; to a pipe it is plain text.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -19,6 +21,8 @@ const inLib = (file: string) => file.startsWith(LIB_DIR + sep);
  * imports (group 1, empty for the second form) and from where (group 2).
  */
 const RELATIVE_IMPORT = /\bimport\s+(?:([^;]*?)\s+from\s+)?["'](\.\.?\/[^"']+)["']/g;
+/** A step's own files come in this order, the rest after them by name; its README is not code. */
+const STEP_FILE_ORDER = ["server.ts", "client.ts", "protocol.ts"];
 
 /**
  * Whether an import brings only types (`import type { Input }`, `import { type Input }`): a
@@ -39,10 +43,16 @@ const { values, positionals } = parseOptions(
     command: "npm run diff --",
     summary:
       "Shows what changes between two steps (A B), or between a step and the one before it (B): " +
-      "their code, then the lib/ modules B starts to use.",
+      "a summary, then B's own files (server, client, protocol, others) against A's, then the " +
+      "lib/ modules B starts to use, in full. To a terminal it pages ($PAGER, or less -R).",
     positionals: "[A] B",
   },
   {
+    stat: {
+      type: "boolean",
+      default: false,
+      description: "print the summary of what changed, and nothing else",
+    },
     readme: {
       type: "boolean",
       default: false,
@@ -61,15 +71,26 @@ const before = to === undefined ? steps[steps.indexOf(from!) - 1] : from!;
 const after = to ?? from!;
 if (!before) exitWithUsageError(`${after} is the first step: name two steps to compare`);
 
+const toTerminal = process.stdout.isTTY === true;
+
+/** One file of the comparison: what it is, and the two paths git compares (/dev/null: none). */
+interface Compared {
+  heading: string;
+  oldPath: string;
+  newPath: string;
+  options?: string[];
+}
+
 /**
- * Runs `git diff` on two paths from the repository's
- * root; its output goes straight to the terminal.
+ * Runs `git diff` on two paths from the repository's root and returns what it prints:
+ * coloured for a terminal, plain for a pipe.
  */
-function gitDiff(oldPath: string, newPath: string, options: string[] = []): void {
+function gitDiff(oldPath: string, newPath: string, options: string[]): string {
+  const colour = toTerminal ? "--color=always" : "--color=never";
   const result = spawnSync(
     "git",
-    ["--no-pager", "diff", "--no-index", "--color=auto", ...options, "--", oldPath, newPath],
-    { cwd: ROOT, stdio: "inherit" },
+    ["--no-pager", "diff", "--no-index", colour, ...options, "--", oldPath, newPath],
+    { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 },
   );
   if (result.error) {
     const reason =
@@ -79,28 +100,114 @@ function gitDiff(oldPath: string, newPath: string, options: string[] = []): void
     console.error(`error: npm run diff needs git to show diffs: ${reason}`);
     process.exit(1);
   }
+  return result.stdout;
 }
 
-for (const file of ["server.ts", "client.ts"])
-  gitDiff(join("steps", before, file), join("steps", after, file));
-if (values.readme) {
-  // A README paragraph is one long line: a line diff would show it all replaced for one word.
-  const wordDiff = process.stdout.isTTY ? "--word-diff=color" : "--word-diff=plain";
-  gitDiff(join("steps", before, "README.md"), join("steps", after, "README.md"), [wordDiff]);
+/** The lines added and removed, as `git diff --numstat` counts them. */
+function linesChanged({ oldPath, newPath, options = [] }: Compared): string {
+  const [added = "0", removed = "0"] = gitDiff(oldPath, newPath, ["--numstat", ...options]).split(
+    "\t",
+  );
+  if (added === "0" && removed === "0") return "unchanged";
+  return `+${added} -${removed}`;
 }
 
-// A reader that stops early (`npm run diff -- 06 07 | head`) is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code !== "EPIPE") throw error;
-  process.exit(0);
-});
+/** The files of both steps' folders but the READMEs, in STEP_FILE_ORDER, then by name. */
+function stepFiles(): string[] {
+  const names = new Set([before, after].flatMap((step) => readdirSync(join(STEPS_DIR, step!))));
+  names.delete("README.md");
+  const rank = (name: string) => {
+    const known = STEP_FILE_ORDER.indexOf(name);
+    return known === -1 ? STEP_FILE_ORDER.length : known;
+  };
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** A step's file as git compares it: its path from the root, or /dev/null where it is not. */
+function pathIn(step: string, name: string): string {
+  return existsSync(join(STEPS_DIR, step, name)) ? join("steps", step, name) : "/dev/null";
+}
+
 const added = libModulesAdded(before, after);
-console.log(
-  added.length === 0
-    ? `\nNo lib/ module is new in ${after}.`
-    : `\nlib/ modules ${after} uses and ${before} does not: ${added.join(", ")}`,
+const compared: Compared[] = [
+  ...stepFiles().map((name) => {
+    const oldPath = pathIn(before, name);
+    const newPath = pathIn(after, name);
+    const heading =
+      oldPath === "/dev/null"
+        ? `${newPath}, new in ${after}`
+        : newPath === "/dev/null"
+          ? `${oldPath}, which ${after} no longer has`
+          : `${newPath}, against ${before}`;
+    return { heading, oldPath, newPath };
+  }),
+  ...(values.readme
+    ? [
+        {
+          heading: `steps/${after}/README.md, against ${before}, word by word`,
+          oldPath: join("steps", before, "README.md"),
+          newPath: join("steps", after, "README.md"),
+          // A README paragraph is one long line: a line diff would show it all replaced for one word.
+          options: [toTerminal ? "--word-diff=color" : "--word-diff=plain"],
+        },
+      ]
+    : []),
+  ...added.map((module) => ({
+    heading: `${module}, which ${after} starts to use and ${before} does not: all of it`,
+    oldPath: "/dev/null",
+    newPath: module,
+  })),
+];
+
+const width = Math.max(
+  ...compared.map(({ newPath, oldPath }) => (newPath === "/dev/null" ? oldPath : newPath).length),
 );
-for (const module of added) gitDiff("/dev/null", module);
+const summary = [
+  `What changes from ${before} to ${after}:`,
+  ...compared.map((file) => {
+    const path = file.newPath === "/dev/null" ? file.oldPath : file.newPath;
+    return `  ${path.padEnd(width)}  ${linesChanged(file)}`;
+  }),
+  added.length === 0
+    ? `No lib/ module is new in ${after}.`
+    : `lib/ modules ${after} uses and ${before} does not: ${added.join(", ")}`,
+].join("\n");
+
+const sections = values.stat
+  ? []
+  : compared.map(({ heading, oldPath, newPath, options = [] }) => {
+      const diff = gitDiff(oldPath, newPath, options);
+      const line = `=== ${heading} ===`;
+      return `\n${toTerminal ? `\x1b[1m${line}\x1b[0m` : line}\n${diff || "(unchanged)\n"}`;
+    });
+show([summary, ...sections].join("\n") + "\n");
+
+/**
+ * Writes `text` to the terminal through a pager, as git does ($PAGER, or else `less -R` where
+ * there is one; LESS=FRX unless set, so a diff that fits the screen is just printed), and to a
+ * pipe as it is.
+ */
+function show(text: string): void {
+  const pager = toTerminal ? (process.env.PAGER ?? (hasLess() ? "less -R" : "")) : "";
+  if (pager !== "" && pager !== "cat") {
+    const paged = spawnSync(pager, {
+      shell: true,
+      input: text,
+      stdio: ["pipe", "inherit", "inherit"],
+      env: { LESS: "FRX", ...process.env },
+    });
+    if (!paged.error && paged.status !== 127) return; // 127: the shell found no such pager
+  }
+  // A reader that stops early (`npm run diff -- 06 07 | head`) is not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+  process.stdout.write(text);
+}
+
+function hasLess(): boolean {
+  return !spawnSync("less", ["--version"], { stdio: "ignore" }).error;
+}
 
 /**
  * The lib/ modules that step `newer` imports and step `older` does not, and the lib/ modules

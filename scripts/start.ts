@@ -2,6 +2,10 @@
  * `npm start`: play the newest step at once. Starts its server and a few bots
  * in the background, then your own client in this terminal; when you quit,
  * everything stops.
+ *
+ * It is a game from the first second: from step 09 every newcomer starts by the
+ * mansion's entrance (lib/room.ts says why), so you join beside the bots, and
+ * you join last, so that a bot is the ghost and the hunt starts without you.
  */
 import { type ChildProcess } from "node:child_process";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
@@ -12,7 +16,10 @@ const { values } = parseOptions(
   {
     command: "npm start --",
     summary:
-      "Plays a step on this machine: its server, some bots, and your client, in one command.",
+      "Plays a step on this machine in one command: starts its server on a free port of 127.0.0.1, " +
+      "the bots, and once they are in, your client in this terminal; q stops everything.\n" +
+      "The newest step is the dark mansion: everyone starts by its entrance, so you see the bots " +
+      "at once, and a bot is the ghost (the first player in is), so a tag comes within a minute.",
   },
   {
     step: {
@@ -39,9 +46,14 @@ const server = await startServer(folder).catch((error: Error) => {
   process.exit(1);
 });
 const where = ["--host", server.host, "--port", String(server.port)];
+/** How long to wait for the bots to be seated before you join all the same. */
+const BOTS_JOIN_MS = 10_000;
 const bots: ChildProcess[] = Array.from({ length: botCount }, (_, i) =>
   runScript(folder, "client", [...where, "--bot", "--name", `bot${i + 1}`], { stdio: "ignore" }),
 );
+// You join last, so that a bot is the ghost: the first player in is, and a ghost that waits for
+// its player's first key would tag nobody. Each seat is a line of the server's log.
+if (botCount > 0) await server.line(new RegExp(`joined \\(${botCount} online\\)`), BOTS_JOIN_MS);
 const you = runScript(folder, "client", [...where, "--name", values.name], { stdio: "inherit" });
 
 // The client owns the keyboard (Ctrl-C arrives there

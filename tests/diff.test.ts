@@ -2,11 +2,11 @@
  * `npm run diff` (scripts/diff.ts), run as a learner runs it, on the real steps.
  */
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../scripts/harness/steps.ts";
+import { ROOT, STEPS_DIR, findStep } from "../scripts/harness/steps.ts";
 
 async function diff(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const script = ["--import", "tsx", join(ROOT, "scripts", "diff.ts"), ...args];
@@ -26,6 +26,11 @@ async function diff(args: string[], env: NodeJS.ProcessEnv = process.env) {
 function libModulesListed(stdout: string): string[] {
   const line = stdout.split("\n").find((text) => text.startsWith("lib/ modules "));
   return line ? line.slice(line.indexOf(": ") + 2).split(", ") : [];
+}
+
+/** The one-line headings the files are shown under, in order. */
+function headingsOf(stdout: string): string[] {
+  return [...stdout.matchAll(/^=== (.*) ===$/gm)].map(([, heading]) => heading!);
 }
 
 describe("npm run diff", () => {
@@ -67,14 +72,78 @@ describe("npm run diff", () => {
   it("diffs the READMEs word by word with --readme", async () => {
     const { stdout } = await diff(["--readme", "04", "05"]);
 
-    const readme = stdout.slice(
-      stdout.indexOf("+++ b/steps/05-tick-broadcast/README.md"),
-      stdout.search(/^(lib\/ modules|No lib\/ module)/m),
-    );
+    const start = stdout.indexOf("+++ b/steps/05-tick-broadcast/README.md");
+    const readme = stdout.slice(start, stdout.indexOf("\n=== ", start));
     expect(readme.split("\n").length).toBeGreaterThan(20);
     // marked inside the line, word by word: a line diff would replace the whole line
     expect(readme).toContain("# Step [-04-]{+05+}");
     expect(readme).not.toMatch(/^-# Step 04/m);
+  });
+
+  it("starts with a summary, then the step's own files, then the lib/ modules, each under a heading", async () => {
+    const { code, stdout } = await diff(["01", "02"]);
+
+    expect(code).toBe(0);
+    expect(stdout.split("\n")[0]).toBe("What changes from 01-tcp-echo to 02-tcp-squares:");
+    const headings = headingsOf(stdout);
+    expect(headings[0]).toBe("steps/02-tcp-squares/server.ts, against 01-tcp-echo");
+    expect(headings[1]).toBe("steps/02-tcp-squares/client.ts, against 01-tcp-echo");
+    const firstLib = headings.findIndex((heading) => heading.startsWith("lib/"));
+    const lastStepFile = headings.findLastIndex((heading) => heading.startsWith("steps/"));
+    expect(firstLib).toBeGreaterThan(lastStepFile);
+    expect(headings.slice(firstLib).map((heading) => heading.split(",")[0])).toEqual(
+      libModulesListed(stdout),
+    );
+    // to a pipe, plain text: no colour, no pager
+    expect(stdout).not.toContain("\x1b[");
+  });
+
+  it.each([
+    ["01", "02"],
+    ["04", "05"],
+    ["07", "08"],
+    ["09", "10"],
+  ])(
+    "shows every file of the steps %s and %s but the README: server, client, protocol, others",
+    async (a, b) => {
+      const { stdout } = await diff([a, b]);
+
+      const files = new Set(
+        [a, b].flatMap((step) => readdirSync(join(STEPS_DIR, findStep(step)!))),
+      );
+      files.delete("README.md");
+      const rank = (name: string) => {
+        const known = ["server.ts", "client.ts", "protocol.ts"].indexOf(name);
+        return known === -1 ? 3 : known;
+      };
+      const expected = [...files].sort((x, y) => rank(x) - rank(y) || x.localeCompare(y));
+      const shown = headingsOf(stdout)
+        .filter((heading) => heading.startsWith("steps/"))
+        .map((heading) => heading.split(",")[0]!.split("/").at(-1));
+      expect(shown).toEqual(expected);
+    },
+  );
+
+  it("prints the summary alone with --stat", async () => {
+    const { code, stdout } = await diff(["02", "03", "--stat"]);
+
+    expect(code).toBe(0);
+    expect(stdout.split("\n")).toEqual([
+      "What changes from 02-tcp-squares to 03-tcp-persistent:",
+      expect.stringMatching(/^ {2}steps\/03-tcp-persistent\/server\.ts +\+\d+ -\d+$/),
+      expect.stringMatching(/^ {2}steps\/03-tcp-persistent\/client\.ts +\+\d+ -\d+$/),
+      expect.stringMatching(/^ {2}lib\/framing\.ts +\+\d+ -0$/),
+      "lib/ modules 03-tcp-persistent uses and 02-tcp-squares does not: lib/framing.ts",
+      "",
+    ]);
+  });
+
+  it("says what it shows with --help", async () => {
+    const { code, stdout } = await diff(["--help"]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Shows what changes between two steps/);
+    expect(stdout).toContain("--stat");
   });
 
   it("says in one line what is wrong: no such step, or no git", async () => {

@@ -307,6 +307,19 @@ const delaysArb = (count: number, maxMs: number) =>
     maxLength: count,
   });
 
+describe("the corrections in words", () => {
+  it.each([
+    [0, 0, "0 fixes (0 cells)"],
+    [1, 1, "1 fix (1 cell)"],
+    [1, 3, "1 fix (3 cells)"],
+    [2, 1, "2 fixes (1 cell)"],
+  ])("%i fixes of %i cells read %s", (count, cells, words) => {
+    const prediction = new Prediction(HOUSE_MAP, "alice");
+    Object.assign(prediction.corrections, { count, cells });
+    expect(prediction.fixesInWords()).toBe(words);
+  });
+});
+
 describe("entity interpolation", () => {
   it("never draws a square inside a wall", () => {
     // bob holds a direction for 1 to 5 ticks, then another; a move into a wall is no move

@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HOUSE_MAP } from "../lib/map.ts";
+import { LANTERN_REACH, MOST_SQUARES_LIT, isLit } from "../lib/lantern.ts";
+import { HOUSE_MAP, MANSION_MAP, type Position, entranceOf, isWall } from "../lib/map.ts";
 import type { ClientMessage } from "../lib/protocol.ts";
-import { GameRoom } from "../lib/room.ts";
+import { GameRoom, type SpawnRuleName } from "../lib/room.ts";
 
-const quietRoom = () => new GameRoom("house", () => {});
+const quietRoom = () => new GameRoom("house", "farthest", () => {});
 
 describe("GameRoom.answer", () => {
   it("CONNECTED welcomes the player with the port to use, the map and a state that includes them", () => {
@@ -68,5 +70,55 @@ describe("GameRoom.dropSilent", () => {
     room.join("cid", 5000); // silent for 1000 ms: stays
     expect(room.dropSilent(3000, 6000)).toEqual(["ann"]);
     expect([...room.world.players.keys()]).toEqual(["bob", "cid"]);
+  });
+});
+
+describe("where newcomers spawn", () => {
+  /**
+   * The cells eight newcomers get, one after the other, in a mansion where `hidden` (if given)
+   * stands: what a stranger joining under eight names learns from the welcomes.
+   */
+  function spawnsBeside(rule: SpawnRuleName, hidden: Position | undefined): Position[] {
+    const room = new GameRoom("mansion", rule, () => {});
+    if (hidden) room.world.players.set("hidden", { name: "hidden", ...hidden });
+    return Array.from({ length: 8 }, (_, i) => {
+      room.join(`newcomer${i}`);
+      const { x, y } = room.world.players.get(`newcomer${i}`)!;
+      return { x, y };
+    });
+  }
+
+  /** A floor cell of the mansion that no newcomer's lantern reaches, at the entrance. */
+  const hiddenCell = fc
+    .record({ x: fc.nat(MANSION_MAP.width - 1), y: fc.nat(MANSION_MAP.height - 1) })
+    .filter((cell) => !isWall(MANSION_MAP, cell))
+    .filter((cell) => !isLit(entranceOf(MANSION_MAP), cell, 2 * LANTERN_REACH));
+
+  const spawnTellsNothing = (rule: SpawnRuleName) =>
+    fc.property(hiddenCell, (hidden) => {
+      expect(spawnsBeside(rule, hidden)).toEqual(spawnsBeside(rule, undefined));
+    });
+
+  it("by the entrance, a player nobody can see changes nowhere a newcomer lands (property)", () => {
+    fc.assert(spawnTellsNothing("entrance"), { numRuns: 30 });
+  });
+
+  it("farthest from everyone, the old rule, gives a hidden player away", () => {
+    expect(() => fc.assert(spawnTellsNothing("farthest"), { numRuns: 30 })).toThrow();
+  });
+
+  it("puts the first 29 by the entrance, fewer than a state shows, and the next anywhere free", () => {
+    const room = new GameRoom("mansion", "entrance", () => {});
+    for (let i = 0; i < 40; i++) room.join(`newcomer${i}`);
+    const entrance = entranceOf(MANSION_MAP);
+    const near = [...room.world.players.values()].filter((square) => isLit(entrance, square, 3));
+    expect(near).toHaveLength(29);
+    expect(near.length).toBeLessThan(MOST_SQUARES_LIT);
+    expect(room.size).toBe(40);
+  });
+
+  it("puts newcomers together, each in the light of all the others", () => {
+    const cells = spawnsBeside("entrance", undefined);
+    for (const cell of cells) for (const other of cells) expect(isLit(cell, other)).toBe(true);
   });
 });

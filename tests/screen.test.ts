@@ -77,6 +77,30 @@ describe("an 80 × 24 terminal", () => {
   });
 });
 
+describe("the title and the status line", () => {
+  it("names you once when your name is you", () => {
+    const state: GameState = { ghost: "bot1", players: [{ name: "you", x: 30, y: 2 }] };
+    const [title] = renderFrame(
+      houseFrame({ you: "you", state, score: new Score("you") }),
+      TERMINAL,
+    );
+    expect(strip(title!)).toBe("Haunted Chronicles 07 · you yo · ghost bo bot1");
+  });
+
+  it("leaves out the last facts whole when they do not fit, instead of cutting one", () => {
+    const status = " ping 12 ms · 3 in sight · sent 20/s · received 20/s · 127.0.0.1:40000";
+    const facts = ["grand hall", ...status.split(" · ").map((fact) => fact.trim())];
+    for (const columns of [80, 90, 100, 120]) {
+      const line = strip(renderFrame(houseFrame({ status }), { columns, rows: 24 })[22]!);
+      expect(widthOf(line)).toBe(columns);
+      const shown = line.trim().split(" · ");
+      expect(shown).toEqual(facts.slice(0, shown.length));
+      const next = facts[shown.length];
+      if (next) expect(widthOf(`${line.trimEnd()} · ${next}`)).toBeGreaterThan(columns);
+    }
+  });
+});
+
 describe("colours", () => {
   beforeEach(() => {
     chalk.level = 3;
@@ -257,6 +281,16 @@ describe("the mansion in the dark", () => {
     expect(at({ x: 53, y: 22 })).toBe("  "); // the kitchen's name, 9 cells away, is dark
     expect(at({ x: 46, y: 25 })).toBe("bo");
     expect(at({ x: 55, y: 24 })).toBe("cy"); // the state has cy: drawn, even where it is dark
+  });
+
+  it("writes a room's name whole once the light touches it, not cut at the light's edge", () => {
+    // from the attic of wing A1, the light reaches the parlour's name by its first cell only
+    const attic = { x: 3, y: 16 };
+    expect(isLit(attic, { x: 3, y: 8 })).toBe(true);
+    expect(isLit(attic, { x: 4, y: 8 })).toBe(false);
+    const frame = darkFrame({ state: { ghost: "cy", players: [{ name: "ann", ...attic }] } });
+    const rows = renderFrame(frame, TERMINAL).map(strip);
+    expect(rows.some((row) => row.includes("PARLOUR"))).toBe(true);
   });
 
   it("lights the floor with a glow that ends where the light ends", () => {

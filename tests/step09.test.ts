@@ -14,7 +14,7 @@ describe("step 09: the lantern", () => {
   let bob: Peer;
   let aliceWelcome: Extract<ServerMessage, { type: "CONNECTED" }>;
   beforeAll(async () => {
-    server = await startServer(STEP);
+    server = await startServer(STEP, ["--spawn", "farthest"]);
     [alice, bob] = await Promise.all([udpPeer(), udpPeer()]);
   });
   afterAll(async () => {
@@ -33,7 +33,7 @@ describe("step 09: the lantern", () => {
   });
 
   it("sends each player only the squares their lantern lights, and always the ghost's name", async () => {
-    await handshake(bob, server.port, "bob"); // a newcomer spawns as far from everyone as it can
+    await handshake(bob, server.port, "bob"); // --spawn farthest: as far from alice as it can
     const [{ state: aliceSees }, { state: bobSees }] = await Promise.all([
       nextOfType(alice, "STATE"),
       nextOfType(bob, "STATE"),
@@ -52,6 +52,27 @@ describe("step 09: the lantern", () => {
     const { state } = await nextOfType(alice, "STATE");
     expect(state.players[0]).toMatchObject({ name: "alice", ack: 0 });
     expect(state.players[0]!.ackTick).toEqual(expect.any(Number));
+  });
+});
+
+describe("step 09: where newcomers start", () => {
+  it("puts them by the entrance, in each other's light: where one lands says nothing unseen", async () => {
+    const server = await startServer(STEP);
+    const [ann, ben] = await Promise.all([udpPeer(), udpPeer()]);
+    try {
+      const annWelcome = (await handshake(ann, server.port, "ann")).message;
+      const benWelcome = (await handshake(ben, server.port, "ben")).message;
+      if (annWelcome.type !== "CONNECTED" || benWelcome.type !== "CONNECTED")
+        throw new Error("a newcomer was refused");
+      expect(annWelcome.state.players).toEqual([
+        expect.objectContaining({ name: "ann", x: 69, y: 43 }),
+      ]);
+      expect(benWelcome.state.players.map(({ name }) => name).sort()).toEqual(["ann", "ben"]);
+    } finally {
+      ann.close();
+      ben.close();
+      await server.stop();
+    }
   });
 });
 

@@ -174,7 +174,7 @@ try {
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(input, sequence, player.state);
     const { count, cells } = prediction.corrections;
-    const predicting = predict ? `prediction: ${count} fixes (${cells} cells)` : "prediction off";
+    const predicting = predict ? `prediction: ${prediction.fixesInWords()}` : "prediction off";
     player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
     player.summaryExtra = { corrections: count, correctedCells: cells };
     player.draw();

@@ -19,7 +19,15 @@ import {
   parseClientMessage,
   parseConnect,
 } from "../../lib/protocol.ts";
-import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
+import {
+  GameRoom,
+  SILENCE_OPTIONS,
+  SPAWN_OPTIONS,
+  mapOption,
+  mapOptions,
+  silenceOption,
+  spawnOption,
+} from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 
@@ -41,6 +49,7 @@ const { host, port, values } = serverOptions(
       description: "a CHALLENGE's cookie stays good for between this and twice this",
     },
     ...mapOptions("mansion"),
+    ...SPAWN_OPTIONS,
     ...SOURCE_LIMIT_OPTIONS,
     ...SILENCE_OPTIONS,
     ...NETWORK_OPTIONS,
@@ -52,7 +61,7 @@ const trace = traceFrom(values);
 const silenceMs = silenceOption(values.timeout);
 const tickRate = numberOption(values["tick-rate"], "--tick-rate", { min: 1, max: 1000 });
 const sources = new SourceLimits(numberOption(values["per-address"], "--per-address", { min: 1 }));
-const room = new GameRoom(mapOption(values.map));
+const room = new GameRoom(mapOption(values.map), spawnOption(values.spawn));
 
 /** A cookie is good in the time slot it was made in and the next one: for 5 to 10 s by default. */
 const COOKIE_SLOT_MS =
