@@ -100,7 +100,7 @@ export class NetView implements DatagramWatch {
     this.thisSecond = noCounts();
   }
 
-  /** The lines drawn under the status line: the traffic, then what the step adds to it. */
+  /** The lines drawn under the message line: the traffic, then what the step adds to it. */
   lines(now: number): string[] {
     const { sent, received, ticksShown, ticksMissed } = this.lastSecond;
     const ticks = ticksShown + ticksMissed;
@@ -108,20 +108,18 @@ export class NetView implements DatagramWatch {
     const traffic = [
       `net  in ${rate(received)}`,
       `out ${rate(sent)}`,
-      `lost ${ticksMissed} of ${ticks} ${ticks === 1 ? "tick" : "ticks"}`,
+      `lost ${ticksMissed} of ${plural(ticks, "tick")}`,
       `rtt ${rtt}`,
     ];
     const lesson: string[] = [];
     if (this.unacknowledged !== undefined) lesson.push(`unacked ${this.unacknowledged}`);
-    const behindMs = this.interpolation?.behindMs(now);
     if (this.interpolation) {
+      const behindMs = this.interpolation.behindMs(now);
       lesson.push(`others drawn ${behindMs === undefined ? "–" : Math.round(behindMs)} ms back`);
     }
     if (this.prediction) {
       const { count, cells } = this.prediction.corrections;
-      lesson.push(
-        `${count} ${count === 1 ? "fix" : "fixes"} (${cells} ${cells === 1 ? "cell" : "cells"})`,
-      );
+      lesson.push(`${plural(count, "fix", "fixes")} (${plural(cells, "cell")})`);
     }
     if (this.prediction || this.interpolation) lesson.push("faint = server");
     const lines = [traffic.join(" · ")];
@@ -165,3 +163,6 @@ function rate({ datagrams, bytes }: Traffic): string {
   const volume = bytes < 10_000 ? `${bytes} B` : `${(bytes / 1000).toFixed(1)} kB`;
   return `${datagrams}/s ${volume}/s`;
 }
+
+const plural = (count: number, noun: string, nouns = `${noun}s`) =>
+  `${count} ${count === 1 ? noun : nouns}`;
