@@ -52,4 +52,15 @@ export class Interpolation {
     }
     return drawn;
   }
+
+  /**
+   * How far behind the server's clock (as the newest state tells it) the others were last drawn,
+   * in ms: undefined before they were. About INTERPOLATION_DELAY_TICKS ticks; less, for a while,
+   * when a state comes early and sets the clock back.
+   */
+  behindMs(now: number): number | undefined {
+    const serverTick = this.clock.serverTick(now);
+    if (serverTick === undefined || this.shownTick === -Infinity) return undefined;
+    return Math.max(0, serverTick - this.shownTick) * this.clock.tickMs;
+  }
 }

@@ -37,6 +37,16 @@ export interface SimulationOptions {
   /** The same seed gives the same fates to the same sequence of messages: a run can be repeated. */
   seed?: number;
   trace?: Trace | undefined;
+  /** told of every datagram (UDP only) exactly where the trace is: the --net view counts them */
+  watch?: DatagramWatch | undefined;
+}
+
+/** What the --net view (lib/net-view.ts) needs of the traffic: the trace's lines, counted. */
+export interface DatagramWatch {
+  /** one call for every line the trace writes with → (a datagram lost or duplicated included) */
+  sent(message: Message): void;
+  /** one call for every line the trace writes with ← */
+  received(message: Message): void;
 }
 
 /**
@@ -81,7 +91,7 @@ export interface SimulatedSender {
 export function simulateNetwork(
   socket: UdpSocket,
   conditions: NetworkConditions,
-  { seed = 1, trace }: SimulationOptions = {},
+  { seed = 1, trace, watch }: SimulationOptions = {},
 ): SimulatedSender {
   const random = seededRandom(seed);
   const counts = { sent: 0, dropped: 0, duplicated: 0, failed: 0 };
@@ -96,6 +106,7 @@ export function simulateNetwork(
   };
   // First among the listeners: a message's trace line comes before what the program does with it.
   if (trace) socket.prependListener("message", (message, from) => trace.received(from, message));
+  if (watch) socket.prependListener("message", (message) => watch.received(message));
 
   /** `to` is undefined on a connected socket: the kernel knows where its datagrams go. */
   function transmit(message: Message, to: Peer | undefined): void {
@@ -121,6 +132,7 @@ export function simulateNetwork(
     if (delayMs === 0) {
       transmit(message, to);
       trace?.sent(destination(to), message, duplicate ? "duplicated" : "");
+      watch?.sent(message);
       return;
     }
     const held = heldCopy(message);
@@ -143,6 +155,7 @@ export function simulateNetwork(
     inFlight.add(timer);
     const delayed = `delayed ${Math.round(delayMs)} ms`;
     trace?.sent(peer, message, duplicate ? `duplicated, ${delayed}` : delayed);
+    watch?.sent(message);
   }
 
   function send(message: Message, port?: number, address?: string): void {
@@ -150,6 +163,7 @@ export function simulateNetwork(
     if (random() * 100 < conditions.lossPercent) {
       counts.dropped++;
       trace?.sent(destination(to), message, "dropped");
+      watch?.sent(message);
       return;
     }
     deliver(message, to, false);

@@ -15,6 +15,7 @@ import { BotControl } from "./bot.ts";
 import { type Control, KeyboardControl, inputOfKey } from "./controls.ts";
 import type { Input } from "./game.ts";
 import type { GameMap } from "./map.ts";
+import { type NetTotals, NetView } from "./net-view.ts";
 import { connectionProblem } from "./network-errors.ts";
 import type { GameState, ServerMessage } from "./protocol.ts";
 import { hashOf } from "./random.ts";
@@ -30,12 +31,19 @@ export interface Summary extends Counts, OwnScore {
   step: string;
   name: string;
   connected: boolean;
+  /** with --net: the traffic and the ticks missed, counted as --trace writes them */
+  net?: NetTotals;
 }
 
 /** How the game looks from this client, where a step changes it. */
 export interface SessionOptions {
   /** the reach of the player's lantern (step 09 on): the states hold only the squares it lights */
   lantern?: number;
+  /**
+   * the --net view is offered (step 05 on), and shown from the start if true:
+   * the key n shows and hides it
+   */
+  netView?: boolean;
 }
 
 export class PlayerSession {
@@ -52,6 +60,8 @@ export class PlayerSession {
   summaryExtra: Record<string, unknown> = {};
   /** what is drawn for a state: the state itself, or (step 07) the client's own picture of it */
   view: (state: GameState) => GameState = (state) => state;
+  /** the network made visible: the step feeds it what it knows (acks from 06, prediction from 07) */
+  readonly net: NetView;
 
   private readonly control: Control;
   private readonly screen: Screen | undefined;
@@ -64,7 +74,7 @@ export class PlayerSession {
    * shown under the status line instead of statusExtra while
    * it lasts: the keys until the first one, then errors
    */
-  private notice = { text: "arrows or WASD move · space stops · q quits", until: Infinity };
+  private notice: { text: string; until: number };
   private connected = false;
 
   constructor(
@@ -72,6 +82,9 @@ export class PlayerSession {
     private readonly looks: SessionOptions = {},
   ) {
     this.score = new Score(options.name, { lantern: looks.lantern !== undefined });
+    this.net = new NetView(looks.netView === true);
+    const netKey = looks.netView === undefined ? "" : " · n shows the network";
+    this.notice = { text: `arrows or WASD move · space stops${netKey} · q quits`, until: Infinity };
     if (!options.bot && !process.stdin.isTTY) {
       console.error("the keyboard is not a terminal here: playing as a bot");
     }
@@ -84,6 +97,7 @@ export class PlayerSession {
     // The session's own clocks, stopped as the client exits: neither keeps the process alive.
     this.everySecond = setInterval(() => {
       this.stats.secondPassed();
+      this.net.secondPassed();
       this.draw();
     }, 1000).unref();
     if (options.duration !== undefined) {
@@ -140,6 +154,7 @@ export class PlayerSession {
   show(state: GameState): void {
     this.state = state;
     this.stats.stateShown(state, this.options.name);
+    this.net.stateShown(state.tick);
     this.score.observe(state, performance.now());
     this.draw();
   }
@@ -151,6 +166,7 @@ export class PlayerSession {
 
   ping(ms: number): void {
     this.stats.ping(ms);
+    this.net.roundTrip(ms);
   }
 
   /**
@@ -192,6 +208,8 @@ export class PlayerSession {
       connected: this.connected,
       ...this.stats.counts(),
       ...this.score.summary(),
+      // with --net, the traffic as the trace counts it: a test checks the two agree
+      ...(this.looks.netView ? { net: this.net.totals() } : {}),
     };
   }
 
@@ -204,16 +222,25 @@ export class PlayerSession {
     const seen = this.looks.lantern === undefined ? `${players} online` : `${players} in sight`;
     const status = this.stats.statusLine(seen, `${host}:${port}`);
     const now = performance.now();
+    const drawn = this.state && this.view(this.state);
+    const net =
+      this.looks.netView !== undefined && this.net.shown
+        ? {
+            lines: this.net.lines(now),
+            shadows: this.state && drawn ? this.net.shadows(this.state, drawn, name) : [],
+          }
+        : undefined;
     this.screen.draw({
       title: `Haunted Chronicles ${step}`,
       you: name,
       map: this.map,
-      state: this.state && this.view(this.state),
+      state: drawn,
       score: this.score,
       status,
       message: now < this.notice.until ? this.notice.text : this.statusExtra,
       now,
       lantern: this.looks.lantern,
+      net,
     });
   }
 
@@ -224,6 +251,10 @@ export class PlayerSession {
     process.stdin.setRawMode(true);
     process.stdin.on("keypress", (_text: string, key: readline.Key | undefined) => {
       if (key?.name === "q" || (key?.ctrl && key.name === "c")) return this.stopPlaying();
+      if (key?.name === "n" && !key.ctrl && this.looks.netView !== undefined) {
+        this.net.shown = !this.net.shown;
+        return this.draw();
+      }
       const input = inputOfKey(key);
       if (input) {
         keyboard.press(input, performance.now());

@@ -21,7 +21,7 @@ import chalk, { type ChalkInstance } from "chalk";
 import { labelsOf } from "./labels.ts";
 import { isLit } from "./lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, roomName } from "./map.ts";
-import type { GameState } from "./protocol.ts";
+import type { GameState, PlayerState } from "./protocol.ts";
 import { hashOf } from "./random.ts";
 import type { PlayerScore, Score } from "./score.ts";
 
@@ -45,6 +45,8 @@ const RESTING_GHOST = chalk.whiteBright.bold;
 const WALL = chalk.gray("██");
 /** A wall beyond your lantern: enough to find your way, not enough to see who is there. */
 const DARK_WALL = chalk.gray.dim("░░");
+/** Where the server has a square drawn elsewhere (the --net view): its label, faint. */
+const SHADOW = chalk.gray.dim;
 /** The floor in your lantern's light: a dark grey glow on a black terminal. */
 const LIT_FLOOR = chalk.bgAnsi256(236);
 
@@ -74,6 +76,11 @@ export interface Frame {
   now: number;
   /** the reach of your lantern (step 09 on, lib/lantern.ts): the map beyond it is dark */
   lantern?: number;
+  /**
+   * the --net view (lib/net-view.ts): its lines at the bottom, and the squares of the server's
+   * state drawn elsewhere (predicted, interpolated), faint where the server has them
+   */
+  net?: { lines: string[]; shadows: readonly PlayerState[] };
 }
 
 export interface TerminalSize {
@@ -108,10 +115,11 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
         fitWidth(statusLine(status, frame.status, terminal.columns), terminal.columns, " "),
       ),
       plainText(frame.message),
+      ...(frame.net?.lines ?? []).map((line) => chalk.dim(plainText(line))),
     ].map(fit);
   if (!map) return fitted([chalk.dim("connecting…")], []);
 
-  const layout = planLayout(map, terminal);
+  const layout = planLayout(map, terminal, frame.net?.lines.length ?? 0);
   if (!layout) {
     const smallest = smallestTerminal(map);
     const needs = `${smallest.columns}×${smallest.rows}`;
@@ -122,7 +130,8 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
     ];
   }
   const ownSquare = state?.players.find(({ name }) => name === you);
-  const body = renderMap(map, state, layout.view, ownSquare, draw, frame.lantern);
+  const shadows = frame.net?.shadows ?? [];
+  const body = renderMap(map, state, layout.view, ownSquare, draw, frame.lantern, shadows);
   const board = frame.score.board();
   if (layout.scoreboard === "beside") {
     const side = sidebar(board, you, layout.view.height, draw);
@@ -170,10 +179,15 @@ function smallestTerminal(map: GameMap): TerminalSize {
   };
 }
 
-function planLayout(map: GameMap, { columns, rows }: TerminalSize): Layout | undefined {
+/** `netLines`: the --net view's lines take rows from the map, which may then be a window. */
+function planLayout(
+  map: GameMap,
+  { columns, rows }: TerminalSize,
+  netLines: number,
+): Layout | undefined {
   const smallest = smallestTerminal(map);
   if (columns < smallest.columns || rows < smallest.rows) return undefined;
-  const mapRows = rows - TEXT_LINES;
+  const mapRows = rows - TEXT_LINES - netLines;
   if (columns >= smallest.columns + SIDEBAR_GAP + SIDEBAR_COLUMNS) {
     const width = Math.min(map.width, Math.floor((columns - SIDEBAR_GAP - SIDEBAR_COLUMNS) / 2));
     return { view: { width, height: Math.min(map.height, mapRows) }, scoreboard: "beside" };
@@ -227,6 +241,7 @@ function renderMap(
   centre: Position | undefined,
   draw: Painter,
   lantern: number | undefined,
+  shadows: readonly PlayerState[],
 ): string[] {
   const left = windowStart(map.width, view.width, centre?.x ?? map.width / 2);
   const top = windowStart(map.height, view.height, centre?.y ?? map.height / 2);
@@ -257,6 +272,9 @@ function renderMap(
     labelCells.forEach((cell, i) =>
       put(cell, floor(cell).dim(text.slice(2 * i, 2 * i + 2).padEnd(2))),
     );
+  }
+  for (const shadow of shadows) {
+    put(shadow, floor(shadow)(SHADOW(draw.labels.get(shadow.name) ?? shadow.name.slice(0, 2))));
   }
   for (const player of state?.players ?? []) put(player, square(player.name, draw));
   return cells.map((row) => row.join(""));

@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
+import { NET_VIEW_OPTIONS } from "../../lib/net-view.ts";
 import {
   NETWORK_OPTIONS,
   describeConditions,
@@ -36,11 +37,11 @@ const options = clientOptions(
   import.meta.url,
   "Step 05: play while the server broadcasts the state every tick.",
   9999,
-  { ...NETWORK_OPTIONS, ...TRACE_OPTIONS },
+  { ...NETWORK_OPTIONS, ...TRACE_OPTIONS, ...NET_VIEW_OPTIONS },
 );
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
-const player = new PlayerSession(options);
+const player = new PlayerSession(options, { netView: options.values.net });
 player.exitOnSignals();
 player.statusExtra = describeConditions(conditions);
 const username = options.name;
@@ -48,7 +49,11 @@ const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
 socket.on("error", (error) => player.exitWithError(error)); // rare on UDP: say it, and stop
-const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+const network = simulateNetwork(socket, conditions, {
+  seed: hashOf(username),
+  trace,
+  watch: player.net,
+});
 /** The server's address, once looked up, and its main port until it gives us our own. */
 let serverAddress = options.host;
 let serverPort = options.port;

@@ -8,6 +8,7 @@ import { lookup } from "node:dns/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
+import { NET_VIEW_OPTIONS } from "../../lib/net-view.ts";
 import {
   NETWORK_OPTIONS,
   describeConditions,
@@ -41,11 +42,11 @@ const options = clientOptions(
   import.meta.url,
   "Step 06: play sending only your input changes, repeated until acknowledged.",
   9999,
-  { ...NETWORK_OPTIONS, ...TRACE_OPTIONS },
+  { ...NETWORK_OPTIONS, ...TRACE_OPTIONS, ...NET_VIEW_OPTIONS },
 );
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
-const player = new PlayerSession(options);
+const player = new PlayerSession(options, { netView: options.values.net });
 player.exitOnSignals();
 player.statusExtra = describeConditions(conditions);
 const username = options.name;
@@ -53,7 +54,11 @@ const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
 socket.on("error", (error) => player.exitWithError(error)); // rare on UDP: say it, and stop
-const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+const network = simulateNetwork(socket, conditions, {
+  seed: hashOf(username),
+  trace,
+  watch: player.net,
+});
 /** The server's address, once looked up, and its main port until it gives us our own. */
 let serverAddress = options.host;
 let serverPort = options.port;
@@ -145,6 +150,7 @@ try {
       network.send(encode(message), serverPort, serverAddress);
       lastSentAt = frameStart;
     }
+    player.net.unacknowledged = sequence - acknowledged;
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { clientOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
 import { Interpolation } from "../../lib/interpolation.ts";
+import { NET_VIEW_OPTIONS } from "../../lib/net-view.ts";
 import {
   NETWORK_OPTIONS,
   describeConditions,
@@ -48,6 +49,7 @@ const options = clientOptions(
   {
     ...NETWORK_OPTIONS,
     ...TRACE_OPTIONS,
+    ...NET_VIEW_OPTIONS,
     "no-predict": {
       type: "boolean",
       default: false,
@@ -64,14 +66,18 @@ const predict = !options.values["no-predict"];
 const interpolate = !options.values["no-interp"];
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
-const player = new PlayerSession(options);
+const player = new PlayerSession(options, { netView: options.values.net });
 player.exitOnSignals();
 const username = options.name;
 const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
 socket.on("error", (error) => player.exitWithError(error)); // rare on UDP: say it, and stop
-const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+const network = simulateNetwork(socket, conditions, {
+  seed: hashOf(username),
+  trace,
+  watch: player.net,
+});
 /** The server's address, once looked up, and its main port until it gives us our own. */
 let serverAddress = options.host;
 let serverPort = options.port;
@@ -121,6 +127,9 @@ try {
   const clock = new TickClock();
   const prediction = new Prediction(welcome.map, username);
   const interpolation = new Interpolation(welcome.map, clock);
+  // the --net view shows what these do: the corrections, the others' delay, the server's squares
+  if (predict) player.net.prediction = prediction;
+  if (interpolate) player.net.interpolation = interpolation;
   // What is drawn: our own square where we predict it, the others where interpolation puts them.
   player.view = (state) => {
     const others = interpolation.positions(performance.now());
@@ -186,6 +195,7 @@ try {
       network.send(encode(message), serverPort, serverAddress);
       lastSentAt = frameStart;
     }
+    player.net.unacknowledged = sequence - acknowledged;
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }

@@ -10,6 +10,7 @@ import { clientOptions } from "../../lib/args.ts";
 import type { Input } from "../../lib/game.ts";
 import { Interpolation } from "../../lib/interpolation.ts";
 import { LANTERN_REACH } from "../../lib/lantern.ts";
+import { NET_VIEW_OPTIONS } from "../../lib/net-view.ts";
 import {
   NETWORK_OPTIONS,
   describeConditions,
@@ -54,6 +55,7 @@ const options = clientOptions(
   {
     ...NETWORK_OPTIONS,
     ...TRACE_OPTIONS,
+    ...NET_VIEW_OPTIONS,
     "no-predict": {
       type: "boolean",
       default: false,
@@ -71,7 +73,7 @@ const interpolate = !options.values["no-interp"];
 const conditions = networkConditions(options.values);
 const trace = traceFrom(options.values);
 // The server sends what our lantern lights (lib/lantern.ts): the screen draws the rest dark.
-const player = new PlayerSession(options, { lantern: LANTERN_REACH });
+const player = new PlayerSession(options, { lantern: LANTERN_REACH, netView: options.values.net });
 player.exitOnSignals();
 const username = options.name;
 const server = `${options.host}:${options.port}`;
@@ -80,7 +82,11 @@ const socket = dgram.createSocket("udp4");
 // A connected socket hears that nothing listens at the
 // server's port (from an ICMP message) as an error.
 socket.on("error", (error) => player.exitWithError(error));
-const network = simulateNetwork(socket, conditions, { seed: hashOf(username), trace });
+const network = simulateNetwork(socket, conditions, {
+  seed: hashOf(username),
+  trace,
+  watch: player.net,
+});
 
 /**
  * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
@@ -131,6 +137,9 @@ try {
   const clock = new TickClock();
   const prediction = new Prediction(welcome.map, username);
   const interpolation = new Interpolation(welcome.map, clock);
+  // the --net view shows what these do: the corrections, the others' delay, the server's squares
+  if (predict) player.net.prediction = prediction;
+  if (interpolate) player.net.interpolation = interpolation;
   // What is drawn: our own square where we predict it, the others where interpolation puts them.
   player.view = (state) => {
     const others = interpolation.positions(performance.now());
@@ -196,6 +205,7 @@ try {
       network.send(encode(message));
       lastSentAt = frameStart;
     }
+    player.net.unacknowledged = sequence - acknowledged;
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }
