@@ -3,7 +3,7 @@
  * and one-line errors instead of stack traces.
  */
 import { parseArgs } from "node:util";
-import { usernameProblem } from "./protocol.ts";
+import { usernameProblem } from "./words.ts";
 import { findStep, stepFolders, stepOf } from "./steps.ts";
 
 export interface OptionSpec {
