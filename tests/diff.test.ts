@@ -51,7 +51,7 @@ describe("npm run diff", () => {
     const { stdout } = await diff(["01-tcp-echo", "02"]);
 
     const listed = libModulesListed(stdout);
-    expect(listed).toEqual(expect.arrayContaining(["lib/protocol.ts", "lib/room.ts"]));
+    expect(listed).toEqual(expect.arrayContaining(["lib/words.ts", "lib/room.ts"]));
     // step 01 imports args.ts and serve.ts itself: nothing of them is new in step 02
     expect(listed).not.toContain("lib/args.ts");
     expect(listed).not.toContain("lib/serve.ts");

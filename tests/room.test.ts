@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { HOUSE_MAP } from "../lib/map.ts";
-import type { ClientMessage } from "../lib/protocol.ts";
+import type { ClientMessage } from "../steps/04-udp-dedicated-ports/protocol.ts";
 import { GameRoom } from "../lib/room.ts";
 
 const quietRoom = () => new GameRoom("house", () => {});

@@ -9,7 +9,7 @@
  *   client → server  DISCONNECT <username>
  *   server → client  CHALLENGE <cookie>
  *   server → client  CONNECTED <port> <username> <size> MAP <mapname> STATE <statestring> END
- *   server → client  STATE tick=<n> ghost=<name> <name>,<x>,<y>[,<ack>[,<ackTick>]] … END
+ *   server → client  STATE tick=<n> ghost=<name> <name>,<x>,<y>[,<ack>,<ackTick>] … END
  *   server → client  DISCONNECTED <username>
  *   server → client  ERROR <reason>
  *
