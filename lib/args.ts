@@ -5,7 +5,7 @@
 import { basename, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { usernameProblem } from "./protocol.ts";
+import { usernameProblem } from "./words.ts";
 
 export interface OptionSpec {
   type: "string" | "boolean";

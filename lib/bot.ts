@@ -11,7 +11,7 @@
 import { type Input, TAG_GRACE_MS, stepFrom } from "./game.ts";
 import { type GameMap, type Position, isWall } from "./map.ts";
 import type { Control, View } from "./controls.ts";
-import type { PlayerState } from "./protocol.ts";
+import type { PlayerState } from "./state.ts";
 import { type Random, seededRandom } from "./random.ts";
 import { tagBetween } from "./score.ts";
 

@@ -11,7 +11,7 @@
 import type { Key } from "node:readline";
 import type { Input } from "./game.ts";
 import type { GameMap } from "./map.ts";
-import type { GameState } from "./protocol.ts";
+import type { GameState } from "./state.ts";
 
 /** What a source of input may look at: the map, and the state as the client last saw it. */
 export interface View {

@@ -3,7 +3,7 @@
  * sends each client only what changed since a state that client has said it holds.
  *
  * Every INPUT carries <held>, the newest tick whose whole state the client holds
- * (lib/protocol.ts). The server keeps the last KEPT_STATES states it sent each
+ * (its protocol.ts). The server keeps the last KEPT_STATES states it sent each
  * client (SentStates) and writes each new one as a DELTA against the newest state
  * the client has acknowledged: the squares that moved, that came into the light
  * (with their name) and that left it. With no such state (a new client, or its
@@ -33,15 +33,27 @@
  * with names of 16 characters, the largest DELTA is under 1,000 bytes.
  */
 import { MOST_SQUARES_LIT } from "./lantern.ts";
-import {
-  type Delta,
-  type GameState,
-  type Parsed,
-  type PlayerState,
-  type SquareChange,
-  type TickedState,
-  placeOf,
-} from "./protocol.ts";
+import { type Place, type PlayerState, type TickedState, placeOf } from "./state.ts";
+import type { Parsed } from "./words.ts";
+
+/**
+ * One square's change in a delta. `enter` is a square that came into the light, with
+ * its name; `move` a square of the base state that moved (or your own, written every
+ * time); `leave` a square of the base state that left the light.
+ */
+export type SquareChange =
+  | ({ kind: "enter"; id: number } & PlayerState)
+  | ({ kind: "move"; id: number } & Place)
+  | { kind: "leave"; id: number };
+
+/** The state of one tick, as its changes from the state of an older one. */
+export interface Delta {
+  tick: number;
+  /** the tick of the state these changes apply to; undefined: they apply to nothing, a full state */
+  base?: number;
+  ghost: string | null;
+  changes: SquareChange[];
+}
 
 /**
  * How many ticks of states the server keeps for each client, and each client keeps:
@@ -167,7 +179,7 @@ export class ReceivedStates {
    * (lost, or too old: drop the DELTA and wait for the next), or the DELTA does not
    * fit that state (a broken or hostile server).
    */
-  apply(delta: Delta): Parsed<GameState> {
+  apply(delta: Delta): Parsed<TickedState> {
     let squares: (PlayerState | undefined)[] = [];
     if (delta.base !== undefined) {
       const baseline = this.held.get(delta.base);

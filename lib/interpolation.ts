@@ -4,7 +4,7 @@
  * late, lost or bunched-up datagrams do not make them stutter.
  */
 import { type GameMap, type Position, isWall } from "./map.ts";
-import type { GameState, PlayerState } from "./protocol.ts";
+import type { GameState, PlayerState } from "./state.ts";
 import type { TickClock } from "./tick-clock.ts";
 
 /** How far in the past the others are drawn, in ticks: room for one late or lost state. */

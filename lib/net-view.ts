@@ -12,7 +12,7 @@
 import type { OptionSpecs } from "./args.ts";
 import type { Position } from "./map.ts";
 import type { DatagramWatch } from "./netsim.ts";
-import type { GameState, PlayerState } from "./protocol.ts";
+import type { GameState, PlayerState } from "./state.ts";
 import { byteLength, type Message } from "./trace.ts";
 
 /** The option every UDP client from step 05 on takes, spread into its own: `...NET_VIEW_OPTIONS`. */

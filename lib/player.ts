@@ -17,12 +17,22 @@ import type { Input } from "./game.ts";
 import type { GameMap } from "./map.ts";
 import { type NetTotals, NetView } from "./net-view.ts";
 import { connectionProblem } from "./network-errors.ts";
-import type { GameState, ServerMessage } from "./protocol.ts";
+import type { GameState } from "./state.ts";
 import { hashOf } from "./random.ts";
 import { type OwnScore, Score } from "./score.ts";
 import { Screen } from "./screen.ts";
 import { visible } from "./trace.ts";
 import { ClientStats, type Counts } from "./stats.ts";
+
+/**
+ * A message from the server, as a session reads it: an ERROR's reason, a welcome's
+ * map and state, a STATE's state. A step's other messages are only counted.
+ */
+export type ServerNews =
+  | { type: "ERROR"; reason: string }
+  | { type: "CONNECTED"; map: GameMap; state: GameState }
+  | { type: "STATE"; state: GameState }
+  | { type: "DISCONNECTED" | "CHALLENGE" | "DELTA" };
 
 /** How long an error from the server stays on the screen. */
 const NOTICE_MS = 5000;
@@ -135,7 +145,7 @@ export class PlayerSession {
   }
 
   /** Counts a message from the server and shows what it says. */
-  received(message: ServerMessage): void {
+  received(message: ServerNews): void {
     this.stats.messageReceived();
     if (message.type === "ERROR") {
       this.notice = {

@@ -8,7 +8,7 @@
  */
 import { type Input, applyInput, createWorld } from "./game.ts";
 import type { GameMap, Position } from "./map.ts";
-import type { GameState } from "./protocol.ts";
+import type { GameState } from "./state.ts";
 
 export class Prediction {
   /** where the client shows its own square: its best guess of where the server will have it */

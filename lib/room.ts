@@ -23,14 +23,28 @@ import {
   isMapName,
   isWall,
 } from "./map.ts";
-import {
-  type ClientMessage,
-  type GameState,
-  type ServerMessage,
-  type Welcome,
-  snapshot,
-} from "./protocol.ts";
 import { RateLimitedLog, log } from "./serve.ts";
+import { type GameState, snapshot } from "./state.ts";
+
+/** A request, as the steps that answer every one (02 to 04) read it from their protocol.ts. */
+type Request =
+  | { type: "CONNECTED" | "GETSTATE" | "DISCONNECT"; username: string }
+  | { type: "INPUT"; username: string; input: Input };
+
+/** The room's answers, which each step's protocol.ts writes on the wire. */
+type Welcome = {
+  type: "CONNECTED";
+  port: number;
+  username: string;
+  map: GameMap;
+  state: GameState;
+};
+type Refusal = { type: "ERROR"; reason: string };
+type Answer =
+  | Welcome
+  | Refusal
+  | { type: "STATE"; state: GameState }
+  | { type: "DISCONNECTED"; username: string };
 
 /** The option of every game server: which map it plays on. */
 export function mapOptions(defaultMap: keyof typeof MAPS) {
@@ -209,7 +223,7 @@ export class GameRoom {
    * The answer to one request, for the steps where every message gets one
    * (02 to 04): `port` is the one the player should talk to from now on.
    */
-  answer(message: ClientMessage, port: number): ServerMessage {
+  answer(message: Request, port: number): Answer {
     if (message.type === "CONNECTED") {
       const refused = this.join(message.username);
       return refused ? this.refuse(refused) : this.welcome(message.username, port);
@@ -232,7 +246,7 @@ export class GameRoom {
    * An ERROR answer, logged (a few a second at most)
    * so the server's output tells what strangers tried.
    */
-  refuse(reason: string): ServerMessage {
+  refuse(reason: string): Refusal {
     this.refusals.line(`refused: ${reason}`);
     return { type: "ERROR", reason };
   }

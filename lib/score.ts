@@ -17,7 +17,7 @@
  * out of sight is told as just that, since it may be a tag or a departure.
  */
 import { TAG_GRACE_MS } from "./game.ts";
-import type { GameState } from "./protocol.ts";
+import type { GameState } from "./state.ts";
 
 /** How long the status line tells of a tag. */
 export const EVENT_MS = 4000;

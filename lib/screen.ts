@@ -21,7 +21,7 @@ import chalk, { type ChalkInstance } from "chalk";
 import { labelsOf } from "./labels.ts";
 import { isLit } from "./lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, roomName } from "./map.ts";
-import type { GameState, PlayerState } from "./protocol.ts";
+import type { GameState, PlayerState } from "./state.ts";
 import { hashOf } from "./random.ts";
 import type { PlayerScore, Score } from "./score.ts";
 

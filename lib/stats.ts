@@ -3,7 +3,7 @@
  * showed, how far its own square moved, and its ping. The status line and the
  * bot's JSON summary are made of these counts.
  */
-import type { GameState } from "./protocol.ts";
+import type { GameState } from "./state.ts";
 
 /**
  * The value below which `share` (0..1) of the samples fall,

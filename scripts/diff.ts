@@ -105,10 +105,10 @@ function gitDiff(oldPath: string, newPath: string, options: string[]): string {
 
 /** The lines added and removed, as `git diff --numstat` counts them. */
 function linesChanged({ oldPath, newPath, options = [] }: Compared): string {
-  const [added = "0", removed = "0"] = gitDiff(oldPath, newPath, ["--numstat", ...options]).split(
-    "\t",
-  );
-  if (added === "0" && removed === "0") return "unchanged";
+  const counts = gitDiff(oldPath, newPath, ["--numstat", ...options]).trim();
+  const [added, removed] = counts.split("\t");
+  // git prints no line at all for two files the same, and 0 0 where only white space differs
+  if (counts === "" || (added === "0" && removed === "0")) return "unchanged";
   return `+${added} -${removed}`;
 }
 

@@ -2,7 +2,7 @@
  * `npm run bench`, smoke-tested: the real bench, as a process, on steps 02, 03
  * and 06 with two players (a crowd bot and a probe) for a second. It checks the
  * table's shape and that its figures make sense, not how fast this machine is.
- * And the crowd's quick reading of a state must agree with lib/protocol.ts.
+ * And the crowd's quick reading of a state must agree with the steps' protocol.ts.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +12,8 @@ import { promisify } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../scripts/harness/steps.ts";
-import { encode, parseServerMessage } from "../lib/protocol.ts";
+import * as step02 from "../steps/02-tcp-squares/protocol.ts";
+import * as step06 from "../steps/06-input-changes/protocol.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
 import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
@@ -26,12 +27,15 @@ describe("a crowd bot's reading of a state", () => {
     maxLength: 30,
   });
 
-  it("finds the tick and every player's ack where lib/protocol.ts does", () => {
+  it("finds the tick and every player's ack where step 06's protocol.ts does", () => {
     fc.assert(
       fc.property(count, players, fc.boolean(), (tick, squares, withGhost) => {
         const ghost = withGhost ? squares.at(-1)!.name : null;
-        const text = encode({ type: "STATE", state: { tick, ghost, players: squares } });
-        const parsed = parseServerMessage(text);
+        const text = step06.encodeServerMessage({
+          type: "STATE",
+          state: { tick, ghost, players: squares },
+        });
+        const parsed = step06.parseServerMessage(text);
         if (!parsed.ok || parsed.message.type !== "STATE") throw new Error("not a state");
         const state = Buffer.from(text);
         expect(messageType(state)).toBe("STATE");
@@ -44,7 +48,7 @@ describe("a crowd bot's reading of a state", () => {
 
   it("finds no tick or ack in a state that has none, and no ack for a player not in it", () => {
     const state = Buffer.from(
-      encode({
+      step02.encodeServerMessage({
         type: "STATE",
         state: { ghost: "bot12", players: [{ name: "bot12", x: 3, y: 4 }] },
       }),

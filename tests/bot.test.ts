@@ -12,7 +12,7 @@ import {
   stepFrom,
 } from "../lib/game.ts";
 import { type GameMap, type Position, HOUSE_MAP, MANSION_MAP, isWall } from "../lib/map.ts";
-import { type GameState, snapshot } from "../lib/protocol.ts";
+import { type GameState, snapshot } from "../lib/state.ts";
 import { hashOf } from "../lib/random.ts";
 import { Score } from "../lib/score.ts";
 

@@ -7,21 +7,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KEPT_STATES, ReceivedStates, SentStates } from "../lib/delta.ts";
+import { type Delta, KEPT_STATES, ReceivedStates, SentStates } from "../lib/delta.ts";
 import { type Input, addPlayer, applyInput, createWorld } from "../lib/game.ts";
 import { Lanterns, MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { MANSION_MAP } from "../lib/map.ts";
 import { type NetworkConditions, simulateNetwork } from "../lib/netsim.ts";
-import {
-  type ClientMessage,
-  type Delta,
-  type GameState,
-  type PlayerState,
-  encode,
-  parseClientMessage,
-  parseServerMessage,
-} from "../lib/protocol.ts";
 import { seededRandom } from "../lib/random.ts";
+import type { GameState, PlayerState } from "../lib/state.ts";
+import * as step09 from "../steps/09-lantern-interest/protocol.ts";
+import * as protocol from "../steps/10-delta-snapshots/protocol.ts";
 import { boundUdpSocket } from "./helpers.ts";
 
 /** Every state here is ann's: her square carries the acks of step 07 (input 0, first applied in tick 1). */
@@ -35,11 +29,11 @@ function stateOf(tick: number, ...squares: [string, number, number][]) {
   return { tick, ghost: squares[0]![0], players };
 }
 
-const line = (delta: Delta) => encode({ type: "DELTA", delta });
+const line = (delta: Delta) => protocol.encodeServerMessage({ type: "DELTA", delta });
 
 /** The delta a line of text says, as the client parses it off the wire. */
 function deltaOf(text: string): Delta {
-  const parsed = parseServerMessage(text);
+  const parsed = protocol.parseServerMessage(text);
   if (!parsed.ok || parsed.message.type !== "DELTA") throw new Error(`not a DELTA: ${text}`);
   return parsed.message.delta;
 }
@@ -267,7 +261,8 @@ describe("the largest state", () => {
       })),
     ];
     const state = { tick, ghost: name(0), players: crowd(0) };
-    expect(Buffer.byteLength(encode({ type: "STATE", state }))).toBeLessThanOrEqual(1200);
+    const stateLine = step09.encodeServerMessage({ type: "STATE", state });
+    expect(Buffer.byteLength(stateLine)).toBeLessThanOrEqual(1200);
     // every square but yours changes its name between the base and the state: the most a delta writes
     const sent = new SentStates(YOU.padEnd(16, "x"));
     sent.next({ ...state, tick: tick - 1 });
@@ -332,7 +327,7 @@ async function playOnLossyNetwork(serverTrusts: "acknowledgements" | "its own se
   let wrongSince: number | undefined;
 
   serverSocket.on("message", (datagram) => {
-    const parsed = parseClientMessage(datagram.toString("utf8"));
+    const parsed = protocol.parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok || parsed.message.type !== "INPUT") throw new Error("not an INPUT");
     if (serverTrusts === "acknowledgements" && parsed.message.held !== undefined)
       sent.acknowledge(parsed.message.held);
@@ -347,14 +342,14 @@ async function playOnLossyNetwork(serverTrusts: "acknowledgements" | "its own se
       if (!samePicture(result.message, meant.get(delta.tick)!)) wrongDecodes.push(delta.tick);
       if (!shown || delta.tick > shown.tick) shown = { ...result.message, tick: delta.tick };
     }
-    const ack: ClientMessage = {
+    const ack: protocol.ClientMessage = {
       type: "INPUT",
       username: you,
       input: "NONE",
       seq: 1,
       held: received.newestTick,
     };
-    toServer.send(encode(ack), serverSocket.address().port, "127.0.0.1");
+    toServer.send(protocol.encodeClientMessage(ack), serverSocket.address().port, "127.0.0.1");
     const wrong = !shown || !samePicture(shown, meant.get(newestArrived)!);
     if (wrong) wrongSince ??= performance.now();
     else if (wrongSince !== undefined) {

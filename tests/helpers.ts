@@ -13,7 +13,7 @@ import { readLines } from "../lib/framing.ts";
 import { type Input, stepFrom } from "../lib/game.ts";
 import { type GameMap, isWall } from "../lib/map.ts";
 import type { Summary } from "../lib/player.ts";
-import type { GameState } from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
 import { ROOT, STEPS_DIR } from "../scripts/harness/steps.ts";
 import { Trace } from "../lib/trace.ts";
 

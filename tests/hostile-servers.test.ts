@@ -10,7 +10,8 @@ import { once } from "node:events";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { HOUSE_MAP } from "../lib/map.ts";
-import { type Welcome, encode } from "../lib/protocol.ts";
+import * as step05 from "../steps/05-tick-broadcast/protocol.ts";
+import * as step07 from "../steps/07-client-prediction/protocol.ts";
 import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
 /** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
@@ -99,11 +100,14 @@ describe("clients against servers that send terminal escape codes", () => {
 });
 
 /**
- * A UDP server for steps 05 to 07 written here: it welcomes one player on its
- * main port and sends a state every 50 ms from the port it gave them, with the
- * tick numbers `tickOf` makes up. Counts what the client sends it.
+ * A UDP server for steps 05 to 07 written here, speaking the step's `protocol`: it welcomes
+ * one player on its main port and sends a state every 50 ms from the port it gave them, the
+ * `count`th written by `stateLine`. Counts what the client sends it.
  */
-async function fakeBroadcastServer(tickOf: (count: number) => number) {
+async function fakeBroadcastServer(
+  protocol: typeof step05 | typeof step07,
+  stateLine: (count: number) => string,
+) {
   const main = dgram.createSocket("udp4");
   const own = dgram.createSocket("udp4");
   main.bind(0, "127.0.0.1");
@@ -115,26 +119,20 @@ async function fakeBroadcastServer(tickOf: (count: number) => number) {
   let count = 0;
   main.on("message", (_datagram, from) => {
     client = from;
-    const state = { ghost: "bob", players: [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }] };
-    const welcome: Welcome = {
+    const state = { ghost: "bob", players: [{ name: "bob", x: 1, y: 1 }] };
+    const welcome = {
       type: "CONNECTED",
       port: ownPort,
       username: "bob",
       map: HOUSE_MAP,
       state,
-    };
-    main.send(encode(welcome), from.port, from.address);
+    } as const;
+    main.send(protocol.encodeServerMessage(welcome), from.port, from.address);
   });
   own.on("message", () => fromClient.datagrams++);
   const ticking = setInterval(() => {
     if (!client) return;
-    const tick = tickOf(++count);
-    const state = {
-      tick,
-      ghost: "bob",
-      players: [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }],
-    };
-    own.send(encode({ type: "STATE", state }), client.port, client.address);
+    own.send(stateLine(++count), client.port, client.address);
   }, 50);
   return {
     port: main.address().port,
@@ -153,7 +151,13 @@ describe("UDP clients obey only their server's address and port", () => {
   it.concurrent(
     "step 05 ignores states from another address that uses the server's port",
     async () => {
-      const server = await fakeBroadcastServer((count) => count);
+      const bob = { name: "bob", x: 1, y: 1 };
+      const server = await fakeBroadcastServer(step05, (tick) =>
+        step05.encodeServerMessage({
+          type: "STATE",
+          state: { tick, ghost: "bob", players: [bob] },
+        }),
+      );
       // a stranger on another address, sending from the very port number the server gave the player
       const stranger = dgram.createSocket("udp4");
       stranger.bind(server.ownPort, "127.0.0.2");
@@ -161,7 +165,8 @@ describe("UDP clients obey only their server's address and port", () => {
       const forging = setInterval(() => {
         const port = server.clientPort();
         const state = { tick: 999_999_999_999_999, ghost: null, players: [] };
-        if (port) stranger.send(encode({ type: "STATE", state }), port, "127.0.0.1");
+        if (port)
+          stranger.send(step05.encodeServerMessage({ type: "STATE", state }), port, "127.0.0.1");
         if (port) stranger.send(`ERROR ${ESCAPES}`, port, "127.0.0.1");
       }, 20);
       const client = await runClient("05-tick-broadcast", [
@@ -178,7 +183,11 @@ describe("UDP clients obey only their server's address and port", () => {
 
   it.concurrent("step 07 sends at most its --send-rate, whatever tick numbers arrive", async () => {
     // ticks that leap by a million each time: a client that takes its pace from them would flood
-    const server = await fakeBroadcastServer((count) => count * 1_000_000);
+    const bob = { name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 };
+    const server = await fakeBroadcastServer(step07, (count) => {
+      const state = { tick: count * 1_000_000, ghost: "bob", players: [bob] };
+      return step07.encodeServerMessage({ type: "STATE", state });
+    });
     const client = await runClient("07-client-prediction", [
       ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "2"],
     ]);

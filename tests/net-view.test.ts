@@ -8,7 +8,7 @@ import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { parseTraceLine } from "../scripts/experiments/lab.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { NetView } from "../lib/net-view.ts";
-import type { GameState } from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
 import { Score } from "../lib/score.ts";
 import { type Frame, renderFrame } from "../lib/screen.ts";
 import { portPool, runBot } from "./helpers.ts";

@@ -5,6 +5,7 @@
 import { afterAll, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { portPool, runBot } from "./helpers.ts";
+import * as step05 from "../steps/05-tick-broadcast/protocol.ts";
 import { type Peer, join, udpPeer } from "./udp.ts";
 
 const servers: RunningServer[] = [];
@@ -19,7 +20,7 @@ it("a step 06 server beside a step 05 server that holds a player seats its own p
   // --timeout: the step 05 player says nothing after joining, and must keep its port meanwhile
   const older = await startServer("05-tick-broadcast", ["--ports", ports, "--timeout", "60"]);
   servers.push(older);
-  const holder = await udpPeer();
+  const holder = await udpPeer(step05);
   peers.push(holder);
   const held = await join(holder, older.port, "holder");
   expect(held.port).toBe(Number(ports.split("-")[0])); // the first port of the range: the one step 06 tries first

@@ -10,7 +10,7 @@ import { INTERPOLATION_DELAY_TICKS, Interpolation } from "../lib/interpolation.t
 import { TickClock } from "../lib/tick-clock.ts";
 import { HOUSE_MAP, type Position, isWall } from "../lib/map.ts";
 import { Prediction } from "../lib/prediction.ts";
-import { type GameState, snapshot } from "../lib/protocol.ts";
+import { type GameState, snapshot } from "../lib/state.ts";
 import { type Random, seededRandom } from "../lib/random.ts";
 
 interface Network {

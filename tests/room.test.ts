@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { LANTERN_REACH, MOST_SQUARES_LIT, isLit } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP, type Position, entranceOf, isWall } from "../lib/map.ts";
-import type { ClientMessage } from "../lib/protocol.ts";
+import type { ClientMessage } from "../steps/04-udp-dedicated-ports/protocol.ts";
 import { GameRoom, type SpawnRuleName } from "../lib/room.ts";
 
 const quietRoom = () => new GameRoom("house", "farthest", () => {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TAG_GRACE_MS } from "../lib/game.ts";
-import type { GameState } from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
 import { EVENT_MS, Score } from "../lib/score.ts";
 
 /** A state with these players (positions do not matter to the score) and this ghost. */

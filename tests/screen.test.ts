@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, MANSION_MAP, isWall } from "../lib/map.ts";
-import type { GameState } from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
 import { Score } from "../lib/score.ts";
 import { type Frame, type TerminalSize, Screen, renderFrame } from "../lib/screen.ts";
 

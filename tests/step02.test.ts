@@ -1,7 +1,7 @@
 /** Step 02 (steps/02-tcp-squares): the squares game, one TCP connection per message. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../scripts/harness/launch.ts";
-import { type ServerMessage, parseServerMessage } from "../lib/protocol.ts";
+import { type ServerMessage, parseServerMessage } from "../steps/02-tcp-squares/protocol.ts";
 import { BAD_MESSAGES, askOnce, freeDirection, runBot, startServer } from "./helpers.ts";
 
 const STEP = "02-tcp-squares";

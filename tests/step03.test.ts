@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningServer } from "../scripts/harness/launch.ts";
-import { type ServerMessage, expectServerMessage } from "../lib/protocol.ts";
+import { type ServerMessage, expectServerMessage } from "../steps/03-tcp-persistent/protocol.ts";
 import { BAD_MESSAGES, connectLines, freeDirection, runBot, startServer } from "./helpers.ts";
 
 const STEP = "03-tcp-persistent";

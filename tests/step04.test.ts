@@ -10,6 +10,7 @@ import {
   nextState,
   udpPeer,
 } from "./udp.ts";
+import * as protocol from "../steps/04-udp-dedicated-ports/protocol.ts";
 
 const STEP = "04-udp-dedicated-ports";
 
@@ -18,11 +19,11 @@ describe("step 04: strangers on the main port", () => mainPortStrangerTests(STEP
 
 describe("step 04: one answer per message", () => {
   let server: RunningServer;
-  let alice: Peer;
+  let alice: Peer<protocol.ServerMessage>;
   let port: number;
   beforeAll(async () => {
     server = await startServer(STEP, ["--ports", portPool(4)]);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     port = (await join(alice, server.port, "alice")).port!;
   });
   afterAll(async () => {
@@ -51,8 +52,7 @@ describe("step 04: one answer per message", () => {
 
   it("lets a client that sends faster move faster: the speed hack step 05 removes", async () => {
     const start = (await nextState(alice, port, "alice")).players[0]!; // alone, in the library's top-left corner
-    for (let i = 0; i < 5; i++)
-      alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
+    for (let i = 0; i < 5; i++) alice.send("INPUT alice RIGHT", port);
     let end = start;
     for (let i = 0; i < 5; i++) {
       const answer = await alice.next((d) => d.message.type === "STATE");

@@ -4,9 +4,9 @@ import { once } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
-import { encode, parseClientMessage } from "../lib/protocol.ts";
 import { portPool, runBot } from "./helpers.ts";
 import { type Peer, dedicatedPortTests, mainPortStrangerTests, join, udpPeer } from "./udp.ts";
+import * as protocol from "../steps/05-tick-broadcast/protocol.ts";
 
 const STEP = "05-tick-broadcast";
 
@@ -15,11 +15,11 @@ describe("step 05: strangers on the main port", () => mainPortStrangerTests(STEP
 
 describe("step 05: a state for everyone, every tick", () => {
   let server: RunningServer;
-  let alice: Peer;
+  let alice: Peer<protocol.ServerMessage>;
   let port: number;
   beforeAll(async () => {
     server = await startServer(STEP, ["--ports", portPool(4), "--tick-rate", "10"]);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     port = (await join(alice, server.port, "alice")).port!;
   });
   afterAll(async () => {
@@ -36,7 +36,7 @@ describe("step 05: a state for everyone, every tick", () => {
       state;
       state = await alice.next(() => true, 0)
     ) {
-      if (state.message.type === "STATE") ticks.push(state.message.state.tick!);
+      if (state.message.type === "STATE") ticks.push(state.message.state.tick);
     }
     expect(ticks.length).toBeGreaterThanOrEqual(7); // 10 Hz for a second, give or take a busy machine
     expect(ticks.length).toBeLessThanOrEqual(12);
@@ -50,8 +50,7 @@ describe("step 05: a state for everyone, every tick", () => {
       return datagram?.message.type === "STATE" ? datagram.message.state.players[0]!.x : NaN;
     };
     const start = await positionNow(); // alone, in the library's top-left corner, with room to the right
-    for (let i = 0; i < 8; i++)
-      alice.send({ type: "INPUT", username: "alice", input: "RIGHT" }, port);
+    for (let i = 0; i < 8; i++) alice.send("INPUT alice RIGHT", port);
     await new Promise((resolve) => setTimeout(resolve, 150)); // a tick and a half at 10 Hz
     expect((await positionNow()) - start).toBeLessThanOrEqual(2); // eight datagrams, at most one cell per tick
     expect((await positionNow()) - start).toBeGreaterThanOrEqual(1);
@@ -77,21 +76,21 @@ describe("step 05: the client shows only states newer than the last one shown", 
     await once(fake, "listening");
     const fakePort = fake.address().port;
     const stateWithTick = (tick: number) =>
-      encode({
+      protocol.encodeServerMessage({
         type: "STATE",
         state: { tick, ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] },
       });
     fake.on("message", (bytes, from) => {
-      const parsed = parseClientMessage(bytes.toString());
+      const parsed = protocol.parseClientMessage(bytes.toString());
       if (!parsed.ok || parsed.message.type !== "CONNECTED") return;
-      const welcome = {
+      const welcome: protocol.Welcome = {
         type: "CONNECTED",
         port: fakePort,
         username: "alice",
         map: HOUSE_MAP,
         state: { ghost: "alice", players: [{ name: "alice", x: 1, y: 1 }] },
-      } as const;
-      fake.send(encode(welcome), from.port, "127.0.0.1");
+      };
+      fake.send(protocol.encodeServerMessage(welcome), from.port, "127.0.0.1");
       [1, 2, 5, 3, 4, 5, 2, 6].forEach((tick, i) =>
         setTimeout(() => fake.send(stateWithTick(tick), from.port, "127.0.0.1"), 100 + i * 20),
       );

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Input } from "../lib/game.ts";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { simulateNetwork } from "../lib/netsim.ts";
-import { encode, type GameState } from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
 import { portPool, runBot } from "./helpers.ts";
 import {
   type Peer,
@@ -13,6 +13,7 @@ import {
   join,
   udpPeer,
 } from "./udp.ts";
+import * as protocol from "../steps/06-input-changes/protocol.ts";
 
 const STEP = "06-input-changes";
 
@@ -22,7 +23,7 @@ describe("step 06: sequence numbers", () => sequenceWindowTest(STEP));
 
 describe("step 06: input changes and their acknowledgement", () => {
   let server: RunningServer;
-  let alice: Peer;
+  let alice: Peer<protocol.ServerMessage>;
   let port: number;
   const latestState = async (): Promise<GameState> => {
     alice.forget();
@@ -35,7 +36,7 @@ describe("step 06: input changes and their acknowledgement", () => {
   beforeAll(async () => {
     // 30% of the server's datagrams are lost on the way back too
     server = await startServer(STEP, ["--ports", portPool(4), "--loss", "30"]);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     let joined;
     do
       joined = await join(alice, server.port, "alice").catch(() => undefined); // the answer itself may be lost
@@ -47,7 +48,7 @@ describe("step 06: input changes and their acknowledgement", () => {
     await server.stop();
   });
 
-  it("refuses an INPUT without a sequence number", async () => {
+  it("refuses an INPUT without a sequence number, as any malformed message", async () => {
     let refusal;
     for (let tries = 0; !refusal && tries < 20; tries++) {
       alice.send("INPUT alice UP", port);
@@ -55,7 +56,7 @@ describe("step 06: input changes and their acknowledgement", () => {
     }
     expect(refusal?.message).toEqual({
       type: "ERROR",
-      reason: "INPUT needs a sequence number: INPUT <username> <direction> <seq>",
+      reason: "expected INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> <seq>",
     });
   });
 
@@ -82,7 +83,11 @@ describe("step 06: input changes and their acknowledgement", () => {
       const seq = index + 1;
       // the rack, as the client does it: the same change again every 50 ms until a state acknowledges it
       for (let acked = false; !acked;) {
-        lossy.send(encode({ type: "INPUT", username: "alice", input, seq }), port, "127.0.0.1");
+        lossy.send(
+          protocol.encodeClientMessage({ type: "INPUT", username: "alice", input, seq }),
+          port,
+          "127.0.0.1",
+        );
         const state = await alice.next((d) => d.message.type === "STATE", 50);
         if (state?.message.type !== "STATE") continue;
         const ack = me(state.message.state).ack!;
@@ -97,9 +102,8 @@ describe("step 06: input changes and their acknowledgement", () => {
 
   it("ignores a late or repeated change: it never undoes a newer one", async () => {
     const before = me(await latestState()); // the last change was NONE: alice stands still
-    for (const seq of [1, 2, 5, 9])
-      alice.send({ type: "INPUT", username: "alice", input: "RIGHT", seq }, port); // old RIGHTs
-    alice.send({ type: "INPUT", username: "alice", input: "NONE", seq: 10 }, port); // the current change, repeated
+    for (const seq of [1, 2, 5, 9]) alice.send(`INPUT alice RIGHT ${seq}`, port); // old RIGHTs
+    alice.send("INPUT alice NONE 10", port); // the current change, repeated
     await new Promise((resolve) => setTimeout(resolve, 300));
     const after = me(await latestState());
     expect({ x: after.x, y: after.y, ack: after.ack }).toEqual({

@@ -3,18 +3,18 @@ import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
-import type { ServerMessage } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
 import { CONNECT_BYTES, type Peer, handshake, namesIn, nextOfType, udpPeer } from "./udp.ts";
+import * as protocol from "../steps/08-one-socket-handshake/protocol.ts";
 
 const STEP = "08-one-socket-handshake";
 /** Sends `text` to the server and returns its answer, or undefined if none comes within `ms`. */
 async function ask(
-  peer: Peer,
+  peer: Peer<protocol.ServerMessage>,
   port: number,
   text: string,
   ms = 300,
-): Promise<ServerMessage | undefined> {
+): Promise<protocol.ServerMessage | undefined> {
   peer.forget();
   peer.socket.send(text, port, "127.0.0.1");
   return (await peer.next(() => true, ms))?.message;
@@ -46,11 +46,11 @@ describe("step 08: the handshake", () => {
   afterAll(() => server.stop());
 
   /** The server's answer to a whole handshake: the welcome, or an ERROR. */
-  const answerTo = async (peer: Peer, name: string) =>
+  const answerTo = async (peer: Peer<protocol.ServerMessage>, name: string) =>
     (await handshake(peer, server.port, name)).message;
 
   it("answers a padded CONNECT with a CHALLENGE no bigger than it, then a CONNECT with the cookie with a seat", async () => {
-    const alice = await udpPeer();
+    const alice = await udpPeer(protocol);
     alice.socket.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port, "127.0.0.1");
     const challenge = await alice.next();
     expect(challenge?.message.type).toBe("CHALLENGE");
@@ -63,7 +63,7 @@ describe("step 08: the handshake", () => {
   });
 
   it("drops a CONNECT too small to answer, and anything else from an unverified address", async () => {
-    const stranger = await udpPeer();
+    const stranger = await udpPeer(protocol);
     for (const text of ["CONNECT bob", "GETSTATE bob", "INPUT bob UP 1", "x", "HELLO there"]) {
       expect(await ask(stranger, server.port, text, 150)).toBeUndefined();
     }
@@ -71,7 +71,7 @@ describe("step 08: the handshake", () => {
   });
 
   it("answers a wrong cookie with a new CHALLENGE, never a seat", async () => {
-    const mallory = await udpPeer();
+    const mallory = await udpPeer(protocol);
     const answer = await ask(
       mallory,
       server.port,
@@ -83,7 +83,7 @@ describe("step 08: the handshake", () => {
   });
 
   it("does not take a cookie from another port, nor one that has expired", async () => {
-    const [first, second] = await Promise.all([udpPeer(), udpPeer()]);
+    const [first, second] = await Promise.all([udpPeer(protocol), udpPeer(protocol)]);
     const challenge = await ask(first, server.port, `CONNECT carol`.padEnd(CONNECT_BYTES));
     if (challenge?.type !== "CHALLENGE") throw new Error("no CHALLENGE");
     // the cookie binds the address and port it was sent to: from another port it is no good
@@ -108,7 +108,12 @@ describe("step 08: the handshake", () => {
   it("refuses a name already taken, and more than --per-address players from one address", async () => {
     // players from one address of their own, so that the other tests' players do not count
     const here = "127.0.0.3";
-    const peers = await Promise.all([udpPeer(here), udpPeer(here), udpPeer(here), udpPeer(here)]);
+    const peers = await Promise.all([
+      udpPeer(protocol, here),
+      udpPeer(protocol, here),
+      udpPeer(protocol, here),
+      udpPeer(protocol, here),
+    ]);
     expect(await answerTo(peers[0]!, "dave")).toMatchObject({ type: "CONNECTED" });
     expect(await answerTo(peers[1]!, "dave")).toEqual({
       type: "ERROR",
@@ -120,7 +125,7 @@ describe("step 08: the handshake", () => {
       type: "ERROR",
       reason: "at most 3 players per address",
     });
-    const elsewhere = await udpPeer("127.0.0.4");
+    const elsewhere = await udpPeer(protocol, "127.0.0.4");
     expect(await answerTo(elsewhere, "gus")).toMatchObject({ type: "CONNECTED" });
     for (const peer of [...peers, elsewhere]) peer.close();
   });
@@ -128,7 +133,7 @@ describe("step 08: the handshake", () => {
   it("holds one socket, however many players", async () => {
     const before = udpSocketsOf(server.process.pid!);
     const players = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => udpPeer(`127.0.1.${i + 1}`)),
+      Array.from({ length: 6 }, (_, i) => udpPeer(protocol, `127.0.1.${i + 1}`)),
     );
     for (const [i, peer] of players.entries()) {
       expect(await answerTo(peer, `many${i}`)).toMatchObject({ type: "CONNECTED" });
@@ -141,10 +146,10 @@ describe("step 08: the handshake", () => {
 
 describe("step 08: a seated player", () => {
   let server: RunningServer;
-  let alice: Peer;
+  let alice: Peer<protocol.ServerMessage>;
   beforeAll(async () => {
     server = await startServer(STEP);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     await handshake(alice, server.port, "alice");
   });
   afterAll(async () => {
@@ -161,7 +166,7 @@ describe("step 08: a seated player", () => {
   });
 
   it("has its flood dropped past its rate, while another player plays on", async () => {
-    const bob = await udpPeer();
+    const bob = await udpPeer(protocol);
     await handshake(bob, server.port, "bob");
     // 500 malformed inputs, each worth an ERROR if it were read: past its budget, they are not
     alice.forget();

@@ -3,19 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { MANSION_MAP } from "../lib/map.ts";
-import type { ServerMessage } from "../lib/protocol.ts";
 import { runBot } from "./helpers.ts";
 import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import * as protocol from "../steps/09-lantern-interest/protocol.ts";
 
 const STEP = "09-lantern-interest";
 describe("step 09: the lantern", () => {
   let server: RunningServer;
-  let alice: Peer;
-  let bob: Peer;
-  let aliceWelcome: Extract<ServerMessage, { type: "CONNECTED" }>;
+  let alice: Peer<protocol.ServerMessage>;
+  let bob: Peer<protocol.ServerMessage>;
+  let aliceWelcome: Extract<protocol.ServerMessage, { type: "CONNECTED" }>;
   beforeAll(async () => {
     server = await startServer(STEP, ["--spawn", "farthest"]);
-    [alice, bob] = await Promise.all([udpPeer(), udpPeer()]);
+    [alice, bob] = await Promise.all([udpPeer(protocol), udpPeer(protocol)]);
   });
   afterAll(async () => {
     alice.close();
@@ -58,7 +58,7 @@ describe("step 09: the lantern", () => {
 describe("step 09: where newcomers start", () => {
   it("puts them by the entrance, in each other's light: where one lands says nothing unseen", async () => {
     const server = await startServer(STEP);
-    const [ann, ben] = await Promise.all([udpPeer(), udpPeer()]);
+    const [ann, ben] = await Promise.all([udpPeer(protocol), udpPeer(protocol)]);
     try {
       const annWelcome = (await handshake(ann, server.port, "ann")).message;
       const benWelcome = (await handshake(ben, server.port, "ben")).message;

@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { runBot } from "./helpers.ts";
 import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import * as protocol from "../steps/10-delta-snapshots/protocol.ts";
 
 const STEP = "10-delta-snapshots";
 describe("step 10: deltas against the acknowledged state", () => {
   let server: RunningServer;
-  let alice: Peer;
+  let alice: Peer<protocol.ServerMessage>;
   beforeAll(async () => {
     server = await startServer(STEP);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     expect((await handshake(alice, server.port, "alice")).message.type).toBe("CONNECTED");
   });
   afterAll(async () => {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readLines } from "../lib/framing.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { PERFECT_NETWORK, simulateNetwork, simulateStream } from "../lib/netsim.ts";
-import { encode } from "../lib/protocol.ts";
+import { encodeServerMessage } from "../steps/04-udp-dedicated-ports/protocol.ts";
 import { traceFrom, traceReads, visible } from "../lib/trace.ts";
 import { boundUdpSocket, runToEnd, tracedLines, until, untimed } from "./helpers.ts";
 
@@ -83,7 +83,7 @@ describe("Trace", () => {
     server.on("message", (datagram, from) => {
       const answer =
         datagram.toString() === "CONNECTED alice"
-          ? encode({
+          ? encodeServerMessage({
               type: "CONNECTED",
               port: 10000,
               username: "alice",

@@ -8,33 +8,57 @@ import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { seededRandom } from "../lib/random.ts";
-import {
-  type ClientMessage,
-  type GameState,
-  type ServerMessage,
-  encode,
-  parseServerMessage,
-} from "../lib/protocol.ts";
+import type { GameState } from "../lib/state.ts";
+import type * as step04 from "../steps/04-udp-dedicated-ports/protocol.ts";
+import type * as step05 from "../steps/05-tick-broadcast/protocol.ts";
+import type * as step06 from "../steps/06-input-changes/protocol.ts";
+import type * as step07 from "../steps/07-client-prediction/protocol.ts";
+import type * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
+import type * as step09 from "../steps/09-lantern-interest/protocol.ts";
+import type * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import { freeDirection, portPool, runBot } from "./helpers.ts";
 
-export interface Datagram {
-  message: ServerMessage;
+/** What the UDP servers send, each in the words of its step's protocol.ts. */
+export type ServerMessage =
+  | step04.ServerMessage
+  | step05.ServerMessage
+  | step06.ServerMessage
+  | step07.ServerMessage
+  | step08.ServerMessage
+  | step09.ServerMessage
+  | step10.ServerMessage;
+
+/** What a test peer needs of its step's protocol.ts: to read what the server sends. */
+export interface PeerProtocol<Message extends ServerMessage = ServerMessage> {
+  parseServerMessage(line: string): { ok: true; message: Message } | { ok: false; reason: string };
+}
+
+/** A step's protocol.ts, by its folder, for the tests every UDP step shares. */
+const protocolOf = (folder: string): Promise<PeerProtocol> =>
+  import(`../steps/${folder}/protocol.ts`);
+
+export interface Datagram<Message extends ServerMessage = ServerMessage> {
+  message: Message;
   port: number;
   /** its size on the wire */
   bytes: number;
 }
 
 /**
- * A UDP socket that keeps what arrives, so a test can wait for the datagram it expects.
- * It binds to 127.0.0.1, or to another loopback address (Linux routes all of 127/8 to
- * this machine) to play a player on another machine.
+ * A UDP socket that keeps what arrives, read with the step's `protocol`, so a test can wait
+ * for the datagram it expects. It binds to 127.0.0.1, or to another loopback address (Linux
+ * routes all of 127/8 to this machine) to play a player on another machine. It sends text as
+ * the test writes it: what the server does with those very bytes is what is tested.
  */
-export async function udpPeer(address = "127.0.0.1") {
+export async function udpPeer<Message extends ServerMessage>(
+  protocol: PeerProtocol<Message>,
+  address = "127.0.0.1",
+) {
   const socket = dgram.createSocket("udp4");
-  const inbox: Datagram[] = [];
+  const inbox: Datagram<Message>[] = [];
   const waiters: (() => void)[] = [];
   socket.on("message", (bytes, from) => {
-    const parsed = parseServerMessage(bytes.toString("utf8"));
+    const parsed = protocol.parseServerMessage(bytes.toString("utf8"));
     if (!parsed.ok) throw new Error(`the server sent an unparsable datagram: ${parsed.reason}`);
     inbox.push({ message: parsed.message, port: from.port, bytes: bytes.length });
     waiters.splice(0).forEach((wake) => wake());
@@ -44,14 +68,14 @@ export async function udpPeer(address = "127.0.0.1") {
   return {
     socket,
     port: socket.address().port,
-    send(message: ClientMessage | string, port: number) {
-      socket.send(typeof message === "string" ? message : encode(message), port, "127.0.0.1");
+    send(message: string, port: number) {
+      socket.send(message, port, "127.0.0.1");
     },
     /** the first datagram (kept or still to come) that `accept` takes, or undefined after `timeoutMs` */
     async next(
-      accept: (datagram: Datagram) => boolean = () => true,
+      accept: (datagram: Datagram<Message>) => boolean = () => true,
       timeoutMs = 2000,
-    ): Promise<Datagram | undefined> {
+    ): Promise<Datagram<Message> | undefined> {
       const deadline = performance.now() + timeoutMs;
       for (;;) {
         const index = inbox.findIndex(accept);
@@ -70,7 +94,9 @@ export async function udpPeer(address = "127.0.0.1") {
     close: () => socket.close(),
   };
 }
-export type Peer = Awaited<ReturnType<typeof udpPeer>>;
+export type Peer<Message extends ServerMessage = ServerMessage> = Awaited<
+  ReturnType<typeof udpPeer<Message>>
+>;
 
 const isType = (type: ServerMessage["type"]) => (datagram: Datagram) =>
   datagram.message.type === type;
@@ -81,7 +107,7 @@ export async function join(
   mainPort: number,
   username: string,
 ): Promise<{ port?: number; error?: string; welcome?: ServerMessage }> {
-  peer.send({ type: "CONNECTED", username }, mainPort);
+  peer.send(`CONNECTED ${username}`, mainPort);
   const answer = await peer.next((d) => d.port === mainPort);
   if (!answer) throw new Error(`no answer to CONNECTED ${username}`);
   if (answer.message.type === "ERROR") return { error: answer.message.reason };
@@ -95,7 +121,7 @@ export async function join(
  */
 export async function nextState(peer: Peer, port: number, username: string): Promise<GameState> {
   peer.forget();
-  peer.send({ type: "GETSTATE", username }, port);
+  peer.send(`GETSTATE ${username}`, port);
   const datagram = await peer.next((d) => d.port === port && d.message.type === "STATE");
   if (datagram?.message.type !== "STATE") throw new Error(`no state from port ${port}`);
   return datagram.message.state;
@@ -104,14 +130,14 @@ export async function nextState(peer: Peer, port: number, username: string): Pro
 export const namesIn = (state: GameState) => state.players.map((player) => player.name).sort();
 
 /** The next message of `type` this peer receives from now on: what came before is forgotten. */
-export async function nextOfType<T extends ServerMessage["type"]>(
-  peer: Peer,
+export async function nextOfType<Message extends ServerMessage, T extends Message["type"]>(
+  peer: Peer<Message>,
   type: T,
-): Promise<Extract<ServerMessage, { type: T }>> {
+): Promise<Extract<Message, { type: T }>> {
   peer.forget();
   const datagram = await peer.next(isType(type));
   if (!datagram) throw new Error(`no ${type}`);
-  return datagram.message as Extract<ServerMessage, { type: T }>;
+  return datagram.message as Extract<Message, { type: T }>;
 }
 
 /** What the real clients of steps 08 on pad a CONNECT to (their CONNECT_BYTES): a CHALLENGE is no bigger. */
@@ -121,7 +147,11 @@ export const CONNECT_BYTES = 100;
  * Steps 08 on: the cookie handshake on the one server port, as the real client does it.
  * Returns the answer to the CONNECT with the cookie: the welcome, or the server's ERROR.
  */
-export async function handshake(peer: Peer, port: number, username: string): Promise<Datagram> {
+export async function handshake<Message extends ServerMessage>(
+  peer: Peer<Message>,
+  port: number,
+  username: string,
+): Promise<Datagram<Message>> {
   peer.forget();
   peer.send(`CONNECT ${username}`.padEnd(CONNECT_BYTES), port);
   const challenge = await peer.next(isType("CHALLENGE"));
@@ -134,19 +164,18 @@ export async function handshake(peer: Peer, port: number, username: string): Pro
 
 /** The behaviour every UDP step keeps: run inside a describe() of the step's own test file. */
 export function dedicatedPortTests(folder: string): void {
+  let protocol: PeerProtocol;
   let server: RunningServer;
   let alice: Peer;
   let alicePort: number;
   let keepAlive: NodeJS.Timeout;
   beforeAll(async () => {
+    protocol = await protocolOf(folder);
     // a pool of 3 ports and a short silence limit, so the tests can reach both ends
     server = await startServer(folder, ["--ports", portPool(3), "--timeout", "1"]);
-    alice = await udpPeer();
+    alice = await udpPeer(protocol);
     // alice keeps talking, as a real client does, so that only the players a test leaves silent time out
-    keepAlive = setInterval(
-      () => alicePort && alice.send({ type: "GETSTATE", username: "alice" }, alicePort),
-      200,
-    );
+    keepAlive = setInterval(() => alicePort && alice.send("GETSTATE alice", alicePort), 200);
   });
   afterAll(async () => {
     clearInterval(keepAlive);
@@ -166,17 +195,17 @@ export function dedicatedPortTests(folder: string): void {
   it("answers a repeated CONNECTED (its answer was lost) with the same port, and no second square", async () => {
     expect((await join(alice, server.port, "alice")).port).toBe(alicePort);
     expect(namesIn(await nextState(alice, alicePort, "alice"))).toEqual(["alice"]);
-    const impostor = await udpPeer();
+    const impostor = await udpPeer(protocol);
     expect((await join(impostor, server.port, "alice")).error).toBe("username alice is taken");
     impostor.close();
   });
 
   it("never applies a datagram sent to a player's port from anyone else", async () => {
     const before = (await nextState(alice, alicePort, "alice")).players[0]!;
-    const stranger = await udpPeer();
+    const stranger = await udpPeer(protocol);
     for (const input of ["UP", "DOWN", "LEFT", "RIGHT", "UP", "LEFT"] as const)
-      stranger.send({ type: "INPUT", username: "alice", input }, alicePort);
-    stranger.send({ type: "DISCONNECT", username: "alice" }, alicePort);
+      stranger.send(`INPUT alice ${input}`, alicePort);
+    stranger.send("DISCONNECT alice", alicePort);
     expect(await stranger.next(() => true, 300)).toBeUndefined(); // not even answered
     stranger.close();
     const after = await nextState(alice, alicePort, "alice");
@@ -184,7 +213,7 @@ export function dedicatedPortTests(folder: string): void {
   });
 
   it("answers 'server full' when the pool is empty, and nobody playing notices", async () => {
-    const peers = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
+    const peers = await Promise.all([udpPeer(protocol), udpPeer(protocol), udpPeer(protocol)]);
     expect((await join(peers[0]!, server.port, "bob")).port).toBeGreaterThan(0);
     expect((await join(peers[1]!, server.port, "carol")).port).toBeGreaterThan(0);
     expect(await join(peers[2]!, server.port, "dave")).toEqual({ error: "server full" });
@@ -195,29 +224,26 @@ export function dedicatedPortTests(folder: string): void {
   });
 
   it("frees a silent player's port: after the time-out, a newcomer gets in", async () => {
-    const newcomer = await udpPeer();
+    const newcomer = await udpPeer(protocol);
     expect((await join(newcomer, server.port, "erin")).port).toBeGreaterThan(0);
-    newcomer.send(
-      { type: "DISCONNECT", username: "erin" },
-      (await join(newcomer, server.port, "erin")).port!,
-    );
+    newcomer.send("DISCONNECT erin", (await join(newcomer, server.port, "erin")).port!);
     expect(await newcomer.next((d) => d.message.type === "DISCONNECTED")).toBeDefined();
     newcomer.close();
     expect(await server.line(/bob timed out/)).toBeDefined();
   });
 
   it("gives every port back: 1000 connect/disconnect cycles through a pool of 3 all succeed", async () => {
-    const peer = await udpPeer();
+    const peer = await udpPeer(protocol);
     for (let cycle = 0; cycle < 1000; cycle++) {
       const { port, error } = await join(peer, server.port, `cycler${cycle}`);
       expect(error).toBeUndefined();
-      peer.send({ type: "DISCONNECT", username: `cycler${cycle}` }, port!);
+      peer.send(`DISCONNECT cycler${cycle}`, port!);
       expect(await peer.next((d) => d.port === port && isType("DISCONNECTED")(d))).toBeDefined();
     }
     peer.close();
     // all three ports are free again: three players fit, a fourth does not
-    const peers = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
-    alice.send({ type: "DISCONNECT", username: "alice" }, alicePort);
+    const peers = await Promise.all([udpPeer(protocol), udpPeer(protocol), udpPeer(protocol)]);
+    alice.send("DISCONNECT alice", alicePort);
     await alice.next(isType("DISCONNECTED"));
     const joined = await Promise.all(peers.map((peer, i) => join(peer, server.port, `full${i}`)));
     expect(joined.every(({ port }) => port! > 0)).toBe(true);
@@ -229,7 +255,7 @@ export function dedicatedPortTests(folder: string): void {
   it("survives a flood of random and malformed datagrams, and keeps serving a real player", async () => {
     const { port } = await join(alice, server.port, "alice");
     alicePort = port!;
-    const flooder = await udpPeer();
+    const flooder = await udpPeer(protocol);
     const random = seededRandom(42);
     const junk = [
       "",
@@ -276,14 +302,20 @@ export function dedicatedPortTests(folder: string): void {
 
 /** What every UDP server does with strangers on its main port: run inside a describe() of the step's test file. */
 export function mainPortStrangerTests(folder: string): void {
+  let protocol: PeerProtocol;
   let server: RunningServer;
   beforeAll(async () => {
+    protocol = await protocolOf(folder);
     server = await startServer(folder, ["--ports", portPool(6), "--per-address", "2"]);
   });
   afterAll(() => server.stop());
 
   it("gives one address and port one seat, and one address --per-address seats", async () => {
-    const [first, second, third] = await Promise.all([udpPeer(), udpPeer(), udpPeer()]);
+    const [first, second, third] = await Promise.all([
+      udpPeer(protocol),
+      udpPeer(protocol),
+      udpPeer(protocol),
+    ]);
     expect((await join(first!, server.port, "anna")).port).toBeGreaterThan(0);
     // the same socket again, under another name: one socket is one player
     expect(await join(first!, server.port, "anna2")).toEqual({
@@ -294,13 +326,13 @@ export function mainPortStrangerTests(folder: string): void {
       error: "at most 2 players per address",
     });
     // another machine (another loopback address) still gets in
-    const elsewhere = await udpPeer("127.0.0.2");
+    const elsewhere = await udpPeer(protocol, "127.0.0.2");
     expect((await join(elsewhere, server.port, "dora")).port).toBeGreaterThan(0);
     for (const peer of [first!, second!, third!, elsewhere]) peer.close();
   });
 
   it("answers the main port with at most 3 times the bytes it received, but for the welcome", async () => {
-    const stranger = await udpPeer();
+    const stranger = await udpPeer(protocol);
     const random = seededRandom(7);
     const requests = [
       "x",
@@ -334,7 +366,7 @@ export function mainPortStrangerTests(folder: string): void {
 export function sequenceWindowTest(folder: string): void {
   it("refuses a sequence number far ahead of the last applied, which then changes nothing", async () => {
     const server = await startServer(folder, ["--ports", portPool(2)]);
-    const alice = await udpPeer();
+    const alice = await udpPeer(await protocolOf(folder));
     const { port, welcome } = await join(alice, server.port, "alice");
     if (welcome?.type !== "CONNECTED") throw new Error("alice was refused");
     // accepted, this one forged datagram would make every later input of alice's look old
@@ -346,7 +378,7 @@ export function sequenceWindowTest(folder: string): void {
     });
     const start = welcome.state.players.find(({ name }) => name === "alice")!;
     const direction = freeDirection(welcome.map, welcome.state, "alice");
-    alice.send({ type: "INPUT", username: "alice", input: direction, seq: 1 }, port!);
+    alice.send(`INPUT alice ${direction} 1`, port!);
     const moved = await alice.next((d) => {
       if (d.message.type !== "STATE") return false;
       const now = d.message.state.players.find(({ name }) => name === "alice")!;

@@ -6,8 +6,8 @@
  */
 import net from "node:net";
 import { LineReader } from "../../lib/framing.ts";
-import { type ClientMessage, encode, expectServerMessage } from "../../lib/protocol.ts";
-import { type BotAdapter, type BotContext, joinAnswerOf } from "./crowd.ts";
+import type { Input } from "../../lib/game.ts";
+import { type BotContext, type BotProtocol, type ProtocolBot, joinAnswerOf } from "./crowd.ts";
 import { messageType } from "./peek.ts";
 
 /** A server that has not answered in this long is taken to be stuck: the bot leaves. */
@@ -25,29 +25,36 @@ function connect({ server, localAddress, meter }: BotContext): net.Socket {
   return socket;
 }
 
+/** What a TCP bot sends: the join, and its input (steps 02 and 03 have no sequence numbers). */
+type TcpMessage =
+  { type: "CONNECTED"; username: string } | { type: "INPUT"; username: string; input: Input };
+
 /** A network error in a few words that do not change from run to run (no port numbers). */
 const describe = (error: NodeJS.ErrnoException) => error.code ?? error.message;
 
-function sendLine(bot: BotContext, socket: net.Socket, message: ClientMessage, end: boolean) {
-  const line = Buffer.from(encode(message) + "\n");
-  bot.meter.sent(line.length);
-  if (end) socket.end(line);
-  else socket.write(line);
+function sendLine(bot: BotContext, socket: net.Socket, line: string, end: boolean) {
+  const bytes = Buffer.from(line + "\n");
+  bot.meter.sent(bytes.length);
+  if (end) socket.end(bytes);
+  else socket.write(bytes);
 }
 
 /**
  * Step 02: each message opens a connection, and the
  * answer is all the server sends before closing it.
  */
-export const connectionPerMessage: BotAdapter = (bot) => {
+export function connectionPerMessage(
+  bot: BotContext,
+  protocol: BotProtocol<TcpMessage>,
+): ProtocolBot {
   const open = new Set<net.Socket>();
   let waiting = false;
 
-  function request(message: ClientMessage): Promise<Buffer> {
+  function request(message: TcpMessage): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const socket = connect(bot);
       open.add(socket);
-      sendLine(bot, socket, message, true);
+      sendLine(bot, socket, protocol.encodeClientMessage(message), true);
       const pieces: Buffer[] = [];
       socket.on("data", (piece) => pieces.push(piece));
       socket.on("end", () => {
@@ -63,7 +70,7 @@ export const connectionPerMessage: BotAdapter = (bot) => {
   return {
     async join() {
       const welcome = await request({ type: "CONNECTED", username: bot.name });
-      return joinAnswerOf(expectServerMessage(welcome.toString("utf8")));
+      return joinAnswerOf(protocol.expectServerMessage(welcome.toString("utf8")));
     },
     frame(input) {
       if (waiting) return false;
@@ -81,10 +88,13 @@ export const connectionPerMessage: BotAdapter = (bot) => {
       for (const socket of open) socket.destroy();
     },
   };
-};
+}
 
 /** Step 03: one connection for the whole game, a line per message, the answers in order. */
-export const persistentConnection: BotAdapter = (bot) => {
+export function persistentConnection(
+  bot: BotContext,
+  protocol: BotProtocol<TcpMessage>,
+): ProtocolBot {
   const socket = connect(bot);
   const reader = new LineReader(MAX_LINE_BYTES);
   let seated = false;
@@ -111,17 +121,19 @@ export const persistentConnection: BotAdapter = (bot) => {
 
   return {
     async join() {
-      sendLine(bot, socket, { type: "CONNECTED", username: bot.name }, false);
-      const answer = joinAnswerOf(expectServerMessage(await welcome));
+      const join = protocol.encodeClientMessage({ type: "CONNECTED", username: bot.name });
+      sendLine(bot, socket, join, false);
+      const answer = joinAnswerOf(protocol.expectServerMessage(await welcome));
       seated = answer.seated;
       return answer;
     },
     frame(input) {
       if (waiting) return false;
       waiting = true;
-      sendLine(bot, socket, { type: "INPUT", username: bot.name, input }, false);
+      const line = protocol.encodeClientMessage({ type: "INPUT", username: bot.name, input });
+      sendLine(bot, socket, line, false);
       return true;
     },
     close: () => socket.destroy(),
   };
-};
+}

@@ -12,13 +12,12 @@ import { once } from "node:events";
 import { ReceivedStates } from "../../lib/delta.ts";
 import type { Input } from "../../lib/game.ts";
 import {
-  type ClientMessage,
-  type Connect,
-  encode,
-  expectServerMessage,
-  parseServerMessage,
-} from "../../lib/protocol.ts";
-import { type BotContext, type JoinAnswer, type ProtocolBot, joinAnswerOf } from "./crowd.ts";
+  type BotContext,
+  type BotProtocol,
+  type JoinAnswer,
+  type ProtocolBot,
+  joinAnswerOf,
+} from "./crowd.ts";
 import { ackOf, messageType, tickOf } from "./peek.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long a client waits for an answer before asking again. */
@@ -30,10 +29,20 @@ const HEARTBEAT_MS = 1000;
 /** Step 10's client sends at least this often: each input says which states it holds. */
 const HELD_HEARTBEAT_MS = 200;
 
-/** How a bot plays once seated: what it sends in a frame, and what it does with a datagram. */
-interface Play {
+/** An input as a bot sends it: with its sequence number from step 06, and the tick it holds in step 10. */
+type InputMessage = { type: "INPUT"; username: string; input: Input; seq?: number; held?: number };
+
+/** The joins: CONNECTED to the main port (steps 04 to 07), CONNECT on the one socket (08 on). */
+type Join = { type: "CONNECTED"; username: string };
+type Connect = { type: "CONNECT"; username: string; cookie?: string };
+
+/**
+ * How a bot plays once seated: what it sends in a frame (`Message`, its step's input),
+ * and what it does with a datagram.
+ */
+interface Play<Message extends InputMessage> {
   /** like ProtocolBot.frame; `send` sends one message to the bot's own port */
-  frame(input: Input, now: number, send: (message: ClientMessage) => void): boolean;
+  frame(input: Input, now: number, send: (message: Message) => void): boolean;
   datagram(datagram: Buffer): void;
 }
 
@@ -81,11 +90,15 @@ function botSocket(bot: BotContext, port: () => number) {
 /**
  * Steps 04 to 07: one socket, the join on the server's main port, then play on the bot's own port.
  */
-export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
+export function dedicatedPort<Message extends InputMessage>(
+  bot: BotContext,
+  protocol: BotProtocol<Join | NoInfer<Message>>,
+  play: Play<Message>,
+): ProtocolBot {
   /** the main port until the welcome names the bot's own */
   let serverPort = bot.server.port;
   const socket = botSocket(bot, () => serverPort);
-  const send = (message: ClientMessage) => socket.send(encode(message));
+  const send = (message: Join | Message) => socket.send(protocol.encodeClientMessage(message));
   return {
     async join(): Promise<JoinAnswer> {
       await socket.open();
@@ -93,7 +106,7 @@ export function dedicatedPort(bot: BotContext, play: Play): ProtocolBot {
         send({ type: "CONNECTED", username: bot.name });
         const welcome = await socket.next();
         if (!welcome) continue;
-        const answer = joinAnswerOf(expectServerMessage(welcome.toString("utf8")));
+        const answer = joinAnswerOf(protocol.expectServerMessage(welcome.toString("utf8")));
         if (answer.seated) {
           serverPort = answer.port;
           socket.play(play.datagram);
@@ -117,12 +130,16 @@ export const CONNECT_BYTES = 100;
  * Step 08 on: one socket, every message to the server's one port, and a join
  * by handshake: CONNECT, the server's CHALLENGE, CONNECT with its cookie.
  */
-export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
+export function oneSocket<Message extends InputMessage>(
+  bot: BotContext,
+  protocol: BotProtocol<Connect | NoInfer<Message>>,
+  play: Play<Message>,
+): ProtocolBot {
   const socket = botSocket(bot, () => bot.server.port);
-  const send = (message: ClientMessage | Connect) =>
-    socket.send(
-      message.type === "CONNECT" ? encode(message).padEnd(CONNECT_BYTES) : encode(message),
-    );
+  const send = (message: Connect | Message) => {
+    const text = protocol.encodeClientMessage(message);
+    socket.send(message.type === "CONNECT" ? text.padEnd(CONNECT_BYTES) : text);
+  };
   return {
     async join(): Promise<JoinAnswer> {
       await socket.open();
@@ -131,7 +148,7 @@ export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
         send({ type: "CONNECT", username: bot.name, cookie });
         const datagram = await socket.next();
         if (!datagram) continue;
-        const message = expectServerMessage(datagram.toString("utf8"));
+        const message = protocol.expectServerMessage(datagram.toString("utf8"));
         if (message.type === "CHALLENGE") {
           cookie = message.cookie;
           continue;
@@ -151,7 +168,7 @@ export function oneSocket(bot: BotContext, play: Play): ProtocolBot {
  * Step 04: a request each frame, answered with the state;
  * the next waits for the answer, or half a second.
  */
-export function requestAndAnswer(bot: BotContext): Play {
+export function requestAndAnswer(bot: BotContext): Play<InputMessage> {
   let askedAt: number | undefined;
   return {
     frame(input, now, send) {
@@ -171,7 +188,7 @@ export function requestAndAnswer(bot: BotContext): Play {
 }
 
 /** Step 05: the held input every frame, without waiting; the states come at the server's tick. */
-export function inputEveryFrame(bot: BotContext): Play {
+export function inputEveryFrame(bot: BotContext): Play<InputMessage> {
   return {
     frame(input, _now, send) {
       send({ type: "INPUT", username: bot.name, input });
@@ -213,7 +230,7 @@ function changedInputs(heartbeatMs: number) {
 }
 
 /** Steps 06 and 07: only the input's changes, repeated until acknowledged. */
-export function inputChanges(bot: BotContext): Play {
+export function inputChanges(bot: BotContext): Play<InputMessage & { seq: number }> {
   const inputs = changedInputs(HEARTBEAT_MS);
   return {
     frame(next, now, send) {
@@ -235,7 +252,10 @@ export function inputChanges(bot: BotContext): Play {
  * applies each DELTA to the state it names (lib/delta.ts), as the real client
  * does, and every input, at least 5 a second, says the newest tick it holds.
  */
-export function inputChangesHoldingStates(bot: BotContext): Play {
+export function inputChangesHoldingStates(
+  bot: BotContext,
+  protocol: Pick<BotProtocol<never>, "parseServerMessage">,
+): Play<InputMessage & { seq: number }> {
   const received = new ReceivedStates(bot.name);
   const inputs = changedInputs(HELD_HEARTBEAT_MS);
   return {
@@ -245,7 +265,7 @@ export function inputChangesHoldingStates(bot: BotContext): Play {
       return true;
     },
     datagram(datagram) {
-      const parsed = parseServerMessage(datagram.toString("utf8"));
+      const parsed = protocol.parseServerMessage(datagram.toString("utf8"));
       if (!parsed.ok || parsed.message.type !== "DELTA") return;
       const made = received.apply(parsed.message.delta);
       if (!made.ok) return;

@@ -11,9 +11,9 @@
  * A few real clients still play among them as probes (probes.ts): they measure
  * what a player sees.
  */
+import type { Delta } from "../../lib/delta.ts";
 import type { Input } from "../../lib/game.ts";
 import type { GameMap } from "../../lib/map.ts";
-import type { ServerMessage } from "../../lib/protocol.ts";
 import { type Random, seededRandom } from "../../lib/random.ts";
 
 /** Each bot's frames a second: the real client's default --send-rate. */
@@ -138,10 +138,31 @@ export type JoinAnswer =
   { seated: true; map: GameMap; port: number } | { seated: false; reason: string };
 
 /**
- * The server's answer to CONNECTED, as lib/protocol.ts parses it in full: the one
+ * A server's message as a bot reads it through its step's protocol.ts: a welcome, a
+ * refusal, a CHALLENGE (step 08 on) or a DELTA (step 10); of any other, only its type.
+ */
+export type ServerReply =
+  | { type: "CONNECTED"; map: GameMap; port: number }
+  | { type: "ERROR"; reason: string }
+  | { type: "CHALLENGE"; cookie: string }
+  | { type: "DELTA"; delta: Delta }
+  | { type: "STATE" | "DISCONNECTED" };
+
+/**
+ * What a bot needs of its step's protocol.ts (steps.ts hands each adapter its step's): to
+ * write the messages it sends (`Message`), and to read the server's.
+ */
+export interface BotProtocol<Message> {
+  encodeClientMessage(message: Message): string;
+  parseServerMessage(line: string): { ok: true; message: ServerReply } | { ok: false };
+  expectServerMessage(line: string): ServerReply;
+}
+
+/**
+ * The server's answer to a join, as the step's protocol.ts parses it in full: the one
  * message a bot parses that way, so its adapter parses it once and hands it here.
  */
-export function joinAnswerOf(answer: ServerMessage): JoinAnswer {
+export function joinAnswerOf(answer: ServerReply): JoinAnswer {
   if (answer.type === "CONNECTED") return { seated: true, map: answer.map, port: answer.port };
   if (answer.type === "ERROR") return { seated: false, reason: answer.reason };
   throw new Error(`the server answered ${answer.type} to CONNECTED`);

@@ -1,12 +1,12 @@
 /**
  * What a crowd bot reads from a server's message, read straight from its bytes.
  *
- * A real client parses every state in full (lib/protocol.ts). A crowd of 1000
+ * A real client parses every state in full (its step's protocol.ts). A crowd of 1000
  * cannot: each state lists every player, so parsing all of them costs the crowd
  * O(N²) a second, and the crowd, not the server, would be the limit. A bot needs
  * only the message's type, the state's tick and its own ack, which sit at known
  * places: the start of the message, and after ` <name>,`. tests/bench.test.ts
- * checks that these readings agree with lib/protocol.ts.
+ * checks that these readings agree with step 06's protocol.ts.
  */
 
 /** The message's first word, e.g. "STATE": a bot's answer is a state, a welcome or an error. */

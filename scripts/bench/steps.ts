@@ -16,6 +16,16 @@ import {
   requestAndAnswer,
 } from "./bots-udp.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
+// Each bot speaks its step's protocol through that step's own protocol.ts.
+import * as step02 from "../../steps/02-tcp-squares/protocol.ts";
+import * as step03 from "../../steps/03-tcp-persistent/protocol.ts";
+import * as step04 from "../../steps/04-udp-dedicated-ports/protocol.ts";
+import * as step05 from "../../steps/05-tick-broadcast/protocol.ts";
+import * as step06 from "../../steps/06-input-changes/protocol.ts";
+import * as step07 from "../../steps/07-client-prediction/protocol.ts";
+import * as step08 from "../../steps/08-one-socket-handshake/protocol.ts";
+import * as step09 from "../../steps/09-lantern-interest/protocol.ts";
+import * as step10 from "../../steps/10-delta-snapshots/protocol.ts";
 
 /**
  * What a probe's ping measures: the time from a request to its answer (steps 02
@@ -47,55 +57,55 @@ const tickServer = () => ["--tick-rate", String(TICK_RATE)];
 
 export const BENCHED_STEPS: Record<string, BenchedStep> = {
   "02": {
-    adapter: connectionPerMessage,
+    adapter: (bot) => connectionPerMessage(bot, step02),
     transport: "tcp",
     latency: "round trip",
     serverArgs: tcpServer,
   },
   "03": {
-    adapter: persistentConnection,
+    adapter: (bot) => persistentConnection(bot, step03),
     transport: "tcp",
     latency: "round trip",
     serverArgs: tcpServer,
   },
   "04": {
-    adapter: (bot) => dedicatedPort(bot, requestAndAnswer(bot)),
+    adapter: (bot) => dedicatedPort(bot, step04, requestAndAnswer(bot)),
     transport: "udp",
     latency: "round trip",
     serverArgs: () => [],
   },
   "05": {
-    adapter: (bot) => dedicatedPort(bot, inputEveryFrame(bot)),
+    adapter: (bot) => dedicatedPort(bot, step05, inputEveryFrame(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "06": {
-    adapter: (bot) => dedicatedPort(bot, inputChanges(bot)),
+    adapter: (bot) => dedicatedPort(bot, step06, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "07": {
-    adapter: (bot) => dedicatedPort(bot, inputChanges(bot)),
+    adapter: (bot) => dedicatedPort(bot, step07, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "08": {
-    adapter: (bot) => oneSocket(bot, inputChanges(bot)),
+    adapter: (bot) => oneSocket(bot, step08, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "09": {
-    adapter: (bot) => oneSocket(bot, inputChanges(bot)),
+    adapter: (bot) => oneSocket(bot, step09, inputChanges(bot)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "10": {
-    adapter: (bot) => oneSocket(bot, inputChangesHoldingStates(bot)),
+    adapter: (bot) => oneSocket(bot, step10, inputChangesHoldingStates(bot, step10)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,

@@ -5,6 +5,7 @@
  * state whose tick it has already seen.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import * as step05 from "../../steps/05-tick-broadcast/protocol.ts";
 import {
   type Experiment,
   type Trial,
@@ -26,8 +27,9 @@ async function countStates(
 ): Promise<{ datagrams: number; ticks: number }> {
   let datagrams = 0;
   const ticks = new Set<number>();
-  const listener = await silentPlayer(port, "listener", (message) => {
-    if (message.type !== "STATE" || message.state.tick === undefined) return;
+  const stillHere = { type: "INPUT", username: "listener", input: "NONE" } as const;
+  const listener = await silentPlayer(port, "listener", step05, stillHere, (message) => {
+    if (message.type !== "STATE") return;
     datagrams++;
     ticks.add(message.state.tick);
   });

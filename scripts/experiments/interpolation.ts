@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Interpolation } from "../../lib/interpolation.ts";
 import type { Position } from "../../lib/map.ts";
-import type { GameState } from "../../lib/protocol.ts";
+import * as step07 from "../../steps/07-client-prediction/protocol.ts";
 import { TickClock } from "../../lib/tick-clock.ts";
 import { type Experiment, bot, printTable, progress, server, silentPlayer } from "./lab.ts";
 
@@ -49,22 +49,18 @@ async function watch(serverArgs: string[]): Promise<{ newest: Steps; interpolate
   const running = await server("07", serverArgs);
   const clock = new TickClock();
   let interpolation: Interpolation | undefined;
-  let newestState: GameState | undefined;
-  const watcher = await silentPlayer(
-    running.port,
-    "watcher",
-    (message) => {
-      if (message.type === "CONNECTED") interpolation ??= new Interpolation(message.map, clock);
-      if (message.type !== "STATE") return;
-      const { state } = message;
-      // as every client does: a state not newer than the newest shown came late or twice
-      if ((state.tick ?? 0) <= (newestState?.tick ?? -1)) return;
-      newestState = state;
-      clock.heard(state.tick ?? 0, performance.now());
-      interpolation?.add(state);
-    },
-    { seq: 0 },
-  );
+  let newestState: step07.TickedState | undefined;
+  const stillHere = { type: "INPUT", username: "watcher", input: "NONE", seq: 0 } as const;
+  const watcher = await silentPlayer(running.port, "watcher", step07, stillHere, (message) => {
+    if (message.type === "CONNECTED") interpolation ??= new Interpolation(message.map, clock);
+    if (message.type !== "STATE") return;
+    const { state } = message;
+    // as every client does: a state not newer than the newest shown came late or twice
+    if (state.tick <= (newestState?.tick ?? -1)) return;
+    newestState = state;
+    clock.heard(state.tick, performance.now());
+    interpolation?.add(state);
+  });
   const newest = new Steps();
   const interpolated = new Steps();
   const sampler = setInterval(() => {

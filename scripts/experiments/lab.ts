@@ -12,7 +12,6 @@ import { join } from "node:path";
 import { type BotOptions, type RunningServer, runBot, startServer } from "../harness/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { freePortRange } from "../harness/ports.ts";
-import { type ServerMessage, encode, parseServerMessage } from "../../lib/protocol.ts";
 import { findStep, hasPortPool } from "../harness/steps.ts";
 
 /** One experiment: a file in scripts/experiments/ whose `experiment` export is this. */
@@ -172,32 +171,46 @@ export async function stranger(address: string): Promise<Stranger> {
   };
 }
 
+/** What a silent player needs of its step's protocol.ts: to write its join and its INPUT, and to read. */
+interface SilentProtocol<ServerMessage, StillHere> {
+  encodeClientMessage(message: { type: "CONNECTED"; username: string } | StillHere): string;
+  parseServerMessage(line: string): { ok: true; message: ServerMessage } | { ok: false };
+}
+
 /**
- * Joins a server of steps 05 to 07 as a player who never moves: CONNECTED to its main `port`,
- * then an INPUT NONE every second to the port the welcome names, or the server would take the
- * silence for a player gone. `heard` gets every message the server sends, parsed. `seq` is the
- * sequence number INPUTs carry from step 06 on (0: no change yet); step 05's carry none.
+ * Joins a server of steps 05 to 07 as a player who never moves, speaking that step's `protocol`:
+ * CONNECTED to its main `port`, then `stillHere` (an INPUT NONE) every second to the port the
+ * welcome names, or the server would take the silence for a player gone. `heard` gets every
+ * message the server sends, parsed.
  */
-export async function silentPlayer(
+export async function silentPlayer<
+  ServerMessage extends { type: string; port?: number },
+  StillHere,
+>(
   port: number,
   name: string,
+  protocol: SilentProtocol<ServerMessage, StillHere>,
+  stillHere: NoInfer<StillHere>,
   heard: (message: ServerMessage) => void,
-  { seq }: { seq?: number } = {},
 ): Promise<{ leave(): void }> {
   const socket = dgram.createSocket("udp4");
   socket.bind(0, "127.0.0.1");
   await once(socket, "listening");
   let ownPort: number | undefined;
   socket.on("message", (bytes) => {
-    const parsed = parseServerMessage(bytes.toString("utf8"));
+    const parsed = protocol.parseServerMessage(bytes.toString("utf8"));
     if (!parsed.ok) return;
     if (parsed.message.type === "CONNECTED") ownPort ??= parsed.message.port;
     heard(parsed.message);
   });
-  socket.send(encode({ type: "CONNECTED", username: name }), port, "127.0.0.1");
-  const stillHere = encode({ type: "INPUT", username: name, input: "NONE", seq });
+  socket.send(
+    protocol.encodeClientMessage({ type: "CONNECTED", username: name }),
+    port,
+    "127.0.0.1",
+  );
+  const input = protocol.encodeClientMessage(stillHere);
   const keepAlive = setInterval(() => {
-    if (ownPort !== undefined) socket.send(stillHere, ownPort, "127.0.0.1");
+    if (ownPort !== undefined) socket.send(input, ownPort, "127.0.0.1");
   }, 1000);
   return {
     leave() {

@@ -12,15 +12,15 @@ import {
   simulateStream,
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import {
-  type ClientMessage,
-  MAX_ANSWER_BYTES,
-  type ServerMessage,
-  encode,
-  expectServerMessage,
-} from "../../lib/protocol.ts";
 import { hashOf } from "../../lib/random.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_ANSWER_BYTES } from "../../lib/words.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encodeClientMessage,
+  expectServerMessage,
+} from "./protocol.ts";
 
 /** A server silent for this long is taken to be gone: a client must never wait forever. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -49,7 +49,7 @@ async function request(message: ClientMessage): Promise<ServerMessage> {
   );
   // What the client writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
   const seed = hashOf(username) + ++connectionsOpened;
-  simulateStream(socket, conditions, { seed, trace }).end(encode(message) + "\n");
+  simulateStream(socket, conditions, { seed, trace }).end(encodeClientMessage(message) + "\n");
   const pieces: Buffer[] = [];
   let received = 0;
   for await (const piece of socket) {

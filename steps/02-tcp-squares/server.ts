@@ -6,12 +6,6 @@
 import net from "node:net";
 import { numberOption, serverOptions } from "../../lib/args.ts";
 import { STREAM_NETWORK_OPTIONS, networkConditions, simulateStream } from "../../lib/netsim.ts";
-import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  encode,
-  parseClientMessage,
-} from "../../lib/protocol.ts";
 import { GameRoom, mapOption, mapOptions } from "../../lib/room.ts";
 import {
   CONNECTION_OPTIONS,
@@ -20,6 +14,8 @@ import {
   exitOnListenError,
 } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
 
 /** The whole message must arrive within this long of connecting, however slowly it is sent. */
 const MESSAGE_DEADLINE_MS = 5000;
@@ -44,7 +40,7 @@ const server = net.createServer((socket) => {
   // One answer, then the connection closes, even if the client never closes its side.
   const replyAndClose = (message: ServerMessage) => {
     socket.once("finish", () => socket.destroy());
-    network.end(encode(message) + "\n");
+    network.end(encodeServerMessage(message) + "\n");
   };
   // Each connection costs a file descriptor: past the cap, a newcomer is refused at once.
   if (!connections.admit(socket)) {

@@ -13,15 +13,15 @@ import {
   simulateStream,
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
-import {
-  type ClientMessage,
-  MAX_ANSWER_BYTES,
-  type ServerMessage,
-  encode,
-  expectServerMessage,
-} from "../../lib/protocol.ts";
 import { hashOf } from "../../lib/random.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_ANSWER_BYTES } from "../../lib/words.ts";
+import {
+  type ClientMessage,
+  type ServerMessage,
+  encodeClientMessage,
+  expectServerMessage,
+} from "./protocol.ts";
 
 /** A server silent for this long is taken to be gone: a client must never wait forever. */
 const ANSWER_TIMEOUT_MS = 5000;
@@ -52,7 +52,7 @@ const answers = readLines(socket, MAX_ANSWER_BYTES);
 /** Sends a message as one line and waits for the line that answers it. */
 async function request(message: ClientMessage): Promise<ServerMessage> {
   player.sent();
-  network.write(encode(message) + "\n");
+  network.write(encodeClientMessage(message) + "\n");
   const answer = await answers.next();
   if (answer.done) throw new Error(`the server at ${server} closed the connection`);
   return expectServerMessage(answer.value);

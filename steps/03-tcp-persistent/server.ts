@@ -7,12 +7,6 @@ import net from "node:net";
 import { numberOption, serverOptions } from "../../lib/args.ts";
 import { LineTooLongError, readLines } from "../../lib/framing.ts";
 import { STREAM_NETWORK_OPTIONS, networkConditions, simulateStream } from "../../lib/netsim.ts";
-import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  encode,
-  parseClientMessage,
-} from "../../lib/protocol.ts";
 import { GameRoom, mapOption, mapOptions } from "../../lib/room.ts";
 import {
   CONNECTION_OPTIONS,
@@ -21,6 +15,8 @@ import {
   exitOnListenError,
 } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
 
 /** A stranger must join within this long of connecting. */
 const JOIN_DEADLINE_MS = 5000;
@@ -52,12 +48,12 @@ const server = net.createServer(async (socket) => {
   socket.on("error", () => socket.destroy()); // a client that vanishes is no reason to crash
   // What the server writes crosses a network made worse on purpose (--lag, --loss: lib/netsim.ts).
   const network = simulateStream(socket, conditions, { seed: socket.remotePort, trace });
-  const reply = (message: ServerMessage) => network.write(encode(message) + "\n");
+  const reply = (message: ServerMessage) => network.write(encodeServerMessage(message) + "\n");
   // The last answer on this connection, which then
   // closes, even if the client never closes its side.
   const replyAndClose = (message: ServerMessage) => {
     socket.once("finish", () => socket.destroy());
-    network.end(encode(message) + "\n");
+    network.end(encodeServerMessage(message) + "\n");
   };
   // Each connection costs a file descriptor: past the cap, a newcomer is refused at once.
   if (!connections.admit(socket)) {

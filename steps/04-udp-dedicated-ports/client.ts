@@ -14,15 +14,15 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
+import { hashOf } from "../../lib/random.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import {
   type ClientMessage,
   type ServerMessage,
   type Welcome,
-  encode,
+  encodeClientMessage,
   parseServerMessage,
-} from "../../lib/protocol.ts";
-import { hashOf } from "../../lib/random.ts";
-import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+} from "./protocol.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
@@ -58,7 +58,7 @@ const fromServer = (from: dgram.RemoteInfo) =>
  */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
-  network.send(encode(message), serverPort, serverAddress);
+  network.send(encodeClientMessage(message), serverPort, serverAddress);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {

@@ -13,15 +13,11 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PORT_POOL_OPTIONS, PORT_TRIES, isPortTaken, portRange } from "../../lib/port-pool.ts";
-import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  encode,
-  parseClientMessage,
-} from "../../lib/protocol.ts";
 import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
@@ -73,7 +69,7 @@ main.on("message", (datagram, from) => {
     return;
   }
   const reply = (message: ServerMessage) => {
-    const bytes = encode(message);
+    const bytes = encodeServerMessage(message);
     if (
       message.type === "ERROR" &&
       Buffer.byteLength(bytes) > MAX_AMPLIFICATION * datagram.length
@@ -135,7 +131,7 @@ function openSeat(
       return;
     }
     const answer = (message: ServerMessage) =>
-      seat.network.send(encode(message), seat.clientPort, seat.address);
+      seat.network.send(encodeServerMessage(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
     if (parsed.message.username !== username)

@@ -15,16 +15,16 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
+import { hashOf } from "../../lib/random.ts";
+import { ReactionTimer } from "../../lib/reaction.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import {
   type ClientMessage,
   type ServerMessage,
   type Welcome,
-  encode,
+  encodeClientMessage,
   parseServerMessage,
-} from "../../lib/protocol.ts";
-import { hashOf } from "../../lib/random.ts";
-import { ReactionTimer } from "../../lib/reaction.ts";
-import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+} from "./protocol.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
@@ -66,7 +66,7 @@ const fromServer = (from: dgram.RemoteInfo) =>
  */
 function request(message: ClientMessage): Promise<ServerMessage | undefined> {
   player.sent();
-  network.send(encode(message), serverPort, serverAddress);
+  network.send(encodeClientMessage(message), serverPort, serverAddress);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
     const onMessage = (datagram: Buffer, from: dgram.RemoteInfo) => {
@@ -113,8 +113,8 @@ try {
     if (parsed.message.type === "STATE") {
       // A state older than one already shown came late or
       // twice: showing it would move squares backwards.
-      if ((parsed.message.state.tick ?? 0) <= newestTick) return;
-      newestTick = parsed.message.state.tick ?? 0;
+      if (parsed.message.state.tick <= newestTick) return;
+      newestTick = parsed.message.state.tick;
     }
     player.received(parsed.message);
     const reactionMs = reaction.stateShown(player.position(), performance.now());
@@ -127,7 +127,7 @@ try {
     const message: ClientMessage = { type: "INPUT", username, input };
     reaction.inputSent(input, player.position(), frameStart);
     player.sent();
-    network.send(encode(message), serverPort, serverAddress);
+    network.send(encodeClientMessage(message), serverPort, serverAddress);
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }

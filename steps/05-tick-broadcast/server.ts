@@ -14,15 +14,11 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PORT_POOL_OPTIONS, PORT_TRIES, isPortTaken, portRange } from "../../lib/port-pool.ts";
-import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  encode,
-  parseClientMessage,
-} from "../../lib/protocol.ts";
 import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
@@ -83,7 +79,7 @@ main.on("message", (datagram, from) => {
     return;
   }
   const reply = (message: ServerMessage) => {
-    const bytes = encode(message);
+    const bytes = encodeServerMessage(message);
     if (
       message.type === "ERROR" &&
       Buffer.byteLength(bytes) > MAX_AMPLIFICATION * datagram.length
@@ -146,7 +142,7 @@ function openSeat(
       return;
     }
     const answer = (message: ServerMessage) =>
-      seat.network.send(encode(message), seat.clientPort, seat.address);
+      seat.network.send(encodeServerMessage(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
     if (parsed.message.username !== username)
@@ -201,7 +197,9 @@ setInterval(() => {
   }
   // One state for everyone, encoded to bytes once and sent as is to every player. Its tick number
   // lets a client ignore a state older than one it has shown.
-  const datagram = Buffer.from(encode({ type: "STATE", state: { ...room.state(), tick } }));
+  const datagram = Buffer.from(
+    encodeServerMessage({ type: "STATE", state: { ...room.state(), tick } }),
+  );
   for (const seat of seats.values()) {
     if (seat.open) seat.network.send(datagram, seat.clientPort, seat.address);
   }

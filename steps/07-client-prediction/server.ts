@@ -15,15 +15,11 @@ import {
   simulateNetwork,
 } from "../../lib/netsim.ts";
 import { PORT_POOL_OPTIONS, PORT_TRIES, isPortTaken, portRange } from "../../lib/port-pool.ts";
-import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  encode,
-  parseClientMessage,
-} from "../../lib/protocol.ts";
 import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
@@ -71,7 +67,6 @@ interface Seat {
   inputTick: number | undefined;
 }
 const seats = new Map<string, Seat>();
-const NEEDS_SEQUENCE_NUMBER = "INPUT needs a sequence number: INPUT <username> <direction> <seq>";
 /**
  * How far past the last applied input a sequence number may jump. A client numbers its changes one
  * by one, so a bigger jump is forged or broken: accepted, it would make every real input look old.
@@ -94,7 +89,7 @@ main.on("message", (datagram, from) => {
     return;
   }
   const reply = (message: ServerMessage) => {
-    const bytes = encode(message);
+    const bytes = encodeServerMessage(message);
     if (
       message.type === "ERROR" &&
       Buffer.byteLength(bytes) > MAX_AMPLIFICATION * datagram.length
@@ -159,7 +154,7 @@ function openSeat(
       return;
     }
     const answer = (message: ServerMessage) =>
-      seat.network.send(encode(message), seat.clientPort, seat.address);
+      seat.network.send(encodeServerMessage(message), seat.clientPort, seat.address);
     const parsed = parseClientMessage(datagram.toString("utf8"));
     if (!parsed.ok) return answer(room.refuse(parsed.reason));
     if (parsed.message.username !== username)
@@ -168,7 +163,6 @@ function openSeat(
     room.heardFrom(username);
     if (parsed.message.type === "INPUT") {
       const { input, seq } = parsed.message;
-      if (seq === undefined) return answer(room.refuse(NEEDS_SEQUENCE_NUMBER));
       if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
         return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
       }
@@ -230,9 +224,11 @@ setInterval(() => {
   const players = state.players.map((square) => ({
     ...square,
     ack: seats.get(square.name)?.inputSeq ?? 0,
-    ackTick: seats.get(square.name)?.inputTick,
+    ackTick: seats.get(square.name)?.inputTick ?? tick,
   }));
-  const datagram = Buffer.from(encode({ type: "STATE", state: { ...state, players, tick } }));
+  const datagram = Buffer.from(
+    encodeServerMessage({ type: "STATE", state: { ...state, players, tick } }),
+  );
   for (const seat of seats.values()) {
     if (seat.open) seat.network.send(datagram, seat.clientPort, seat.address);
   }

@@ -19,18 +19,18 @@ import {
 } from "../../lib/netsim.ts";
 import { PlayerSession } from "../../lib/player.ts";
 import { Prediction } from "../../lib/prediction.ts";
+import { hashOf } from "../../lib/random.ts";
+import { ReactionTimer } from "../../lib/reaction.ts";
+import { TickClock } from "../../lib/tick-clock.ts";
+import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import {
   type ClientMessage,
   type Connect,
   type ServerMessage,
   type Welcome,
-  encode,
+  encodeClientMessage,
   parseServerMessage,
-} from "../../lib/protocol.ts";
-import { hashOf } from "../../lib/random.ts";
-import { ReactionTimer } from "../../lib/reaction.ts";
-import { TickClock } from "../../lib/tick-clock.ts";
-import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+} from "./protocol.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long to wait for an answer before sending again. */
 const SOCKET_TIMEOUT_MS = 500;
@@ -92,7 +92,7 @@ const network = simulateNetwork(socket, conditions, {
  */
 function request(message: ClientMessage | Connect): Promise<ServerMessage | undefined> {
   player.sent();
-  const text = encode(message);
+  const text = encodeClientMessage(message);
   network.send(message.type === "CONNECT" ? text.padEnd(CONNECT_BYTES) : text);
   return new Promise((resolve) => {
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
@@ -166,14 +166,14 @@ try {
     if (parsed.message.type === "STATE") {
       // A state older than one already shown came late or
       // twice: showing it would move squares backwards.
-      if ((parsed.message.state.tick ?? 0) <= newestTick) return;
-      newestTick = parsed.message.state.tick ?? 0;
+      if (parsed.message.state.tick <= newestTick) return;
+      newestTick = parsed.message.state.tick;
     }
     player.received(parsed.message);
     if (parsed.message.type === "STATE") {
       acknowledged =
         parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
-      clock.heard(parsed.message.state.tick ?? 0, performance.now());
+      clock.heard(parsed.message.state.tick, performance.now());
       interpolation.add(parsed.message.state);
       if (predict) prediction.reconcile(parsed.message.state);
     }
@@ -201,7 +201,7 @@ try {
     if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {
       const message: ClientMessage = { type: "INPUT", username, input, seq: sequence };
       player.sent();
-      network.send(encode(message));
+      network.send(encodeClientMessage(message));
       lastSentAt = frameStart;
     }
     player.net.unacknowledged = sequence - acknowledged;

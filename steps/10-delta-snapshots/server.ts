@@ -13,14 +13,6 @@ import { Lanterns } from "../../lib/lantern.ts";
 import { SOURCE_LIMIT_OPTIONS, type Source, SourceLimits, endpoint } from "../../lib/limits.ts";
 import { NETWORK_OPTIONS, networkConditions, simulateNetwork } from "../../lib/netsim.ts";
 import {
-  MAX_MESSAGE_BYTES,
-  type ServerMessage,
-  type TickedState,
-  encode,
-  parseClientMessage,
-  parseConnect,
-} from "../../lib/protocol.ts";
-import {
   GameRoom,
   SILENCE_OPTIONS,
   SPAWN_OPTIONS,
@@ -31,6 +23,14 @@ import {
 } from "../../lib/room.ts";
 import { announce, exitOnListenError, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
+import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
+import {
+  type ServerMessage,
+  type TickedState,
+  encodeServerMessage,
+  parseClientMessage,
+  parseConnect,
+} from "./protocol.ts";
 
 const { host, port, values } = serverOptions(
   import.meta.url,
@@ -144,7 +144,6 @@ const seats = new Map<string, Seat>();
  * all that tells one player's datagrams from another's.
  */
 const seatAt = new Map<string, Seat>();
-const NEEDS_SEQUENCE_NUMBER = "INPUT needs a sequence number: INPUT <username> <direction> <seq>";
 /**
  * How far past the last applied input a sequence number may jump. A client numbers its changes one
  * by one, so a bigger jump is forged or broken: accepted, it would make every real input look old.
@@ -179,7 +178,7 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
   }
   const { username, cookie } = connect;
   if (!cookie || !cookieIsGood(cookie, from, username)) {
-    const challenge = encode({ type: "CHALLENGE", cookie: cookieFor(from, username) });
+    const challenge = encodeServerMessage({ type: "CHALLENGE", cookie: cookieFor(from, username) });
     if (Buffer.byteLength(challenge) > datagram.length) {
       dropped.tooBigToAnswer++;
       return;
@@ -189,7 +188,8 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
 
   // The cookie came back to us from `from`: the client does receive there. Only now does the
   // server spend a seat on it, and answers bigger than its questions.
-  const reply = (message: ServerMessage) => network.send(encode(message), from.port, from.address);
+  const reply = (message: ServerMessage) =>
+    network.send(encodeServerMessage(message), from.port, from.address);
   const tooMany = sources.refusal(from);
   if (tooMany) return reply(room.refuse(tooMany));
   const refused = room.join(username);
@@ -216,7 +216,9 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
  */
 function welcomeFor(seat: Seat): ServerMessage {
   const state = stateFor(seat, new Lanterns(room.world));
-  return { ...room.welcome(seat.username, socket.address().port, state), mapName: room.mapName };
+  const { map } = room.world;
+  const port = socket.address().port;
+  return { type: "CONNECTED", port, username: seat.username, map, mapName: room.mapName, state };
 }
 
 /**
@@ -241,7 +243,7 @@ function play(seat: Seat, datagram: Buffer): void {
     return;
   }
   const answer = (message: ServerMessage) =>
-    network.send(encode(message), seat.clientPort, seat.address);
+    network.send(encodeServerMessage(message), seat.clientPort, seat.address);
   const text = datagram.toString("utf8");
   // The same player saying CONNECT again: our welcome was lost (or is still on its way).
   if (parseConnect(text)) return answer(welcomeFor(seat));
@@ -255,7 +257,6 @@ function play(seat: Seat, datagram: Buffer): void {
     const { input, seq, held } = parsed.message;
     // The newest state the player holds: the next deltas are written against it.
     if (held !== undefined) seat.sent.acknowledge(held);
-    if (seq === undefined) return answer(room.refuse(NEEDS_SEQUENCE_NUMBER));
     if (seq > seat.inputSeq + SEQUENCE_WINDOW) {
       return answer(room.refuse(`sequence number ${seq} is too far past ${seat.inputSeq}`));
     }
@@ -294,7 +295,10 @@ setInterval(() => {
   // lost delta costs that tick only, never a square in a wrong place.
   const lanterns = new Lanterns(room.world);
   for (const seat of seats.values()) {
-    const delta = encode({ type: "DELTA", delta: seat.sent.next(stateFor(seat, lanterns)) });
+    const delta = encodeServerMessage({
+      type: "DELTA",
+      delta: seat.sent.next(stateFor(seat, lanterns)),
+    });
     network.send(delta, seat.clientPort, seat.address);
   }
 }, 1000 / tickRate);
