@@ -63,6 +63,11 @@ const { values } = parseOptions(
       placeholder: "NAME",
       description: "start every server on this map (house or mansion) instead of its step's own",
     },
+    profile: {
+      type: "string",
+      placeholder: "DIR",
+      description: "record each run's server CPU profile as DIR/<step>-<players>.cpuprofile",
+    },
     out: {
       type: "string",
       placeholder: "DIR",
@@ -116,8 +121,10 @@ const probes = wholeNumberOption(values.probes, "--probes", { min: 0, max: 16 })
 const fullRun =
   !values.quick &&
   values.map === undefined &&
+  values.profile === undefined &&
   folders.join() === benchedFolders.join() &&
   counts.join() === playerCounts(DEFAULT_PLAYERS).join();
+if (values.profile !== undefined) mkdirSync(values.profile, { recursive: true });
 // Only a full run replaces the committed results, so a quick try never overwrites them.
 const outDir = values.out ?? (fullRun ? join(ROOT, "bench") : undefined);
 const plans: RunPlan[] = folders.flatMap((folder) =>
@@ -129,6 +136,7 @@ const plans: RunPlan[] = folders.flatMap((folder) =>
     // at least one bot of the crowd, which counts what a player receives
     probes: Math.min(probes, players - 1),
     ...(values.map === undefined ? {} : { map: values.map }),
+    ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   })),
 );
 

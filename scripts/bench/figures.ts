@@ -18,6 +18,8 @@ export interface RunPlan {
   probes: number;
   /** the map the server is started with (--map), when not the step's own */
   map?: string;
+  /** where the server writes its CPU profile (--profile), if it records one */
+  profileDir?: string;
 }
 
 export interface Figures {
