@@ -12,6 +12,7 @@ import { type RunningServer, startServer } from "../../lib/launch.ts";
 import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
 import { Crowd } from "./crowd.ts";
 import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
+import { FLOOR_ADAPTER, startFloorServer } from "./floor.ts";
 import { Probe } from "./probes.ts";
 import { sampleProcess } from "./proc.ts";
 import { BENCHED_STEPS } from "./steps.ts";
@@ -53,7 +54,11 @@ export async function measureRun(
     const ports = pool === undefined ? [] : ["--ports", `${pool.first}-${pool.last}`];
     const map = plan.map === undefined ? [] : ["--map", plan.map];
     const args = [...ports, ...step.serverArgs({ players: plan.players }), ...map];
-    server = await profiledIf(plan, () => startServer(plan.folder, args));
+    server = await profiledIf(plan, () =>
+      plan.floorBytes === undefined
+        ? startServer(plan.folder, args)
+        : startFloorServer(plan.floorBytes, plan.map),
+    );
   } catch (error) {
     const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
     return finish({ seated: 0, mapFull: false, notes: [why] });
@@ -63,7 +68,7 @@ export async function measureRun(
     serverExit = `the server exited (${signal ?? code}) during the run`;
   });
 
-  const crowd = new Crowd(step.adapter, server);
+  const crowd = new Crowd(plan.floorBytes === undefined ? step.adapter : FLOOR_ADAPTER, server);
   const probes: Probe[] = [];
   const stop = () => {
     for (const probe of probes) probe.stop();
@@ -120,7 +125,8 @@ export async function measureRun(
 async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T> {
   if (plan.profileDir === undefined) return start();
   const before = { ...process.env };
-  const file = join(plan.profileDir, `${plan.step}-${plan.players}.cpuprofile`);
+  const floor = plan.floorBytes === undefined ? "" : "-floor";
+  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}.cpuprofile`);
   const hook = fileURLToPath(new URL("cpu-profile.ts", import.meta.url));
   process.env.NODE_OPTIONS = `${before.NODE_OPTIONS ?? ""} --import tsx --import ${hook}`;
   process.env.BENCH_CPU_PROFILE = file;
