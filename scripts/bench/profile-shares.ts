@@ -1,7 +1,9 @@
 /**
- * The shares of a CPU profile (a .cpuprofile, see cpu-profile.ts): each
- * function's own time as a percentage of the samples, the largest first, and
- * the share of the time the process was idle.
+ * The shares of a CPU profile (a .cpuprofile, see cpu-profile.ts): the share
+ * of the time the process was idle, then of the busy time each file took and
+ * each function, their own time (not what they call), the largest first. A
+ * function without a file is V8's or Node's own: `send` is the system call,
+ * `(garbage collector)` the collector.
  *
  *     npx tsx scripts/bench/profile-shares.ts bench-profile/10-1000.cpuprofile [TOP]
  */
@@ -11,7 +13,7 @@ import { ROOT } from "../../lib/steps.ts";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string };
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -25,18 +27,21 @@ if (!file) {
 }
 const profile: Profile = JSON.parse(readFileSync(file, "utf8"));
 const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-const samplesOf = new Map<string, number>();
+const samplesOf = { file: new Map<string, number>(), function: new Map<string, number>() };
+const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
 for (const id of profile.samples) {
-  const { functionName, url, lineNumber } = frameOf.get(id)!;
-  const where = url.startsWith("file://") ? relative(ROOT, new URL(url).pathname) : url;
-  const name = `${functionName || "(anonymous)"}${where ? ` ${where}:${lineNumber + 1}` : ""}`;
-  samplesOf.set(name, (samplesOf.get(name) ?? 0) + 1);
+  const { functionName, url } = frameOf.get(id)!;
+  const file = url.startsWith("file://") ? relative(ROOT, new URL(url).pathname) : url;
+  const name = functionName || "(anonymous)";
+  count(samplesOf.file, file || name);
+  count(samplesOf.function, file ? `${name} ${file}` : name);
 }
 const total = profile.samples.length;
-const idle = samplesOf.get("(idle)") ?? 0;
-console.log(
-  `${total} samples, ${((idle / total) * 100).toFixed(1)} % idle; shares of the busy time:`,
-);
-const busy = [...samplesOf].filter(([name]) => name !== "(idle)").sort((a, b) => b[1] - a[1]);
-for (const [name, samples] of busy.slice(0, Number(top)))
-  console.log(`${((samples / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${name}`);
+const idle = samplesOf.function.get("(idle)") ?? 0;
+console.log(`${total} samples, ${((idle / total) * 100).toFixed(1)} % idle`);
+for (const [by, samples] of Object.entries(samplesOf)) {
+  console.log(`\nthe busy time by ${by}:`);
+  const busy = [...samples].filter(([name]) => name !== "(idle)").sort((a, b) => b[1] - a[1]);
+  for (const [name, count] of busy.slice(0, Number(top)))
+    console.log(`${((count / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${name}`);
+}
