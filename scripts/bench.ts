@@ -12,7 +12,7 @@ import { exitWithUsageError, numberOption, parseOptions, stepArgument } from "..
 import { ROOT, stepFolders, stepNumber } from "../lib/steps.ts";
 import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
-import { resultsMarkdown, resultsText } from "./bench/report.ts";
+import { label, resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
 import { hasFloor, meanStateBytes } from "./bench/floor.ts";
 import { BENCHED_STEPS } from "./bench/steps.ts";
@@ -180,7 +180,7 @@ for (const [index, planned] of plans.entries()) {
   const plan = floorBytes === undefined ? planned : { ...planned, floorBytes };
   const progress = (stage: string) =>
     console.error(
-      `bench [${index + 1}/${plans.length}] ${plan.step}${plan.floorBytes === undefined ? "" : " floor"} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
+      `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
     );
   const result =
     plan.floorBytes === 0

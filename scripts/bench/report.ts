@@ -98,7 +98,7 @@ function row(result: RunResult, columns: Column[], results: RunResult[]): string
 }
 
 /** A row's first cell: the step, its map if not its own, and whether it is the step's floor. */
-function label({ step, map, floorBytes }: RunResult["plan"]): string {
+export function label({ step, map, floorBytes }: RunResult["plan"]): string {
   const floor = floorBytes === undefined ? "" : ` floor ${floorBytes} B`;
   return `${step}${map === undefined ? "" : ` ${map}`}${floor}`;
 }
@@ -141,7 +141,8 @@ function legend(results: RunResult[]): string[] {
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
     `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,
     "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
-    "- **floor**: a server that only sends each player one datagram a tick, of the mean size the step above it sent; **× floor**: the step's server CPU per player over its floor's.",
+    "- **floor**: a server that only sends each player a datagram a tick, of the step's mean size.",
+    "- **× floor**: the step's server CPU per player over that of its floor, measured right after it.",
     `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, that process was the limit.`,
   ];
 }
