@@ -56,7 +56,7 @@ function nearestFirst(carrier: Position): (a: Position, b: Position) => number {
   return (a, b) => distance(a) - distance(b) || a.y - b.y || a.x - b.x;
 }
 
-/** `value` brought into 0 … size - 1. (A closure made in every pick was 1 % of step 10's server.) */
+/** `value` brought into 0 … size - 1. (A closure made in every pick was 0.5 % of step 10's server.) */
 function clamp(value: number, size: number): number {
   return Math.max(0, Math.min(size - 1, value));
 }
