@@ -1,13 +1,15 @@
 /**
  * `npm run experiment -- NAME`: measures one of the figures the step READMEs quote, with the
  * steps' real servers and clients on this machine, so that every figure can be checked and
- * none drifts from the code. Each experiment is a file in scripts/experiments/.
+ * none drifts from the code. Each experiment is a file in scripts/experiments/. With --check,
+ * it runs those the READMEs quote and fails if a quoted figure left its range (scripts/readme-figures.ts).
  */
 import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { exitWithUsageError, parseOptions } from "../lib/args.ts";
 import { ROOT } from "../lib/steps.ts";
-import { type Experiment, stopServers } from "./experiments/lab.ts";
+import { type Experiment, figures, stopServers } from "./experiments/lab.ts";
+import { allQuotedFigures, mismatch } from "./readme-figures.ts";
 
 const FOLDER = join(ROOT, "scripts", "experiments");
 
@@ -25,7 +27,7 @@ const list = [...experiments]
       `  ${name.padEnd(16)} ${about}\n  ${"".padEnd(16)} (${seconds} s; READMEs of steps ${steps.join(", ")})`,
   )
   .join("\n");
-const { positionals } = parseOptions(
+const { values, positionals } = parseOptions(
   {
     command: "npm run experiment --",
     summary:
@@ -33,27 +35,67 @@ const { positionals } = parseOptions(
       `the READMEs quote.\n\nexperiments:\n${list}`,
     positionals: "NAME",
   },
-  {},
+  {
+    check: {
+      type: "boolean",
+      description:
+        "run the experiments the READMEs quote (or the NAMEs given) and fail if a figure left its range",
+    },
+  },
 );
-if (positionals.length !== 1)
-  exitWithUsageError(`name one experiment: ${[...experiments.keys()].join(", ")}`);
-const name = positionals[0]!;
-const experiment =
-  experiments.get(name) ??
+const known = (name: string) =>
+  experiments.has(name) ||
   exitWithUsageError(
     `there is no experiment ${name} (experiments: ${[...experiments.keys()].join(", ")})`,
   );
+if (!values.check && positionals.length !== 1)
+  exitWithUsageError(`name one experiment: ${[...experiments.keys()].join(", ")}`);
+positionals.forEach(known);
+
+/** Runs one experiment and prints what it measured; false if it failed. */
+async function runExperiment(name: string): Promise<boolean> {
+  const experiment = experiments.get(name)!;
+  const startedAt = performance.now();
+  console.log(`${name}: ${experiment.about}`);
+  figures.clear();
+  try {
+    await experiment.run();
+    console.log(`(${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
+    return true;
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : error}`);
+    return false;
+  } finally {
+    await stopServers();
+  }
+}
+
+/** Runs the experiments the READMEs quote, one after the other, and holds each figure to its quote. */
+async function check(names: string[]): Promise<boolean> {
+  const quoted = allQuotedFigures();
+  for (const { where, experiment } of quoted)
+    if (!experiments.has(experiment))
+      throw new Error(`${where}: there is no experiment ${experiment}`);
+  const toRun = names.length > 0 ? names : [...new Set(quoted.map((each) => each.experiment))];
+  let failures = 0;
+  for (const name of toRun) {
+    const ran = await runExperiment(name);
+    const ofThis = quoted.filter((each) => each.experiment === name);
+    const wrong = ofThis.map((each) =>
+      ran ? mismatch(each, figures) : `${each.where}: ${name} failed`,
+    );
+    for (const line of wrong.filter((each) => each !== undefined)) console.log(`✗ ${line}`);
+    const held = wrong.filter((each) => each === undefined).length;
+    console.log(`check: ${held} of ${ofThis.length} figures the READMEs quote from ${name} hold\n`);
+    failures += ofThis.length - held;
+  }
+  console.log(
+    failures === 0 ? "check: every figure holds" : `check: ${failures} figures left their range`,
+  );
+  return failures === 0;
+}
 
 // Ctrl-C reaches the servers too (they are in this terminal's process group); we only wait for them.
 process.once("SIGINT", () => void stopServers().then(() => process.exit(130)));
-const startedAt = performance.now();
-console.log(`${name}: ${experiment.about}`);
-try {
-  await experiment.run();
-  console.log(`(${((performance.now() - startedAt) / 1000).toFixed(0)} s)`);
-} catch (error) {
-  console.error(`error: ${error instanceof Error ? error.message : error}`);
-  process.exitCode = 1;
-} finally {
-  await stopServers();
-}
+const passed = values.check ? await check(positionals) : await runExperiment(positionals[0]!);
+if (!passed) process.exitCode = 1;

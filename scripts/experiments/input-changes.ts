@@ -5,22 +5,37 @@
  * not acknowledged yet, or a heartbeat; and whether the acks it received ever went down.
  */
 import { ackOf } from "../bench/peek.ts";
-import { type Experiment, type TraceLine, ping, playTraced, printTable, progress } from "./lab.ts";
+import {
+  type Experiment,
+  type TraceLine,
+  figure,
+  ping,
+  playTraced,
+  printTable,
+  progress,
+} from "./lab.ts";
 
 const SECONDS = 10;
 const NAME = "dwbot";
 
 interface Run {
   label: string;
+  /** the name its figures are recorded under, e.g. loss30.sent */
+  key: string;
   step: string;
   network: string[];
 }
 
 const RUNS: Run[] = [
-  { label: "perfect", step: "05", network: [] },
-  { label: "perfect", step: "06", network: [] },
-  { label: "--loss 30, both", step: "06", network: ["--loss", "30"] },
-  { label: "--lag 150 --jitter 30, both", step: "06", network: ["--lag", "150", "--jitter", "30"] },
+  { label: "perfect", key: "perfect05", step: "05", network: [] },
+  { label: "perfect", key: "perfect06", step: "06", network: [] },
+  { label: "--loss 30, both", key: "loss30", step: "06", network: ["--loss", "30"] },
+  {
+    label: "--lag 150 --jitter 30, both",
+    key: "lag150",
+    step: "06",
+    network: ["--lag", "150", "--jitter", "30"],
+  },
 ];
 
 /** What the INPUTs of a step 06 client's trace were, and what its acks did. */
@@ -69,22 +84,26 @@ export const experiment: Experiment = {
     printTable([
       ["network", "step", "sent", "changes", "repeats", "heartbeats", "states", "ping p50 / p99"],
       ...results.map(({ summary, trace }, i) => {
-        const { label, step } = RUNS[i]!;
+        const { label, key, step } = RUNS[i]!;
         const kinds = step === "06" ? classify(trace) : undefined;
+        const counted = (name: string, value: number | undefined) =>
+          value === undefined ? "" : figure(`${key}.${name}`, value);
         return [
           label,
           step,
-          summary.sent,
-          kinds?.changes ?? "",
-          kinds?.repeats ?? "",
-          kinds?.heartbeats ?? "",
-          summary.states,
+          counted("sent", summary.sent),
+          counted("changes", kinds?.changes),
+          counted("repeats", kinds?.repeats),
+          counted("heartbeats", kinds?.heartbeats),
+          counted("states", summary.states),
           ping(summary),
         ];
       }),
     ]);
     const lossy = classify(results[2]!.trace);
     const acks = lossy.ackWentDown ? "went down at least once" : "never went down";
+    figure("loss30.changesAcked", lossy.changesAcked);
+    figure("loss30.ackWentDown", Number(lossy.ackWentDown));
     console.log(
       `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${acks}`,
     );

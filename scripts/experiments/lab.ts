@@ -257,6 +257,18 @@ export function printTable(rows: (string | number)[][]): void {
   }
 }
 
+/**
+ * The figures the experiment run last measured, by name: what `npm run experiment -- --check`
+ * holds against the figures the READMEs quote (scripts/readme-figures.ts).
+ */
+export const figures = new Map<string, number>();
+
+/** Records a figure the experiment measured, under a name the READMEs' markers use; returns it. */
+export function figure(name: string, value: number): number {
+  figures.set(name, value);
+  return value;
+}
+
 /** A progress line, so that nobody wonders whether a 10-second wait is a hang. */
 export function progress(what: string): void {
   console.log(`… ${what}`);
