@@ -43,7 +43,7 @@ function classify(trace: TraceLine[]) {
   const counts = { changes: 0, repeats: 0, heartbeats: 0 };
   let lastSeq = 0;
   let acked = 0;
-  let ackWentDown = false;
+  let ackDrops = 0;
   const acksSeen = new Set<number>();
   for (const line of trace) {
     const input = /^INPUT \S+ \S+ (\d+)$/.exec(line.text);
@@ -58,12 +58,12 @@ function classify(trace: TraceLine[]) {
     if (line.sent || !line.text.startsWith("STATE ")) continue;
     const ack = ackOf(Buffer.from(line.text), NAME);
     if (ack === undefined) continue;
-    if (ack < acked) ackWentDown = true;
+    if (ack < acked) ackDrops++;
     acked = Math.max(acked, ack);
     acksSeen.add(ack);
   }
   const changesAcked = [...acksSeen].filter((seq) => seq > 0).length;
-  return { ...counts, changesAcked, ackWentDown };
+  return { ...counts, changesAcked, ackDrops };
 }
 
 export const experiment: Experiment = {
@@ -88,6 +88,8 @@ export const experiment: Experiment = {
         const kinds = step === "06" ? classify(trace) : undefined;
         const counted = (name: string, value: number | undefined) =>
           value === undefined ? "" : figure(`${key}.${name}`, value);
+        counted("p50", summary.rttMs.p50 ?? undefined);
+        counted("p99", summary.rttMs.p99 ?? undefined);
         return [
           label,
           step,
@@ -101,9 +103,9 @@ export const experiment: Experiment = {
       }),
     ]);
     const lossy = classify(results[2]!.trace);
-    const acks = lossy.ackWentDown ? "went down at least once" : "never went down";
-    figure("loss30.changesAcked", lossy.changesAcked);
-    figure("loss30.ackWentDown", Number(lossy.ackWentDown));
+    const acks = lossy.ackDrops > 0 ? `went down ${lossy.ackDrops} times` : "never went down";
+    figure("loss30.unacked", lossy.changes - lossy.changesAcked);
+    figure("loss30.ackDrops", lossy.ackDrops);
     console.log(
       `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${acks}`,
     );
