@@ -42,6 +42,11 @@ const { values, positionals } = parseOptions(
       description:
         "run the experiments the READMEs quote (or the NAMEs given) and fail if a figure left its range",
     },
+    exact: {
+      type: "boolean",
+      description:
+        "with --check: check only the figures quoted as one exact number (what npm test checks)",
+    },
   },
 );
 const known = (name: string) =>
@@ -86,7 +91,7 @@ async function misses(name: string, quoted: QuotedFigure[]): Promise<string[]> {
  * moves its figures every time.
  */
 async function check(names: string[]): Promise<boolean> {
-  const quoted = allQuotedFigures();
+  const quoted = allQuotedFigures().filter((each) => each.exact || !values.exact);
   for (const { where, experiment } of quoted)
     if (!experiments.has(experiment))
       exitWithUsageError(`${where}: there is no experiment ${experiment}`);

@@ -27,6 +27,8 @@ export interface QuotedFigure {
   high: number;
   /** as the README writes it, e.g. "60 to 95" or "201 ±5" */
   quoted: string;
+  /** quoted as one number with no tolerance: a count that does not depend on the machine's speed */
+  exact: boolean;
 }
 
 const NUMBER = String.raw`\d[\d,]*(?:\.\d+)?`;
@@ -58,7 +60,8 @@ export function quotedFigures(text: string, file: string): QuotedFigure[] {
       const low = from ? numberOf(from) : numberOf(value!) - slack;
       const high = numberOf(value!) + (from ? 0 : slack);
       if (low > high) throw new Error(`${where}: the range ${quoted} is empty`);
-      found.push({ where, experiment: experiment!, figure: figure!, low, high, quoted });
+      const exact = !from && tolerance === undefined;
+      found.push({ where, experiment: experiment!, figure: figure!, low, high, quoted, exact });
     }
   });
   return found;
