@@ -91,6 +91,6 @@ export function mismatch(quoted: QuotedFigure, measured: Map<string, number>): s
     return `${quoted.where}: ${quoted.experiment} measured no figure ${quoted.figure}`;
   const outside = values.filter((value) => value < quoted.low || value > quoted.high);
   if (outside.length > 0)
-    return `${quoted.where}: ${quoted.experiment} ${quoted.figure} measured ${outside.join(", ")}, the README says ${quoted.quoted}`;
+    return `${quoted.where}: ${quoted.experiment} ${quoted.figure} measured ${outside.map((value) => Number(value.toFixed(2))).join(", ")}, the README says ${quoted.quoted}`;
   return undefined;
 }
