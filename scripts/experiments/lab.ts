@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type BotOptions, type RunningServer, runBot, startServer } from "../../lib/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { freePortRange, hasPortPool } from "../../lib/port-pool.ts";
@@ -170,6 +171,20 @@ export async function stranger(address: string): Promise<Stranger> {
       socket.send(text, port, "127.0.0.1");
     },
   };
+}
+
+/**
+ * The answer a stranger receives after the `count` it had, or undefined after `quietMs` of
+ * silence: a fixed short wait would take a slow answer on a busy machine for none.
+ */
+export async function answerAfter(
+  peer: Stranger,
+  count: number,
+  quietMs = 500,
+): Promise<string | undefined> {
+  for (let waited = 0; peer.counts.answers.length <= count && waited < quietMs; waited += 10)
+    await sleep(10);
+  return peer.counts.answers[count];
 }
 
 /**

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Experiment,
   type Stranger,
+  answerAfter,
   figure,
   poolPorts,
   printTable,
@@ -97,10 +98,7 @@ async function mainPortErrors(): Promise<void> {
   for (const request of requests) {
     const answersBefore = peer.counts.answers.length;
     peer.send(request, target.port);
-    // an answer, or half a second of silence: a busy machine may take longer than a tick to answer
-    for (let waited = 0; peer.counts.answers.length === answersBefore && waited < 500; waited += 10)
-      await sleep(10);
-    const answer = peer.counts.answers[answersBefore];
+    const answer = await answerAfter(peer, answersBefore);
     figure(
       `answer.${request.replace(/\W+/g, "-")}`,
       answer === undefined ? 0 : Buffer.byteLength(answer),
