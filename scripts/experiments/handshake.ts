@@ -127,8 +127,7 @@ async function aFloodOfForgedConnects(): Promise<void> {
   figure("flood.sentKB", sent / 1024);
   figure("flood.receivedKB", received / 1024);
   figure("flood.times", received / sent);
-  figure("flood.memoryBeforeMB", before);
-  figure("flood.memoryAfterMB", after);
+  figure("flood.memoryGrowthMB", after - before);
   summaries.forEach((summary) => figure(`flood.${summary.name}.states`, summary.states));
   printTable([
     ["what", "figure"],
