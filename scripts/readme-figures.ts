@@ -45,7 +45,11 @@ const numberOf = (text: string) => Number(text.replaceAll(",", ""));
 /** The quoted figures of one README's text; a marker written wrong is an error. */
 export function quotedFigures(text: string, file: string): QuotedFigure[] {
   const found: QuotedFigure[] = [];
-  text.split("\n").forEach((line, index) => {
+  let inFence = false;
+  text.split("\n").forEach((written, index) => {
+    if (written.startsWith("```")) inFence = !inFence;
+    // a marker shown as code, to explain markers, is not one
+    const line = inFence ? "" : written.replace(/`[^`]*`/g, "");
     const where = `${file}:${index + 1}`;
     const marked = [...line.matchAll(MARKED)];
     if (marked.length !== [...line.matchAll(MARKER)].length)

@@ -119,6 +119,12 @@ describe("the figures the READMEs quote from an experiment", () => {
     expect(mismatch(crowd, new Map([["crowd.bot1.corrections", 3]]))).toBeUndefined();
   });
 
+  it("takes a marker shown as code for an example, not a marker", () => {
+    const example =
+      "`60 to 100 <!-- check input-changes loss30.sent -->`\n```\n1 <!-- check a b -->\n```";
+    expect(quotedFigures(example, "README.md")).toEqual([]);
+  });
+
   it("refuses a marker that does not follow its figure", () => {
     expect(() =>
       quotedFigures("about 60 ms <!-- check head-of-line step05.loss0.p50 -->", "R.md"),
