@@ -96,7 +96,11 @@ async function check(names: string[]): Promise<boolean> {
     if (!experiments.has(experiment))
       exitWithUsageError(`${where}: there is no experiment ${experiment}`);
   const [load] = loadavg();
-  console.log(`check: load average ${load!.toFixed(1)} on ${availableParallelism()} cores\n`);
+  const cores = availableParallelism();
+  console.log(`check: load average ${load!.toFixed(1)} on ${cores} cores`);
+  if (load! > 2 * cores)
+    console.log("check: a machine this busy slows the bots and servers: timed figures may miss");
+  console.log("");
   const toRun = names.length > 0 ? names : [...new Set(quoted.map((each) => each.experiment))];
   let failures = 0;
   for (const name of toRun) {
