@@ -118,7 +118,7 @@ async function check(names: string[]): Promise<boolean> {
     failures += missed.length;
   }
   console.log(
-    failures === 0 ? "check: every figure holds" : `check: ${failures} figures left their range`,
+    failures === 0 ? "check: every figure holds" : `check: ${failures} figure(s) left their range`,
   );
   return failures === 0;
 }

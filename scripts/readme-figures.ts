@@ -7,10 +7,11 @@
  *     both ways: 201 <!-- check input-changes perfect06.states ±5 --> states
  *
  * The marker names the experiment and one of the figures it records (`figure()` in
- * scripts/experiments/lab.ts), or several with a `*` (`crowd*.corrections`: each must hold). The figure the reader sees is the one the check enforces: a
- * range, `A to B`, holds the measured figure between A and B; a single number holds it within
- * the tolerance the marker writes (none: exactly). So a README edited without the code, or code
- * changed without its README, fails the check.
+ * scripts/experiments/lab.ts), or several with a `*` (`crowd.*.corrections`: each must hold).
+ * The figure the reader sees is the one the check enforces: a range, `A to B`, holds the
+ * measured figure between A and B; a single number holds it within the tolerance the marker
+ * writes (none: exactly). So a README edited without the code, or code changed without its
+ * README, fails the check.
  */
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -80,7 +81,7 @@ export function allQuotedFigures(): QuotedFigure[] {
   return files.flatMap((file) => quotedFigures(readFileSync(file, "utf8"), relative(ROOT, file)));
 }
 
-/** The measured figures a marker names: `crowd*.corrections` names every bot of a crowd. */
+/** The measured figures a marker names: `crowd.*.corrections` names every bot of a crowd. */
 function named(figure: string, measured: Map<string, number>): number[] {
   const pattern = new RegExp(
     `^${figure.replaceAll(".", String.raw`\.`).replaceAll("*", String.raw`\w+`)}$`,
@@ -94,7 +95,10 @@ export function mismatch(quoted: QuotedFigure, measured: Map<string, number>): s
   if (values.length === 0)
     return `${quoted.where}: ${quoted.experiment} measured no figure ${quoted.figure}`;
   const outside = values.filter((value) => value < quoted.low || value > quoted.high);
-  if (outside.length > 0)
-    return `${quoted.where}: ${quoted.experiment} ${quoted.figure} measured ${outside.map((value) => Number(value.toFixed(2))).join(", ")}, the README says ${quoted.quoted}`;
+  if (outside.length > 0) {
+    const measured = outside.map((value) => Number(value.toFixed(2))).join(", ");
+    const what = `${quoted.experiment} ${quoted.figure}`;
+    return `${quoted.where}: ${what} measured ${measured}, the README says ${quoted.quoted}`;
+  }
   return undefined;
 }
