@@ -49,14 +49,13 @@ const { values, positionals } = parseOptions(
     },
   },
 );
-const known = (name: string) =>
-  experiments.has(name) ||
-  exitWithUsageError(
-    `there is no experiment ${name} (experiments: ${[...experiments.keys()].join(", ")})`,
-  );
 if (!values.check && positionals.length !== 1)
   exitWithUsageError(`name one experiment: ${[...experiments.keys()].join(", ")}`);
-positionals.forEach(known);
+for (const name of positionals)
+  if (!experiments.has(name))
+    exitWithUsageError(
+      `there is no experiment ${name} (experiments: ${[...experiments.keys()].join(", ")})`,
+    );
 
 /** Runs one experiment and prints what it measured; false if it failed. */
 async function runExperiment(name: string): Promise<boolean> {
