@@ -89,6 +89,21 @@ describe("simulateNetwork", () => {
     ]);
   });
 
+  it("tells a watch (the --net view) of every datagram on a perfect network too", async () => {
+    const { port } = await listen();
+    const watched: string[] = [];
+    const watch = {
+      sent: (message: string | Buffer) => watched.push(String(message)),
+      received() {},
+    };
+    const sender = simulateNetwork(udpSocket(), PERFECT_NETWORK, { watch });
+
+    sender.send("INPUT alice UP 1", port, "127.0.0.1");
+    sender.send("INPUT alice UP 1", port, "127.0.0.1");
+
+    expect(watched).toEqual(["INPUT alice UP 1", "INPUT alice UP 1"]);
+  });
+
   it("delays every datagram by lagMs", async () => {
     const { port, received } = await listen();
     const sender = simulateNetwork(udpSocket(), { ...PERFECT_NETWORK, lagMs: 80 });
