@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { HOUSE_MAP } from "../lib/map.ts";
 import * as step05 from "../steps/05-tick-broadcast/protocol.ts";
 import * as step07 from "../steps/07-client-prediction/protocol.ts";
+import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
 /** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
@@ -196,5 +197,84 @@ describe("UDP clients obey only their server's address and port", () => {
     // 2 s at 20 frames a second, each frame repeating the unacknowledged change: about 40
     expect(server.fromClient.datagrams).toBeLessThan(60);
     expect(server.fromClient.datagrams).toBeGreaterThan(10);
+  });
+});
+
+/**
+ * A server for step 08 written here: the handshake on one socket, then a state every 50 ms, the
+ * `count`th written by `stateLines` (one datagram each). The first `lostWelcomes` CONNECTs with a
+ * cookie get 15 states instead of the welcome, as if it were lost while the seat's states were not.
+ */
+async function fakeHandshakeServer(
+  stateLines: (count: number) => string[],
+  { lostWelcomes = 0 } = {},
+) {
+  const socket = dgram.createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  const port = socket.address().port;
+  let client: dgram.RemoteInfo | undefined;
+  let count = 0;
+  const sendStates = (to: dgram.RemoteInfo) => {
+    for (const line of stateLines(++count)) socket.send(line, to.port, to.address);
+  };
+  socket.on("message", (datagram, from) => {
+    const connect = step08.parseConnect(datagram.toString("utf8"));
+    if (!connect) return;
+    if (!connect.cookie) {
+      const challenge = { type: "CHALLENGE", cookie: "fake-cookie" } as const;
+      return socket.send(step08.encodeServerMessage(challenge), from.port, from.address);
+    }
+    if (lostWelcomes-- > 0) {
+      for (let i = 0; i < 15; i++) sendStates(from);
+      return;
+    }
+    const state = { ghost: "bob", players: [{ name: "bob", x: 1, y: 1 }] };
+    const welcome = { type: "CONNECTED", port, username: "bob", map: HOUSE_MAP, state } as const;
+    socket.send(step08.encodeServerMessage(welcome), from.port, from.address);
+    client = from;
+  });
+  const ticking = setInterval(() => client && sendStates(client), 50);
+  return {
+    port,
+    close() {
+      clearInterval(ticking);
+      socket.close();
+    },
+  };
+}
+
+/** Step 08's STATE of tick `tick`: bob, alone, standing still. */
+const step08State = (tick: number) => {
+  const players = [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }];
+  return step08.encodeServerMessage({ type: "STATE", state: { tick, ghost: "bob", players } });
+};
+
+describe("the clients of steps 08 on believe only plausible ticks, and join through loss", () => {
+  it.concurrent("step 08 drops a tick that leaps ahead of the time, and plays on", async () => {
+    // the server's address and port are on the forged one: only its tick gives it away
+    const server = await fakeHandshakeServer((count) =>
+      count === 10 ? [step08State(999_999_999_999_999), step08State(count)] : [step08State(count)],
+    );
+    const client = await runClient("08-one-socket-handshake", [
+      ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "2"],
+    ]);
+    server.close();
+    expect(client.code).toBe(0);
+    const summary = summaryOf(client.stdout) as { states: number; implausibleTicks?: number };
+    // believed, the forged tick would have made every state after the 10th look old
+    expect(summary.states).toBeGreaterThan(20);
+    expect(summary.implausibleTicks).toBe(1);
+  });
+
+  it.concurrent("step 08 does not count late states as answers while it joins", async () => {
+    const server = await fakeHandshakeServer((count) => [step08State(count)], { lostWelcomes: 3 });
+    const client = await runClient("08-one-socket-handshake", [
+      ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "1"],
+    ]);
+    server.close();
+    // 45 states came while it waited for its welcome: each used to end one of its ten tries
+    expect(client.stderr).toBe("");
+    expect(client.code).toBe(0);
   });
 });

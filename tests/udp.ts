@@ -5,6 +5,7 @@
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { seededRandom } from "../lib/random.ts";
@@ -145,13 +146,14 @@ export const CONNECT_BYTES = 100;
 
 /**
  * Steps 08 on: the cookie handshake on the one server port, as the real client does it.
- * Returns the answer to the CONNECT with the cookie: the welcome, or the server's ERROR.
+ * Returns the answer to the CONNECT with the cookie (the welcome, or the server's ERROR), and
+ * the cookie, which a seated player's CONNECT again and DISCONNECT must carry.
  */
 export async function handshake<Message extends ServerMessage>(
   peer: Peer<Message>,
   port: number,
   username: string,
-): Promise<Datagram<Message>> {
+): Promise<Datagram<Message> & { cookie: string }> {
   peer.forget();
   peer.send(`CONNECT ${username}`.padEnd(CONNECT_BYTES), port);
   const challenge = await peer.next(isType("CHALLENGE"));
@@ -159,7 +161,7 @@ export async function handshake<Message extends ServerMessage>(
   peer.send(`CONNECT ${username} ${challenge.message.cookie}`, port);
   const answer = await peer.next((d) => isType("CONNECTED")(d) || isType("ERROR")(d));
   if (!answer) throw new Error(`no answer to the cookie of ${username}`);
-  return answer;
+  return { ...answer, cookie: challenge.message.cookie };
 }
 
 /** The behaviour every UDP step keeps: run inside a describe() of the step's own test file. */
@@ -388,4 +390,147 @@ export function sequenceWindowTest(folder: string): void {
     alice.close();
     await server.stop();
   });
+}
+
+/** The ack of `name`'s own square in a STATE (08, 09) or a whole DELTA (10); undefined in anything else. */
+function ownAck(message: ServerMessage, name: string): number | undefined {
+  if (message.type === "STATE") {
+    const own = message.state.players.find((s) => s.name === name);
+    return (own as { ack?: number } | undefined)?.ack;
+  }
+  if (message.type !== "DELTA" || message.delta.base !== undefined) return undefined;
+  const own = message.delta.changes.find((c) => c.kind === "enter" && c.name === name);
+  return own?.kind === "enter" ? own.ack : undefined;
+}
+
+/** Each datagram a peer receives from now on for `ms`, but the tick's states: the answers. */
+async function answersWithin(peer: Peer, ms: number): Promise<ServerMessage[]> {
+  const answers: ServerMessage[] = [];
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const left = deadline - performance.now();
+    const datagram =
+      left > 0 && (await peer.next((d) => !["STATE", "DELTA"].includes(d.message.type), left));
+    if (!datagram) return answers;
+    answers.push(datagram.message);
+  }
+}
+
+/**
+ * Steps 08 on: what a stranger who writes a seated player's address and port on datagrams can
+ * no longer do (issue 21), and the cost of joining. The forger's datagrams are sent from the
+ * player's own socket here: to the server they are the same bytes from the same address.
+ */
+export function forgerTests(folder: string): void {
+  let protocol: PeerProtocol;
+  let server: RunningServer;
+  beforeAll(async () => {
+    protocol = await protocolOf(folder);
+    server = await startServer(folder);
+  });
+  afterAll(() => server.stop());
+
+  /** A seated player on an address of its own (so that the join rates of tests do not mix). */
+  async function seated(name: string, address: string) {
+    const peer = await udpPeer(protocol, address);
+    const { message, cookie } = await handshake(peer, server.port, name);
+    expect(message.type).toBe("CONNECTED");
+    peer.forget();
+    return { peer, cookie };
+  }
+
+  it("answers a CONNECT again only with the seat's cookie, and a forged one costs the player nothing", async () => {
+    const { peer: alice, cookie } = await seated("alice", "127.0.4.1");
+    // 100 forged CONNECTs without the cookie: step 08 answered each with the 905-byte welcome,
+    // and they emptied alice's budget, so her own CONNECT after them went unanswered
+    for (let i = 0; i < 100; i++) alice.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port);
+    expect(await answersWithin(alice, 300)).toEqual([]);
+    alice.send(`CONNECT alice ${cookie}`, server.port);
+    expect((await answersWithin(alice, 300)).map(({ type }) => type)).toEqual(["CONNECTED"]);
+    alice.close();
+  });
+
+  it("obeys no DISCONNECT without the seat's cookie: a blind spray kicks nobody", async () => {
+    const { peer: bob, cookie } = await seated("bob", "127.0.4.2");
+    bob.send("DISCONNECT bob", server.port);
+    bob.send(`DISCONNECT bob ${"A".repeat(22)}`, server.port);
+    expect((await answersWithin(bob, 300)).map(({ type }) => type)).not.toContain("DISCONNECTED");
+    bob.send(`DISCONNECT bob ${cookie}`, server.port);
+    expect((await answersWithin(bob, 300)).map(({ type }) => type)).toContain("DISCONNECTED");
+    bob.close();
+  });
+
+  it("takes no sequence number further ahead than the client could have counted since its last", async () => {
+    const { peer: carol } = await seated("carol", "127.0.4.3");
+    // accepted, this jump of 100 would make every real input of carol's after it look old
+    carol.send("INPUT carol NONE 100", server.port);
+    carol.send("INPUT carol NONE 1", server.port);
+    const acked = await carol.next((d) => (ownAck(d.message, "carol") ?? 0) > 0);
+    expect(acked && ownAck(acked.message, "carol")).toBe(1);
+    carol.close();
+  });
+
+  it("does not seat a cookie twice: a seat left is not taken again with the same cookie", async () => {
+    const { peer: dave, cookie } = await seated("dave", "127.0.4.4");
+    // both goodbyes, so that the server before issue 21 (which read the first) lets dave go too
+    dave.send("DISCONNECT dave", server.port);
+    dave.send(`DISCONNECT dave ${cookie}`, server.port);
+    expect(await dave.next((d) => d.message.type === "DISCONNECTED")).toBeDefined();
+    dave.forget();
+    dave.send(`CONNECT dave ${cookie}`.padEnd(CONNECT_BYTES), server.port);
+    const answer = await dave.next((d) => !["STATE", "DELTA"].includes(d.message.type), 500);
+    expect(answer?.message.type).toBe("CHALLENGE");
+    dave.close();
+  });
+
+  it("lets one address join only so often, however many sockets it churns", async () => {
+    const address = "127.0.4.5";
+    const start = performance.now();
+    let seats = 0;
+    let unanswered = 0;
+    for (let i = 0; i < 60; i++) {
+      const peer = await udpPeer(protocol, address);
+      peer.send(`CONNECT churn${i}`.padEnd(CONNECT_BYTES), server.port);
+      const challenge = await peer.next((d) => d.message.type === "CHALLENGE", 150);
+      if (challenge?.message.type === "CHALLENGE") {
+        const { cookie } = challenge.message;
+        peer.send(`CONNECT churn${i} ${cookie}`, server.port);
+        const welcome = await peer.next((d) => d.message.type === "CONNECTED", 150);
+        if (welcome) seats++;
+        // both goodbyes, so that the server before issue 21 (which read the first) frees the seat
+        peer.send(`DISCONNECT churn${i}`, server.port);
+        peer.send(`DISCONNECT churn${i} ${cookie}`, server.port);
+        await peer.next((d) => d.message.type === "DISCONNECTED", 150);
+      } else unanswered++;
+      peer.close();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    // --per-address 8: 32 CONNECTs at once, then 8 a second; two make a join (with room to spare)
+    expect(unanswered).toBeGreaterThan(0);
+    expect(seats).toBeLessThanOrEqual(16 + 8 * seconds + 2);
+  });
+
+  it("queues a burst of 600 datagrams while busy, rather than let the system drop them", async () => {
+    // the server stopped is the server busy: nothing is read, and the system queues or drops
+    server.process.kill("SIGSTOP");
+    const stranger = await udpPeer(protocol, "127.0.4.6");
+    try {
+      for (let i = 0; i < 600; i++) stranger.send("x".repeat(100), server.port);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(udpDrops(server.port)).toBe(0);
+    } finally {
+      server.process.kill("SIGCONT");
+      stranger.close();
+    }
+  });
+}
+
+/** The datagrams the system dropped for the UDP socket bound to `port` (Linux: /proc/net/udp). */
+function udpDrops(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const line = readFileSync("/proc/net/udp", "utf8")
+    .split("\n")
+    .find((row) => row.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
+  if (!line) throw new Error(`no UDP socket on port ${port}`);
+  return Number(line.trim().split(/\s+/).at(-1));
 }
