@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, runBot as startBot, startServer } from "../scripts/harness/launch.ts";
+import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { runBot } from "./helpers.ts";
 import {
   CONNECT_BYTES,
@@ -11,6 +11,7 @@ import {
   handshake,
   namesIn,
   nextOfType,
+  rejoinTest,
   udpPeer,
 } from "./udp.ts";
 import * as protocol from "../steps/08-one-socket-handshake/protocol.ts";
@@ -205,19 +206,7 @@ describe("step 08: the real client", () => {
     expect(bot.summary!.states).toBeGreaterThan(20);
   });
 
-  it("joins again by itself when its server restarts", async () => {
-    const first = await startServer(STEP);
-    const bot = startBot(STEP, { port: first.port, name: "phoenix", seconds: 10 });
-    expect(await first.line(/phoenix joined/, 5000)).toBeDefined();
-    await first.stop();
-    // the same port, a new server: it knows nobody, and its cookies are made with a new key
-    const second = await startServer(STEP, ["--port", String(first.port)]);
-    expect(await second.line(/phoenix joined/, 10_000)).toBeDefined();
-    const { code, error } = await bot.result;
-    await second.stop();
-    expect(error).toBeUndefined();
-    expect(code).toBe(0);
-  });
+  rejoinTest(STEP);
 
   it("says in one line that nothing listens, and exits 1", async () => {
     const bot = await runBot(STEP, 1, "lonely", 30);

@@ -7,7 +7,7 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
+import { type RunningServer, runBot as startBot, startServer } from "../scripts/harness/launch.ts";
 import { seededRandom } from "../lib/random.ts";
 import type { GameState } from "../lib/state.ts";
 import type * as step04 from "../steps/04-udp-dedicated-ports/protocol.ts";
@@ -533,4 +533,25 @@ function udpDrops(port: number): number {
     .find((row) => row.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
   if (!line) throw new Error(`no UDP socket on port ${port}`);
   return Number(line.trim().split(/\s+/).at(-1));
+}
+
+/** Steps 08 on: the real client, run inside a describe() of the step's test file. */
+export function rejoinTest(folder: string): void {
+  it("joins again by itself when its server restarts", async () => {
+    const first = await startServer(folder);
+    const bot = startBot(folder, { port: first.port, name: "phoenix", seconds: 30 });
+    expect(await first.line(/phoenix joined/, 5000)).toBeDefined();
+    // the server logs the join as it sends the welcome: the client plays once it has it
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await first.stop();
+    // the same port, a new server: it knows nobody, and its cookies are made with a new key
+    const second = await startServer(folder, ["--port", String(first.port)]);
+    // the client notices after 5 s without a new state, and joins again
+    expect(await second.line(/phoenix joined/, 15_000)).toBeDefined();
+    bot.process.kill("SIGTERM"); // as Ctrl-C: the bot says goodbye and exits 0
+    const { code, error } = await bot.result;
+    await second.stop();
+    expect(error).toBeUndefined();
+    expect(code).toBe(0);
+  });
 }
