@@ -146,6 +146,20 @@ async function join(): Promise<{ welcome: Welcome; cookie: string }> {
 }
 const JOIN_ANSWERS: ServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
 
+/**
+ * Joining again, once the server stopped sending us states. Our old seat may still hold our name
+ * (a NAT gave us another port: the server frees the seat when it notices its silence, after 5 s
+ * by default, as we do), or the server may still be starting: a second try comes that long after.
+ */
+async function rejoin(): Promise<{ welcome: Welcome; cookie: string }> {
+  try {
+    return await join();
+  } catch {
+    await sleep(SERVER_SILENCE_MS);
+    return join();
+  }
+}
+
 try {
   // One port of the server for the whole game, so the socket can be connected to it: the system
   // then drops every datagram from anywhere else, and a stranger cannot make us obey them.
@@ -251,10 +265,11 @@ try {
         implausibleTicks > 0 ? `, ${implausibleTicks} with ticks too far ahead dropped` : "";
       player.notify(`no new state from ${server} for 5 s${why}: joining again`);
       try {
-        ({ welcome, cookie } = await join());
+        ({ welcome, cookie } = await rejoin());
       } catch (error) {
+        const failed = error instanceof Error ? error.message : String(error);
         throw new Error(
-          `no new state from ${server} for 5 s${why}, and joining again failed: ${(error as Error).message}`,
+          `no new state from ${server} for 5 s${why}; joining again failed: ${failed}`,
         );
       }
       player.received(welcome);
