@@ -11,6 +11,7 @@ import {
   handshake,
   namesIn,
   nextOfType,
+  natRebindingTest,
   rejoinTest,
   udpPeer,
 } from "./udp.ts";
@@ -207,6 +208,7 @@ describe("step 08: the real client", () => {
   });
 
   rejoinTest(STEP);
+  natRebindingTest(STEP);
 
   it("says in one line that nothing listens, and exits 1", async () => {
     const bot = await runBot(STEP, 1, "lonely", 30);

@@ -17,7 +17,7 @@ import type * as step07 from "../steps/07-client-prediction/protocol.ts";
 import type * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import type * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import type * as step10 from "../steps/10-delta-snapshots/protocol.ts";
-import { freeDirection, portPool, runBot } from "./helpers.ts";
+import { freeDirection, portPool, runBot, until } from "./helpers.ts";
 
 /** What the UDP servers send, each in the words of its step's protocol.ts. */
 export type ServerMessage =
@@ -551,6 +551,68 @@ export function rejoinTest(folder: string): void {
     bot.process.kill("SIGTERM"); // as Ctrl-C: the bot says goodbye and exits 0
     const { code, error } = await bot.result;
     await second.stop();
+    expect(error).toBeUndefined();
+    expect(code).toBe(0);
+  });
+}
+
+/**
+ * A home router's NAT, written here: it relays a client's datagrams to `serverPort` from a port
+ * of its own, and the answers back; rebind() moves it to a new port, as NATs do when a mapping
+ * times out. The server then hears the client from an address and port it does not know.
+ */
+async function fakeNat(serverPort: number) {
+  const inside = dgram.createSocket("udp4");
+  inside.bind(0, "127.0.0.1");
+  await once(inside, "listening");
+  let client: dgram.RemoteInfo | undefined;
+  let outside: dgram.Socket | undefined;
+  const open = async () => {
+    const socket = dgram.createSocket("udp4");
+    socket.on("error", () => {}); // the server's ICMP errors: a NAT passes them on to nobody
+    socket.on(
+      "message",
+      (datagram) => client && inside.send(datagram, client.port, client.address),
+    );
+    socket.bind(0, "127.0.0.1");
+    await once(socket, "listening");
+    outside?.close();
+    outside = socket;
+  };
+  await open();
+  inside.on("message", (datagram, from) => {
+    client = from;
+    outside?.send(datagram, serverPort, "127.0.0.1");
+  });
+  return {
+    port: inside.address().port,
+    rebind: open,
+    close() {
+      inside.close();
+      outside?.close();
+    },
+  };
+}
+
+/** Steps 08 on: the real client behind a NAT that rebinds, run inside a describe() of the step's test file. */
+export function natRebindingTest(folder: string): void {
+  it("joins again by itself when a NAT gives it another port", async () => {
+    const server = await startServer(folder);
+    const nat = await fakeNat(server.port);
+    const bot = startBot(folder, { port: nat.port, name: "rebound", seconds: 30 });
+    expect(await server.line(/rebound joined/, 5000)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the welcome reaches the client
+    await nat.rebind();
+    // the old seat is freed after 5 s of silence (--timeout), and the client joins from the new port
+    expect(await server.line(/rebound timed out/, 10_000)).toBeDefined();
+    const before = server.output.length;
+    const rejoined = () => server.output.slice(before).some((line) => /rebound joined/.test(line));
+    await until(rejoined, 15_000);
+    expect(rejoined()).toBe(true);
+    bot.process.kill("SIGTERM");
+    const { code, error } = await bot.result;
+    nat.close();
+    await server.stop();
     expect(error).toBeUndefined();
     expect(code).toBe(0);
   });
