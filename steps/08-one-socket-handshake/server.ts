@@ -99,7 +99,8 @@ const BURST = 20;
 /**
  * CONNECTs one address may send without a seat: a join takes two, and each of its --per-address
  * players may join at once, twice over for loss; then half a join a second per player. Joins and
- * leaves churned from one socket, unlimited, made step 08 seat 23,400 players a second.
+ * leaves churned from one socket, unlimited, seated 23,400 players a second on step 08's server,
+ * and 3,900 on step 09's and 10's, at 100 % CPU, an honest player's p99 860 ms.
  */
 const handshakes = new TokenBuckets(4 * sources.maxPerAddress, sources.maxPerAddress);
 /**
