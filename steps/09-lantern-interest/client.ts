@@ -129,6 +129,9 @@ function request(
   });
 }
 
+/** What answers a CONNECT: a state that comes meanwhile does not. */
+const JOIN_ANSWERS: ServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
+
 /**
  * The handshake: CONNECT until the server answers with a CHALLENGE, CONNECT again with its cookie,
  * and the welcome. Returns the welcome and the cookie that won it, which only we and the server
@@ -144,8 +147,6 @@ async function join(): Promise<{ welcome: Welcome; cookie: string }> {
   }
   throw new Error(`no answer from ${server}: is the server running?`);
 }
-const JOIN_ANSWERS: ServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
-
 /**
  * Joining again, once the server stopped sending us states. Our old seat may still hold our name
  * (a NAT gave us another port: the server frees the seat when it notices its silence, after 5 s
@@ -264,6 +265,7 @@ try {
       const why =
         implausibleTicks > 0 ? `, ${implausibleTicks} with ticks too far ahead dropped` : "";
       player.notify(`no new state from ${server} for 5 s${why}: joining again`);
+      player.draw();
       try {
         ({ welcome, cookie } = await rejoin());
       } catch (error) {
