@@ -144,12 +144,7 @@ export class PlayerSession {
   /** Counts a message from the server and shows what it says. */
   received(message: ServerNews): void {
     this.stats.messageReceived();
-    if (message.type === "ERROR") {
-      this.notice = {
-        text: `server said: ERROR ${visible(message.reason)}`,
-        until: performance.now() + NOTICE_MS,
-      };
-    }
+    if (message.type === "ERROR") this.notify(`server said: ERROR ${message.reason}`);
     if (message.type === "CONNECTED") {
       // --duration counts time in the game, from the first welcome: a machine slow to start the
       // client, or a join that needed its repeats, must not eat the time asked for
@@ -161,6 +156,11 @@ export class PlayerSession {
       this.map = message.map;
     }
     if (message.type === "CONNECTED" || message.type === "STATE") this.show(message.state);
+  }
+
+  /** Shows a line under the map for a few seconds: what happened, in words. */
+  notify(text: string): void {
+    this.notice = { text: visible(text), until: performance.now() + NOTICE_MS };
   }
 
   /** Keeps and draws a state from the server. */

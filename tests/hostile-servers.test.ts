@@ -9,9 +9,12 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { HOUSE_MAP } from "../lib/map.ts";
+import { HOUSE_MAP, MANSION_MAP, entranceOf } from "../lib/map.ts";
 import * as step05 from "../steps/05-tick-broadcast/protocol.ts";
 import * as step07 from "../steps/07-client-prediction/protocol.ts";
+import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
+import * as step09 from "../steps/09-lantern-interest/protocol.ts";
+import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
 /** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
@@ -197,4 +200,133 @@ describe("UDP clients obey only their server's address and port", () => {
     expect(server.fromClient.datagrams).toBeLessThan(60);
     expect(server.fromClient.datagrams).toBeGreaterThan(10);
   });
+});
+
+/**
+ * A server for steps 08 to 10 written here: the handshake on one socket (`welcome` writes its
+ * welcome, given its port), then a state every 50 ms, the `count`th written by `stateLines` (one
+ * datagram each). The first `lostWelcomes` CONNECTs with a cookie get 15 states instead of the
+ * welcome, as if it were lost while the seat's states were not.
+ */
+async function fakeHandshakeServer(
+  welcome: (port: number) => string,
+  stateLines: (count: number) => string[],
+  { lostWelcomes = 0 } = {},
+) {
+  const socket = dgram.createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  const port = socket.address().port;
+  let client: dgram.RemoteInfo | undefined;
+  let count = 0;
+  const sendStates = (to: dgram.RemoteInfo) => {
+    for (const line of stateLines(++count)) socket.send(line, to.port, to.address);
+  };
+  socket.on("message", (datagram, from) => {
+    const connect = step08.parseConnect(datagram.toString("utf8"));
+    if (!connect) return;
+    if (!connect.cookie) {
+      const challenge = { type: "CHALLENGE", cookie: "fake-cookie" } as const;
+      return socket.send(step08.encodeServerMessage(challenge), from.port, from.address);
+    }
+    if (lostWelcomes-- > 0) {
+      for (let i = 0; i < 15; i++) sendStates(from);
+      return;
+    }
+    socket.send(welcome(port), from.port, from.address);
+    client = from;
+  });
+  const ticking = setInterval(() => client && sendStates(client), 50);
+  return {
+    port,
+    close() {
+      clearInterval(ticking);
+      socket.close();
+    },
+  };
+}
+
+/** Where bob stands in the fake servers' mansion: by the entrance, on a floor cell. */
+const bobInMansion = { name: "bob", ...entranceOf(MANSION_MAP), ack: 0 };
+
+/** Each handshake step's welcome, and its state of tick `tick` (bob, alone, standing still). */
+const SPEAKERS = {
+  "08-one-socket-handshake": {
+    welcome: (port: number) => {
+      const state = { ghost: "bob", players: [{ name: "bob", x: 1, y: 1 }] };
+      return step08.encodeServerMessage({
+        ...{ type: "CONNECTED", port, username: "bob", map: HOUSE_MAP, state },
+      });
+    },
+    state: (tick: number) => {
+      const players = [{ name: "bob", x: 1, y: 1, ack: 0, ackTick: 1 }];
+      return step08.encodeServerMessage({ type: "STATE", state: { tick, ghost: "bob", players } });
+    },
+  },
+  "09-lantern-interest": {
+    welcome: (port: number) =>
+      step09.encodeServerMessage({
+        ...{ type: "CONNECTED", port, username: "bob", map: MANSION_MAP, mapName: "mansion" },
+        state: { tick: 0, ghost: "bob", players: [bobInMansion] },
+      }),
+    state: (tick: number) =>
+      step09.encodeServerMessage({
+        type: "STATE",
+        state: { tick, ghost: "bob", players: [bobInMansion] },
+      }),
+  },
+  "10-delta-snapshots": {
+    welcome: (port: number) =>
+      step10.encodeServerMessage({
+        ...{ type: "CONNECTED", port, username: "bob", map: MANSION_MAP, mapName: "mansion" },
+        state: { tick: 0, ghost: "bob", players: [bobInMansion] },
+      }),
+    // a whole state each tick, as the server sends while the client holds none it still has
+    state: (tick: number) =>
+      step10.encodeServerMessage({
+        type: "DELTA",
+        delta: {
+          tick,
+          ghost: "bob",
+          changes: [{ kind: "enter", id: 0, ...bobInMansion, ackTick: 1 }],
+        },
+      }),
+  },
+} as const;
+
+describe("the clients of steps 08 on believe only plausible ticks, and join through loss", () => {
+  for (const [folder, { welcome, state }] of Object.entries(SPEAKERS)) {
+    const step = folder.slice(0, 2);
+    it.concurrent(
+      `step ${step} drops a tick that leaps ahead of the time, and plays on`,
+      async () => {
+        // the server's address and port are on the forged one: only its tick gives it away
+        const server = await fakeHandshakeServer(welcome, (count) =>
+          count === 10 ? [state(999_999_999_999_999), state(count)] : [state(count)],
+        );
+        const client = await runClient(folder, [
+          ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "2"],
+        ]);
+        server.close();
+        expect(client.code).toBe(0);
+        const summary = summaryOf(client.stdout) as { states: number; implausibleTicks?: number };
+        // believed, the forged tick would have made every state after the 10th look old
+        expect(summary.states).toBeGreaterThan(20);
+        expect(summary.implausibleTicks).toBe(1);
+      },
+    );
+
+    it.concurrent(`step ${step} does not count late states as answers while it joins`, async () => {
+      const server = await fakeHandshakeServer(welcome, (count) => [state(count)], {
+        lostWelcomes: 3,
+      });
+      const client = await runClient(folder, [
+        ...["--port", String(server.port), "--name", "bob", "--bot", "--duration", "1"],
+      ]);
+      server.close();
+      // 45 states came while it waited for its welcome: each used to end one of its ten tries
+      expect(client.stderr).toBe("");
+      expect(client.code).toBe(0);
+    });
+  }
 });

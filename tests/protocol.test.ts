@@ -175,11 +175,16 @@ function clientMessage(step: Grammar): fc.Arbitrary<object> {
       )
     : input;
   const named = (type: string) => fc.record({ type: fc.constant(type), username });
+  // from step 08 on, a goodbye carries the cookie that won the seat
+  const cookie = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+  const disconnect = step.handshake
+    ? fc.record({ type: fc.constant("DISCONNECT"), username, cookie })
+    : named("DISCONNECT");
   return fc.oneof(
     ...(step.handshake ? [] : [named("CONNECTED")]),
     inputs,
     named("GETSTATE"),
-    named("DISCONNECT"),
+    disconnect,
   );
 }
 

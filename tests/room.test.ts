@@ -122,3 +122,17 @@ describe("where newcomers spawn", () => {
     for (const cell of cells) for (const other of cells) expect(isLit(cell, other)).toBe(true);
   });
 });
+
+describe("the log of who joins and leaves", () => {
+  it("is rate-limited: one socket churning joins and leaves cannot flood it", () => {
+    const lines: string[] = [];
+    const room = new GameRoom("house", "farthest", (line) => lines.push(line));
+    for (let i = 0; i < 500; i++) {
+      room.join(`churn${i}`);
+      room.leave(`churn${i}`);
+    }
+    // a few dozen lines in each window of 5 s, the rest only counted (lib/serve.ts's RateLimitedLog)
+    expect(lines.length).toBeLessThanOrEqual(20);
+    expect(lines[0]).toMatch(/^churn0 joined/);
+  });
+});

@@ -4,7 +4,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { runBot } from "./helpers.ts";
-import { CONNECT_BYTES, type Peer, handshake, namesIn, nextOfType, udpPeer } from "./udp.ts";
+import {
+  CONNECT_BYTES,
+  type Peer,
+  forgerTests,
+  handshake,
+  namesIn,
+  nextOfType,
+  natRebindingTest,
+  rejoinTest,
+  udpPeer,
+} from "./udp.ts";
 import * as protocol from "../steps/08-one-socket-handshake/protocol.ts";
 
 const STEP = "08-one-socket-handshake";
@@ -147,19 +157,20 @@ describe("step 08: the handshake", () => {
 describe("step 08: a seated player", () => {
   let server: RunningServer;
   let alice: Peer<protocol.ServerMessage>;
+  let cookie: string;
   beforeAll(async () => {
     server = await startServer(STEP);
     alice = await udpPeer(protocol);
-    await handshake(alice, server.port, "alice");
+    ({ cookie } = await handshake(alice, server.port, "alice"));
   });
   afterAll(async () => {
     alice.close();
     await server.stop();
   });
 
-  it("gets the welcome again when it says CONNECT again (its welcome was lost)", async () => {
+  it("gets the welcome again when it says CONNECT again with its cookie (its welcome was lost)", async () => {
     alice.forget();
-    alice.socket.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port, "127.0.0.1");
+    alice.socket.send(`CONNECT alice ${cookie}`, server.port, "127.0.0.1");
     // states keep coming every tick: the answer is the next message that is not one
     const answer = await alice.next((d) => d.message.type !== "STATE");
     expect(answer?.message).toMatchObject({ type: "CONNECTED", username: "alice" });
@@ -188,6 +199,9 @@ describe("step 08: a seated player", () => {
   });
 });
 
+describe("step 08: a forger who writes a seated player's address, and the cost of joining", () =>
+  forgerTests(STEP));
+
 describe("step 08: the real client", () => {
   it("plays through the handshake and 20% loss both ways", async () => {
     const server = await startServer(STEP, ["--loss", "20"]);
@@ -197,6 +211,9 @@ describe("step 08: the real client", () => {
     expect(bot.summary).toMatchObject({ step: "08", connected: true, players: 1 });
     expect(bot.summary!.states).toBeGreaterThan(20);
   });
+
+  rejoinTest(STEP);
+  natRebindingTest(STEP);
 
   it("says in one line that nothing listens, and exits 1", async () => {
     const bot = await runBot(STEP, 1, "lonely", 30);

@@ -4,7 +4,15 @@ import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";
 import { MANSION_MAP } from "../lib/map.ts";
 import { runBot } from "./helpers.ts";
-import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  forgerTests,
+  handshake,
+  nextOfType,
+  natRebindingTest,
+  rejoinTest,
+  udpPeer,
+} from "./udp.ts";
 import * as protocol from "../steps/09-lantern-interest/protocol.ts";
 
 const STEP = "09-lantern-interest";
@@ -76,7 +84,13 @@ describe("step 09: where newcomers start", () => {
   });
 });
 
+describe("step 09: a forger who writes a seated player's address, and the cost of joining", () =>
+  forgerTests(STEP));
+
 describe("step 09: the real client", () => {
+  rejoinTest(STEP);
+  natRebindingTest(STEP);
+
   it("plays in the dark through 20% loss both ways", async () => {
     const server = await startServer(STEP, ["--loss", "20"]);
     const bot = await runBot(STEP, server.port, "lantern", 3, ["--loss", "20"]);

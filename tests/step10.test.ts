@@ -2,7 +2,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { runBot } from "./helpers.ts";
-import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  forgerTests,
+  handshake,
+  nextOfType,
+  natRebindingTest,
+  rejoinTest,
+  udpPeer,
+} from "./udp.ts";
 import * as protocol from "../steps/10-delta-snapshots/protocol.ts";
 
 const STEP = "10-delta-snapshots";
@@ -55,7 +63,13 @@ describe("step 10: deltas against the acknowledged state", () => {
   });
 });
 
+describe("step 10: a forger who writes a seated player's address, and the cost of joining", () =>
+  forgerTests(STEP));
+
 describe("step 10: the real client", () => {
+  rejoinTest(STEP);
+  natRebindingTest(STEP);
+
   it("plays through 10% loss and 20 ms of jitter both ways, its picture built from deltas", async () => {
     const network = ["--loss", "10", "--jitter", "20"];
     const server = await startServer(STEP, network);

@@ -5,8 +5,9 @@
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
+import { type RunningServer, runBot as startBot, startServer } from "../scripts/harness/launch.ts";
 import { seededRandom } from "../lib/random.ts";
 import type { GameState } from "../lib/state.ts";
 import type * as step04 from "../steps/04-udp-dedicated-ports/protocol.ts";
@@ -16,7 +17,7 @@ import type * as step07 from "../steps/07-client-prediction/protocol.ts";
 import type * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import type * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import type * as step10 from "../steps/10-delta-snapshots/protocol.ts";
-import { freeDirection, portPool, runBot } from "./helpers.ts";
+import { freeDirection, portPool, runBot, until } from "./helpers.ts";
 
 /** What the UDP servers send, each in the words of its step's protocol.ts. */
 export type ServerMessage =
@@ -145,13 +146,14 @@ export const CONNECT_BYTES = 100;
 
 /**
  * Steps 08 on: the cookie handshake on the one server port, as the real client does it.
- * Returns the answer to the CONNECT with the cookie: the welcome, or the server's ERROR.
+ * Returns the answer to the CONNECT with the cookie (the welcome, or the server's ERROR), and
+ * the cookie, which a seated player's CONNECT again and DISCONNECT must carry.
  */
 export async function handshake<Message extends ServerMessage>(
   peer: Peer<Message>,
   port: number,
   username: string,
-): Promise<Datagram<Message>> {
+): Promise<Datagram<Message> & { cookie: string }> {
   peer.forget();
   peer.send(`CONNECT ${username}`.padEnd(CONNECT_BYTES), port);
   const challenge = await peer.next(isType("CHALLENGE"));
@@ -159,7 +161,7 @@ export async function handshake<Message extends ServerMessage>(
   peer.send(`CONNECT ${username} ${challenge.message.cookie}`, port);
   const answer = await peer.next((d) => isType("CONNECTED")(d) || isType("ERROR")(d));
   if (!answer) throw new Error(`no answer to the cookie of ${username}`);
-  return answer;
+  return { ...answer, cookie: challenge.message.cookie };
 }
 
 /** The behaviour every UDP step keeps: run inside a describe() of the step's own test file. */
@@ -387,5 +389,225 @@ export function sequenceWindowTest(folder: string): void {
     expect(moved).toBeDefined();
     alice.close();
     await server.stop();
+  });
+}
+
+/** The ack of `name`'s own square in a STATE (08, 09) or a whole DELTA (10); undefined in anything else. */
+function ownAck(message: ServerMessage, name: string): number | undefined {
+  if (message.type === "STATE") {
+    const own = message.state.players.find((s) => s.name === name);
+    return (own as { ack?: number } | undefined)?.ack;
+  }
+  if (message.type !== "DELTA" || message.delta.base !== undefined) return undefined;
+  const own = message.delta.changes.find((c) => c.kind === "enter" && c.name === name);
+  return own?.kind === "enter" ? own.ack : undefined;
+}
+
+/** Each datagram a peer receives from now on for `ms`, but the tick's states: the answers. */
+async function answersWithin(peer: Peer, ms: number): Promise<ServerMessage[]> {
+  const answers: ServerMessage[] = [];
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const left = deadline - performance.now();
+    const datagram =
+      left > 0 && (await peer.next((d) => !["STATE", "DELTA"].includes(d.message.type), left));
+    if (!datagram) return answers;
+    answers.push(datagram.message);
+  }
+}
+
+/**
+ * Steps 08 on: what a stranger who writes a seated player's address and port on datagrams can
+ * no longer do (issue 21), and the cost of joining. The forger's datagrams are sent from the
+ * player's own socket here: to the server they are the same bytes from the same address.
+ */
+export function forgerTests(folder: string): void {
+  let protocol: PeerProtocol;
+  let server: RunningServer;
+  beforeAll(async () => {
+    protocol = await protocolOf(folder);
+    server = await startServer(folder);
+  });
+  afterAll(() => server.stop());
+
+  /** A seated player on an address of its own (so that the join rates of tests do not mix). */
+  async function seated(name: string, address: string) {
+    const peer = await udpPeer(protocol, address);
+    const { message, cookie } = await handshake(peer, server.port, name);
+    expect(message.type).toBe("CONNECTED");
+    peer.forget();
+    return { peer, cookie };
+  }
+
+  it("answers a CONNECT again only with the seat's cookie, and a forged one costs the player nothing", async () => {
+    const { peer: alice, cookie } = await seated("alice", "127.0.4.1");
+    // 100 forged CONNECTs without the cookie: step 08 answered each with the 905-byte welcome,
+    // and they emptied alice's budget, so her own CONNECT after them went unanswered
+    for (let i = 0; i < 100; i++) alice.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port);
+    expect(await answersWithin(alice, 300)).toEqual([]);
+    alice.send(`CONNECT alice ${cookie}`, server.port);
+    expect((await answersWithin(alice, 300)).map(({ type }) => type)).toEqual(["CONNECTED"]);
+    alice.close();
+  });
+
+  it("obeys no DISCONNECT without the seat's cookie: a blind spray kicks nobody", async () => {
+    const { peer: bob, cookie } = await seated("bob", "127.0.4.2");
+    bob.send("DISCONNECT bob", server.port);
+    bob.send(`DISCONNECT bob ${"A".repeat(22)}`, server.port);
+    expect((await answersWithin(bob, 300)).map(({ type }) => type)).not.toContain("DISCONNECTED");
+    bob.send(`DISCONNECT bob ${cookie}`, server.port);
+    expect((await answersWithin(bob, 300)).map(({ type }) => type)).toContain("DISCONNECTED");
+    bob.close();
+  });
+
+  it("takes no sequence number further ahead than the client could have counted since its last", async () => {
+    const { peer: carol } = await seated("carol", "127.0.4.3");
+    // accepted, this jump of 100 would make every real input of carol's after it look old
+    carol.send("INPUT carol NONE 100", server.port);
+    carol.send("INPUT carol NONE 1", server.port);
+    const acked = await carol.next((d) => (ownAck(d.message, "carol") ?? 0) > 0);
+    expect(acked && ownAck(acked.message, "carol")).toBe(1);
+    carol.close();
+  });
+
+  it("does not seat a cookie twice: a seat left is not taken again with the same cookie", async () => {
+    const { peer: dave, cookie } = await seated("dave", "127.0.4.4");
+    // both goodbyes, so that the server before issue 21 (which read the first) lets dave go too
+    dave.send("DISCONNECT dave", server.port);
+    dave.send(`DISCONNECT dave ${cookie}`, server.port);
+    expect(await dave.next((d) => d.message.type === "DISCONNECTED")).toBeDefined();
+    dave.forget();
+    dave.send(`CONNECT dave ${cookie}`.padEnd(CONNECT_BYTES), server.port);
+    const answer = await dave.next((d) => !["STATE", "DELTA"].includes(d.message.type), 500);
+    expect(answer?.message.type).toBe("CHALLENGE");
+    dave.close();
+  });
+
+  it("lets one address join only so often, however many sockets it churns", async () => {
+    // 60 sockets of one address ask at once: without a rate per address, each gets a CHALLENGE,
+    // and each seat left could be taken again at once, as fast as the server reads
+    const peers = await Promise.all(
+      Array.from({ length: 60 }, () => udpPeer(protocol, "127.0.4.5")),
+    );
+    const start = performance.now();
+    peers.forEach((peer, i) => peer.send(`CONNECT churn${i}`.padEnd(CONNECT_BYTES), server.port));
+    const challenges = await Promise.all(
+      peers.map((peer) => peer.next((d) => d.message.type === "CHALLENGE", 500)),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const answered = challenges.filter((challenge) => challenge !== undefined).length;
+    // --per-address 8: 32 CONNECTs at once, then 8 a second
+    expect(answered).toBeLessThanOrEqual(32 + Math.ceil(8 * seconds));
+    expect(answered).toBeLessThan(60);
+    for (const peer of peers) peer.close();
+  });
+
+  it("queues a burst of 400 datagrams while busy, rather than let the system drop them", async () => {
+    // the server stopped is the server busy: nothing is read, and the system queues or drops. 400
+    // overflow the default queue (it holds 256), and fit in the one asked for even where the
+    // system caps it at its default net.core.rmem_max (twice 212,992 bytes: 512 datagrams)
+    server.process.kill("SIGSTOP");
+    const stranger = await udpPeer(protocol, "127.0.4.6");
+    try {
+      for (let i = 0; i < 400; i++) stranger.send("x".repeat(100), server.port);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(udpDrops(server.port)).toBe(0);
+    } finally {
+      server.process.kill("SIGCONT");
+      stranger.close();
+    }
+  });
+}
+
+/** The datagrams the system dropped for the UDP socket bound to `port` (Linux: /proc/net/udp). */
+function udpDrops(port: number): number {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
+  const line = readFileSync("/proc/net/udp", "utf8")
+    .split("\n")
+    .find((row) => row.trim().split(/\s+/)[1]?.endsWith(`:${hexPort}`));
+  if (!line) throw new Error(`no UDP socket on port ${port}`);
+  return Number(line.trim().split(/\s+/).at(-1));
+}
+
+/** Steps 08 on: the real client, run inside a describe() of the step's test file. */
+export function rejoinTest(folder: string): void {
+  it("joins again by itself when its server restarts", async () => {
+    const first = await startServer(folder);
+    const bot = startBot(folder, { port: first.port, name: "phoenix", seconds: 30 });
+    expect(await first.line(/phoenix joined/, 5000)).toBeDefined();
+    // the server logs the join as it sends the welcome: the client plays once it has it
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await first.stop();
+    // the same port, a new server: it knows nobody, and its cookies are made with a new key
+    const second = await startServer(folder, ["--port", String(first.port)]);
+    // the client notices after 5 s without a new state, and joins again
+    expect(await second.line(/phoenix joined/, 15_000)).toBeDefined();
+    bot.process.kill("SIGTERM"); // as Ctrl-C: the bot says goodbye and exits 0
+    const { code, error } = await bot.result;
+    await second.stop();
+    expect(error).toBeUndefined();
+    expect(code).toBe(0);
+  });
+}
+
+/**
+ * A home router's NAT, written here: it relays a client's datagrams to `serverPort` from a port
+ * of its own, and the answers back; rebind() moves it to a new port, as NATs do when a mapping
+ * times out. The server then hears the client from an address and port it does not know.
+ */
+async function fakeNat(serverPort: number) {
+  const inside = dgram.createSocket("udp4");
+  inside.bind(0, "127.0.0.1");
+  await once(inside, "listening");
+  let client: dgram.RemoteInfo | undefined;
+  let outside: dgram.Socket | undefined;
+  const open = async () => {
+    const socket = dgram.createSocket("udp4");
+    socket.on("error", () => {}); // the server's ICMP errors: a NAT passes them on to nobody
+    socket.on(
+      "message",
+      (datagram) => client && inside.send(datagram, client.port, client.address),
+    );
+    socket.bind(0, "127.0.0.1");
+    await once(socket, "listening");
+    outside?.close();
+    outside = socket;
+  };
+  await open();
+  inside.on("message", (datagram, from) => {
+    client = from;
+    outside?.send(datagram, serverPort, "127.0.0.1");
+  });
+  return {
+    port: inside.address().port,
+    rebind: open,
+    close() {
+      inside.close();
+      outside?.close();
+    },
+  };
+}
+
+/** Steps 08 on: the real client behind a NAT that rebinds, run inside a describe() of the step's test file. */
+export function natRebindingTest(folder: string): void {
+  it("joins again by itself when a NAT gives it another port", async () => {
+    const server = await startServer(folder);
+    const nat = await fakeNat(server.port);
+    const bot = startBot(folder, { port: nat.port, name: "rebound", seconds: 30 });
+    expect(await server.line(/rebound joined/, 5000)).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the welcome reaches the client
+    await nat.rebind();
+    // the old seat is freed after 5 s of silence (--timeout), and the client joins from the new port
+    expect(await server.line(/rebound timed out/, 10_000)).toBeDefined();
+    const before = server.output.length;
+    const rejoined = () => server.output.slice(before).some((line) => /rebound joined/.test(line));
+    await until(rejoined, 15_000);
+    expect(rejoined()).toBe(true);
+    bot.process.kill("SIGTERM");
+    const { code, error } = await bot.result;
+    nat.close();
+    await server.stop();
+    expect(error).toBeUndefined();
+    expect(code).toBe(0);
   });
 }

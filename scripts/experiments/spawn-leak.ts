@@ -49,18 +49,22 @@ async function answer(peer: Stranger, seen: number, found: (text: string) => boo
   throw new Error("the server did not answer the handshake");
 }
 
-/** The cookie handshake, as the real client does it; returns the welcome's state. */
-async function handshake(peer: Stranger, port: number, name: string): Promise<GameState> {
+/**
+ * The cookie handshake, as the real client does it; returns the welcome's state, and the cookie
+ * that won the seat (a goodbye must carry it).
+ */
+async function handshake(peer: Stranger, port: number, name: string) {
   const seen = peer.counts.answers.length;
   peer.send(`CONNECT ${name}`.padEnd(CONNECT_BYTES), port);
   const challenge = await answer(peer, seen, (text) => text.startsWith("CHALLENGE "));
-  peer.send(`CONNECT ${name} ${challenge.split(" ")[1]}`, port);
+  const cookie = challenge.split(" ")[1]!;
+  peer.send(`CONNECT ${name} ${cookie}`, port);
   const welcome = parseServerMessage(
     await answer(peer, seen, (text) => /^(CONNECTED|ERROR) /.test(text)),
   );
   if (!welcome.ok || welcome.message.type !== "CONNECTED")
     throw new Error(`${name} was not seated`);
-  return welcome.message.state;
+  return { state: welcome.message.state as GameState, cookie };
 }
 
 /**
@@ -156,19 +160,21 @@ async function trial(rule: SpawnRuleName, port: number, seed: number): Promise<T
   const peers = await Promise.all(Array.from({ length: JOINS }, () => stranger("127.0.0.2")));
   const name = `hider${seed}`;
   const joins: Position[] = [];
+  const cookies: string[] = [];
   let hidden: Position;
   try {
-    await handshake(hider, port, name);
+    cookies.push((await handshake(hider, port, name)).cookie);
     hidden = await walk(hider, port, name, seed);
     for (const [i, peer] of peers.entries()) {
-      const state = await handshake(peer, port, `stranger${i}`);
+      const { state, cookie } = await handshake(peer, port, `stranger${i}`);
+      cookies.push(cookie);
       if (state.players.some((square) => square.name === name))
         throw new Error(`${name} was in sight`);
       joins.push(state.players.find((square) => square.name === `stranger${i}`)!);
     }
   } finally {
-    hider.send(`DISCONNECT ${name}`, port);
-    peers.forEach((peer, i) => peer.send(`DISCONNECT stranger${i}`, port));
+    hider.send(`DISCONNECT ${name} ${cookies[0]}`, port);
+    peers.forEach((peer, i) => peer.send(`DISCONNECT stranger${i} ${cookies[i + 1]}`, port));
     await sleep(100);
     for (const peer of [hider, ...peers]) peer.socket.close();
   }

@@ -6,7 +6,7 @@
  *   client → server  CONNECT <username> <cookie>
  *   client → server  INPUT <username> <direction> <seq>
  *   client → server  GETSTATE <username>
- *   client → server  DISCONNECT <username>
+ *   client → server  DISCONNECT <username> <cookie>
  *   server → client  CHALLENGE <cookie>
  *   server → client  CONNECTED <port> <username> <size> WALLS <wallstring> STATE <statestring> END
  *   server → client  STATE tick=<n> ghost=<name> <name>,<x>,<y>,<ack>,<ackTick> … END
@@ -24,6 +24,9 @@
  * Joining is a handshake on the server's one socket: the first CONNECT has no cookie and gets a
  * CHALLENGE; the second brings that <cookie> back, which proves the client receives at its
  * address, and gets the welcome. A <cookie> is a keyed hash in base64url: letters, digits, - and _.
+ * The cookie that won the seat is the seat's secret from then on: a CONNECT again gets the
+ * welcome again only with it, and a DISCONNECT only counts with it, so that a stranger who
+ * writes a player's address on a datagram, but never saw the cookie, can neither do either.
  */
 import { INPUTS, type Input } from "../../lib/game.ts";
 import { type GameMap, mapFromRows } from "../../lib/map.ts";
@@ -72,7 +75,7 @@ export interface TickedState extends State {
 export type ClientMessage =
   | { type: "INPUT"; username: string; input: Input; seq: number }
   | { type: "GETSTATE"; username: string }
-  | { type: "DISCONNECT"; username: string };
+  | { type: "DISCONNECT"; username: string; cookie: string };
 
 /** The answer to a join that lets the player in: `CONNECTED <port> …`, with the map and the state. */
 export type Welcome = {
@@ -97,8 +100,9 @@ export function encodeClientMessage(message: ClientMessage | Connect): string {
     case "INPUT":
       return `INPUT ${message.username} ${message.input} ${message.seq}`;
     case "GETSTATE":
-    case "DISCONNECT":
       return `${message.type} ${message.username}`;
+    case "DISCONNECT":
+      return `${message.type} ${message.username} ${message.cookie}`;
   }
 }
 
@@ -151,8 +155,12 @@ function tickedStateWords(state: TickedState): string[] {
 const USAGE: Record<ClientMessage["type"], string> = {
   INPUT: "INPUT <username> <UP|DOWN|LEFT|RIGHT|NONE> <seq>",
   GETSTATE: "GETSTATE <username>",
-  DISCONNECT: "DISCONNECT <username>",
+  DISCONNECT: "DISCONNECT <username> <cookie>",
 };
+
+const WORD_COUNT: Record<ClientMessage["type"], number> = { INPUT: 4, GETSTATE: 2, DISCONNECT: 3 };
+
+const isCookie = (word: string) => /^[A-Za-z0-9_-]{1,64}$/.test(word);
 
 /** Parses what a client sent. Every way it can be wrong has a reason fit for `ERROR <reason>`. */
 export function parseClientMessage(line: string): Parsed<ClientMessage> {
@@ -162,10 +170,16 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
   if (!Object.hasOwn(USAGE, command)) return fail(`unknown command ${shorten(command)}`);
   const type = command as ClientMessage["type"];
   if (words.length === 1) return fail("username is empty");
-  if (words.length !== (type === "INPUT" ? 4 : 2)) return fail(`expected ${USAGE[type]}`);
+  if (words.length !== WORD_COUNT[type]) return fail(`expected ${USAGE[type]}`);
   const problem = usernameProblem(username);
   if (problem) return fail(problem);
-  if (type !== "INPUT") return ok({ type, username });
+  if (type === "GETSTATE") return ok({ type, username });
+  if (type === "DISCONNECT") {
+    const cookie = words[2]!;
+    return isCookie(cookie)
+      ? ok({ type, username, cookie })
+      : fail(`bad cookie ${shorten(cookie)}`);
+  }
 
   const input = direction as Input;
   if (!INPUTS.includes(input)) return fail(`unknown direction ${shorten(direction)}`);
@@ -173,8 +187,6 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
   if (seq === undefined) return fail(`bad sequence number ${shorten(seqWord)}`);
   return ok({ type, username, input, seq });
 }
-
-const isCookie = (word: string) => /^[A-Za-z0-9_-]{1,64}$/.test(word);
 
 /**
  * Parses a CONNECT: undefined for anything else. It stands apart from parseClientMessage
