@@ -12,7 +12,7 @@ import type { Input } from "../../lib/game.ts";
 import { SOURCE_LIMIT_OPTIONS, type Source, SourceLimits, endpoint } from "../../lib/limits.ts";
 import { NETWORK_OPTIONS, networkConditions, simulateNetwork } from "../../lib/netsim.ts";
 import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
-import { announce, exitOnListenError, log } from "../../lib/serve.ts";
+import { announce, exitOnListenError, kernelDrops, log } from "../../lib/serve.ts";
 import { TokenBucket, TokenBuckets } from "../../lib/token-bucket.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
@@ -342,11 +342,14 @@ setInterval(() => {
 let reported = "";
 setInterval(() => {
   const { unverified, tooLong, tooBigToAnswer, overRate, overJoinRate, notTheirs } = dropped;
+  // what the system threw away unread, its queue full: a tick that ran long, or a flood
+  const byTheSystem = kernelDrops(socket.address()) ?? 0;
   const report =
     `dropped: ${unverified} from unverified addresses, ${overJoinRate} over an address's join rate, ` +
-    `${tooLong} too long, ${notTheirs} not a player's own, ${overRate} over a player's rate; ` +
-    `not answered: ${tooBigToAnswer}`;
-  if (report !== reported && Object.values(dropped).some((count) => count > 0)) log(report);
+    `${tooLong} too long, ${notTheirs} not a player's own, ${overRate} over a player's rate, ` +
+    `${byTheSystem} by the system, its queue full; not answered: ${tooBigToAnswer}`;
+  const anyDropped = byTheSystem > 0 || Object.values(dropped).some((count) => count > 0);
+  if (report !== reported && anyDropped) log(report);
   reported = report;
 }, 5000);
 
