@@ -17,7 +17,7 @@ import type { Input } from "./game.ts";
  * second for a minute send 4,800, so no input is lost in 400 such minutes. Only the copies that
  * arrive before the input's tick help (lib/input-clock.ts keeps them early enough for that).
  */
-export const REDUNDANT_INPUTS = 12;
+export const REDUNDANT_INPUTS = 8;
 
 /**
  * How far ahead of the server's tick an input may be meant for: 40 ticks, 2 s at 20 Hz, more than
