@@ -151,7 +151,7 @@ describe("step 11: the input buffer", () => {
   it("moves a flooding client one cell a tick at most", async () => {
     const { peer } = await player("erin");
     const now = stateOf((await nextOfType(peer, "DELTA")).delta);
-    // every tick of the next 12 walking right, 30 times over, and more than 12 ticks in one INPUT
+    // every tick of the next REDUNDANT_INPUTS walking right, 30 times over, and far more in one INPUT
     for (let i = 0; i < 30; i++) {
       peer.send(`INPUT erin 0 ${now.tick + 2} RIGHT*${REDUNDANT_INPUTS}`, server.port);
       peer.send(`INPUT erin 0 ${now.tick + 2} RIGHT*99999999`, server.port);
