@@ -170,7 +170,7 @@ function inputTiming(
     early === undefined
       ? "inputs early –"
       : early < 0
-        ? "input late"
+        ? "input missed its tick"
         : `inputs ${plural(early, "tick")} early`;
   const ahead = newestTick === undefined ? "–" : plural(tick - newestTick, "tick");
   return [arrived, `clock ${ahead} ahead`];
