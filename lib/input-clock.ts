@@ -36,6 +36,8 @@ export class InputClock {
   private readonly firstTick: number;
   /** ticks gained on the server since the start: frames shorter than a tick add, longer ones take */
   private gained = 0;
+  /** the ticks whose input waited a frame for its datagram (a steady key), until reported */
+  private readonly sentLate = new Set<number>();
   /** the latest reports of how early an input arrived, less what the clock had gained then */
   private readonly reports: number[] = [];
 
@@ -52,8 +54,17 @@ export class InputClock {
   reported(tick: number, early: number): void {
     if (tick < this.firstTick) return;
     this.early = early;
-    this.reports.push(early - this.gained);
+    // Had it gone in its own frame, it would have arrived a tick earlier: that is what the clock
+    // keeps on time. (Missed, it would have been less than a tick early: hurrying is right.)
+    const sentOnTime = this.sentLate.delete(tick) && early >= 0 ? early + 1 : early;
+    for (const late of this.sentLate) if (late < tick - WINDOW) this.sentLate.delete(late);
+    this.reports.push(sentOnTime - this.gained);
     if (this.reports.length > WINDOW) this.reports.shift();
+  }
+
+  /** The input of `tick` waits for the next frame's datagram: its report will be a tick short. */
+  wentLate(tick: number): void {
+    this.sentLate.add(tick);
   }
 
   /**

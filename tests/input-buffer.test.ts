@@ -14,6 +14,7 @@ import {
   MISSED,
   REDUNDANT_INPUTS,
   RecentInputs,
+  STEADY_TICKS,
   type TickedInput,
 } from "../lib/input-buffer.ts";
 import { InputClock } from "../lib/input-clock.ts";
@@ -213,6 +214,56 @@ describe("the client's input clock", () => {
     for (let frame = 0; frame < 19; frame++) late.nextFrame(50);
     expect(late.spare).toBeCloseTo(1);
     expect(late.nextFrame(50)).toBe(50);
+  });
+
+  it("counts an input that waited a frame for its datagram as a tick earlier, unless it missed", () => {
+    const clock = new InputClock(0, 0, 50);
+    clock.wentLate(clock.tick);
+    clock.reported(clock.tick, 0); // had it gone in its own frame: 1 tick to spare
+    expect(clock.spare).toBe(1);
+    expect(clock.nextFrame(50)).toBe(50);
+    clock.wentLate(clock.tick);
+    clock.reported(clock.tick, MISSED); // less than a tick to spare even then: hurry
+    expect(clock.nextFrame(50)).toBeLessThan(50);
+  });
+});
+
+describe("the client's datagrams", () => {
+  it("go every frame for STEADY_TICKS - 1 frames after a change, then every other frame", () => {
+    const recent = new RecentInputs();
+    const keys: Input[] = [
+      "UP",
+      "UP",
+      "UP",
+      "UP",
+      "UP",
+      "UP",
+      "UP",
+      "LEFT",
+      "LEFT",
+      "LEFT",
+      "LEFT",
+      "LEFT",
+    ];
+    const due = keys.map((input, i) => {
+      recent.add(i + 1, input);
+      return recent.due();
+    });
+    expect(STEADY_TICKS).toBe(4);
+    expect(due).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+      true,
+      true,
+      false,
+      true,
+    ]);
   });
 });
 

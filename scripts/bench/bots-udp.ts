@@ -290,8 +290,9 @@ export function inputChangesHoldingStates(
 const BENCH_LEAD_TICKS = 3;
 
 /**
- * Step 11: every frame, the input for a tick just ahead of the newest state's, with the ones
- * before it (lib/input-buffer.ts); states come as deltas, as in step 10, with no acks.
+ * Step 11: the input for a tick just ahead of the newest state's, with the ones
+ * before it, every frame or every other one as the client sends them (lib/input-buffer.ts);
+ * states come as deltas, as in step 10, with no acks.
  */
 export function inputsForTicks(
   bot: BotContext,
@@ -306,7 +307,7 @@ export function inputsForTicks(
       if (held === undefined) return true;
       tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
       recent.add(tick, input);
-      send({ type: "INPUT", username: bot.name, held, inputs: recent.latest });
+      if (recent.due()) send({ type: "INPUT", username: bot.name, held, inputs: recent.latest });
       return true;
     },
     datagram(datagram) {

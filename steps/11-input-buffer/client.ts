@@ -208,13 +208,16 @@ try {
     player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
     player.summaryExtra = { corrections: count, correctedCells: cells, blocked };
     player.draw();
-    // Every frame, this tick's input and the ones before it again: a datagram lost costs
-    // nothing, the next one carries the same inputs.
-    // Holding no state yet, we say 0: the server never sends a tick 0, so it writes whole states.
-    const held = received.newestTick ?? 0;
-    const message: ClientMessage = { type: "INPUT", username, held, inputs: recent.latest };
-    player.sent();
-    network.send(encodeClientMessage(message));
+    // This tick's input and the ones before it again: a datagram lost costs nothing, the next
+    // one carries the same inputs. Every frame after a change; every other frame while a key is
+    // held, since a tick with no input of its own repeats the last one (half the bytes up).
+    if (recent.due()) {
+      // Holding no state yet, we say 0: the server never sends a tick 0, so it writes whole states.
+      const held = received.newestTick ?? 0;
+      const message: ClientMessage = { type: "INPUT", username, held, inputs: recent.latest };
+      player.sent();
+      network.send(encodeClientMessage(message));
+    } else inputClock.wentLate(tick);
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
       throw new Error(`the server at ${server} stopped sending`);
     }
