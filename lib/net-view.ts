@@ -3,9 +3,10 @@
  * prediction playgrounds show it: the datagrams and bytes a second each way, the ticks the
  * states skipped (loss, as the client sees it), the round trip, and, where a step has them, the
  * inputs not yet acknowledged (06 on), how far in the past the others are drawn and how often
- * the prediction was corrected (07 on), and how early the server had the inputs it applied, with
- * how far ahead of it the client's clock runs (where inputs wait in a buffer for their tick). On the map, a faint square marks where the server last
- * had a square that is drawn elsewhere: yours, predicted ahead of it; the others, drawn behind.
+ * the prediction was corrected (07 on), and how early the server had the inputs it applied,
+ * with how far ahead of it the client's clock runs (where inputs wait in a buffer for their
+ * tick). On the map, a faint square marks where the server last had a square that is drawn
+ * elsewhere: yours, predicted ahead of it; the others, drawn behind.
  *
  * The traffic is counted where --trace writes its lines (lib/netsim.ts tells both), so the
  * figures here are the trace's lines counted: the two always agree on the same run.
