@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Delta, SquareChange } from "../lib/delta.ts";
 import { INPUTS } from "../lib/game.ts";
+import { REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
 import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import * as step02 from "../steps/02-tcp-squares/protocol.ts";
@@ -199,13 +200,16 @@ const delta = deltaOf(true);
 /** How early a step 11 server had an input: -1 (missed its tick) or a count of ticks. */
 const early = fc.integer({ min: -1, max: 1e6 });
 
-/** A step 11 INPUT: its latest inputs, for 1 to 12 ticks in a row. */
+/** A step 11 INPUT: its latest inputs, for 1 to REDUNDANT_INPUTS ticks in a row. */
 const tickedInputs = fc
   .record({
     username,
     held: fc.nat(),
     first: fc.nat({ max: 1e12 }),
-    directions: fc.array(fc.constantFrom(...INPUTS), { minLength: 1, maxLength: 12 }),
+    directions: fc.array(fc.constantFrom(...INPUTS), {
+      minLength: 1,
+      maxLength: REDUNDANT_INPUTS,
+    }),
   })
   .map(({ username, held, first, directions }) => ({
     type: "INPUT",
