@@ -16,8 +16,8 @@ import type { Input } from "./game.ts";
  * input's tick help (a later one is dropped as late), and the client's clock (lib/input-clock.ts)
  * runs ahead by the longest burst of losses of the last 5 s: at 30 % loss, 3 to 5 datagrams.
  * 8 copies cover a burst of 7, which befalls 0.3^8 = 7e-5 of the inputs; a ninth copy would
- * nearly always arrive late, and 12 cost 2.3 times step 10's bytes up (npm run experiment --
- * input-buffer), where 8 cost under 2.
+ * nearly always arrive late. (Sent every frame, 12 cost 2.3 times step 10's bytes up and 8 about
+ * twice, npm run experiment -- input-buffer: an INPUT's name and ticks weigh more than its runs.)
  */
 export const REDUNDANT_INPUTS = 8;
 

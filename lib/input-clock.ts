@@ -10,7 +10,7 @@
  */
 
 /**
- * The reports the clock looks back over: 100 ticks, 5 s at 20 Hz. The clock keeps the earliest
+ * The reports the clock looks back over: 100 ticks, 5 s at 20 Hz. The clock keeps the least early
  * of them on time, so a burst of losses seen in the last 5 s is one the next inputs survive.
  */
 const WINDOW = 100;
@@ -68,8 +68,8 @@ export class InputClock {
   }
 
   /**
-   * The ticks the earliest-arriving input of the window would have to spare, sent now: the clock
-   * has gained ticks since some of them were sent. Undefined until a report comes.
+   * The ticks to spare of the window's least early input, had it been sent now: the clock has
+   * gained ticks since some of them were sent. Undefined until a report comes.
    */
   get spare(): number | undefined {
     if (this.reports.length === 0) return undefined;
