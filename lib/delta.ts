@@ -181,8 +181,14 @@ export class ReceivedStates {
   /** the newest tick whose state this client holds: <held> in every INPUT */
   newestTick: number | undefined;
 
-  /** `you`: this client's own square, which every DELTA must write with its acks. */
-  constructor(private readonly you: string) {}
+  /**
+   * `you`: this client's own square, which every DELTA must write, with its acks unless `acks` is
+   * false (a client whose inputs carry their tick needs none: the state's tick says what it holds).
+   */
+  constructor(
+    private readonly you: string,
+    private readonly acks = true,
+  ) {}
 
   /**
    * The state a DELTA describes, kept, or why not: the state it changes is not held
@@ -199,8 +205,8 @@ export class ReceivedStates {
     let ownWritten = false;
     const put = (id: number, square: PlayerState) => {
       squares[id] = square;
-      if (square.name === this.you && square.ack !== undefined && square.ackTick !== undefined)
-        ownWritten = true;
+      const acked = square.ack !== undefined && square.ackTick !== undefined;
+      if (square.name === this.you && (acked || !this.acks)) ownWritten = true;
     };
     for (const change of delta.changes) {
       if (change.kind === "enter") {

@@ -3,8 +3,10 @@
  * prediction playgrounds show it: the datagrams and bytes a second each way, the ticks the
  * states skipped (loss, as the client sees it), the round trip, and, where a step has them, the
  * inputs not yet acknowledged (06 on), how far in the past the others are drawn and how often
- * the prediction was corrected (07 on). On the map, a faint square marks where the server last
- * had a square that is drawn elsewhere: yours, predicted ahead of it; the others, drawn behind.
+ * the prediction was corrected (07 on), and how early the server had the inputs it applied,
+ * with how far ahead of it the client's clock runs (where inputs wait in a buffer for their
+ * tick). On the map, a faint square marks where the server last had a square that is drawn
+ * elsewhere: yours, predicted ahead of it; the others, drawn behind.
  *
  * The traffic is counted where --trace writes its lines (lib/netsim.ts tells both), so the
  * figures here are the trace's lines counted: the two always agree on the same run.
@@ -57,6 +59,12 @@ export class NetView implements DatagramWatch {
   prediction: { readonly corrections: { count: number; cells: number } } | undefined;
   /** a step that draws the others in the past (07 on) attaches its interpolation */
   interpolation: { behindMs(now: number): number | undefined } | undefined;
+  /**
+   * a step whose inputs wait in a server's buffer for their tick attaches its input clock: the
+   * tick its next input is for, and how many ticks early the server had the newest state's input
+   * (-1: it had none in time)
+   */
+  inputClock: { readonly tick: number; readonly early: number | undefined } | undefined;
 
   private readonly total = noCounts();
   private thisSecond = noCounts();
@@ -117,6 +125,7 @@ export class NetView implements DatagramWatch {
       const behindMs = this.interpolation.behindMs(now);
       lesson.push(`others drawn ${behindMs === undefined ? "–" : Math.round(behindMs)} ms back`);
     }
+    if (this.inputClock) lesson.push(...inputTiming(this.inputClock, this.newestTick));
     if (this.prediction) {
       const { count, cells } = this.prediction.corrections;
       lesson.push(`${plural(count, "fix", "fixes")} (${plural(cells, "cell")})`);
@@ -151,6 +160,21 @@ export class NetView implements DatagramWatch {
       ...(corrections === undefined ? {} : { corrections }),
     };
   }
+}
+
+/** "inputs 2 ticks early · clock 6 ticks ahead": the server's buffer, as its reports say it. */
+function inputTiming(
+  { tick, early }: NonNullable<NetView["inputClock"]>,
+  newestTick: number | undefined,
+): string[] {
+  const arrived =
+    early === undefined
+      ? "inputs early –"
+      : early < 0
+        ? "input missed its tick"
+        : `inputs ${plural(early, "tick")} early`;
+  const ahead = newestTick === undefined ? "–" : plural(tick - newestTick, "tick");
+  return [arrived, `clock ${ahead} ahead`];
 }
 
 function add(traffic: Traffic, message: Message): void {

@@ -13,13 +13,15 @@ import type { GameState } from "./state.ts";
 export class Prediction {
   /** where the client shows its own square: its best guess of where the server will have it */
   position: Position | undefined;
-  /** how often, and by how many cells in all, a state proved the guess wrong */
-  readonly corrections = { count: 0, cells: 0 };
+  /**
+   * how often, and by how many cells in all, a state proved the guess wrong; and how many of those
+   * times another square stood near enough to be the cause (see `correct`)
+   */
+  readonly corrections = { count: 0, cells: 0, blocked: 0 };
 
   /** The corrections as the status line says them: "1 fix (1 cell)", "3 fixes (5 cells)". */
   fixesInWords(): string {
-    const { count, cells } = this.corrections;
-    return `${count} ${count === 1 ? "fix" : "fixes"} (${cells} ${cells === 1 ? "cell" : "cells"})`;
+    return fixesInWords(this.corrections);
   }
 
   private frame = 0;
@@ -41,7 +43,7 @@ export class Prediction {
     this.frame++;
     if (!this.firstFrames.has(seq)) this.firstFrames.set(seq, this.frame);
     this.history.push({ frame: this.frame, input, seq });
-    if (this.position) this.position = this.replay(this.position, [input], state);
+    if (this.position) this.position = replay(this.map, this.name, this.position, [input], state);
   }
 
   /** A state arrived: take the server's position, drop the frames it covers, replay the rest. */
@@ -59,29 +61,63 @@ export class Prediction {
       ({ frame, seq }) => seq > ack || (seq === ack && frame > coveredUntil),
     );
 
-    const replayed = this.replay(
-      own,
-      this.history.map(({ input }) => input),
+    const inputs = this.history.map(({ input }) => input);
+    this.position = correct(
+      this.position,
+      replay(this.map, this.name, own, inputs, state),
       state,
+      this.name,
+      { corrections: this.corrections, reach: inputs.length },
     );
-    if (this.position && (this.position.x !== replayed.x || this.position.y !== replayed.y)) {
-      this.corrections.count++;
-      this.corrections.cells +=
-        Math.abs(this.position.x - replayed.x) + Math.abs(this.position.y - replayed.y);
-    }
-    this.position = replayed;
   }
+}
 
-  /**
-   * The server's movement rule, applied to the own square
-   * on a copy of the world as the client last saw it.
-   */
-  private replay(from: Position, inputs: Input[], state: GameState): Position {
-    const world = createWorld(this.map);
-    for (const { name, x, y } of state.players) world.players.set(name, { name, x, y });
-    world.players.set(this.name, { name: this.name, x: from.x, y: from.y });
-    for (const input of inputs) applyInput(world, this.name, input, 0);
-    const { x, y } = world.players.get(this.name)!;
-    return { x, y };
-  }
+/**
+ * The server's movement rule, applied to `name`'s square from `from`
+ * on a copy of the world as the client last saw it.
+ */
+export function replay(
+  map: GameMap,
+  name: string,
+  from: Position,
+  inputs: Input[],
+  state: GameState,
+): Position {
+  const world = createWorld(map);
+  for (const { name: other, x, y } of state.players)
+    world.players.set(other, { name: other, x, y });
+  world.players.set(name, { name, x: from.x, y: from.y });
+  for (const input of inputs) applyInput(world, name, input, 0);
+  const { x, y } = world.players.get(name)!;
+  return { x, y };
+}
+
+/** Corrections as a status line says them: "1 fix (1 cell)", "3 fixes (5 cells)". */
+export function fixesInWords({ count, cells }: Prediction["corrections"]): string {
+  return `${count} ${count === 1 ? "fix" : "fixes"} (${cells} ${cells === 1 ? "cell" : "cells"})`;
+}
+
+/** Cells between two places, walking: the moves one square needs to reach the other's cell. */
+const cellsBetween = (a: Position, b: Position) => Math.abs(a.x - b.x) + Math.abs(a.y - b.y);
+
+/**
+ * The new guess, counted as a correction when it differs from the old one. A correction with
+ * another square within `reach` cells (plus 2: it may have stood next to us, and moved since) of
+ * either place is counted as `blocked`: that square may have stood in the way on the server or
+ * in the replay, and no clock or input buffer can foresee another player's move.
+ */
+export function correct(
+  guess: Position | undefined,
+  replayed: Position,
+  state: GameState,
+  name: string,
+  { corrections, reach }: { corrections: Prediction["corrections"]; reach: number },
+): Position {
+  if (!guess || cellsBetween(guess, replayed) === 0) return replayed;
+  corrections.count++;
+  corrections.cells += cellsBetween(guess, replayed);
+  const near = (square: Position) =>
+    Math.min(cellsBetween(square, guess), cellsBetween(square, replayed)) <= reach + 2;
+  if (state.players.some((square) => square.name !== name && near(square))) corrections.blocked++;
+  return replayed;
 }

@@ -103,6 +103,7 @@ describe("npm run diff", () => {
     ["04", "05"],
     ["07", "08"],
     ["09", "10"],
+    ["10", "11"],
   ])(
     "shows every file of the steps %s and %s but the README: server, client, protocol, others",
     async (a, b) => {

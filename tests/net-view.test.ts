@@ -75,6 +75,16 @@ describe("each step shows what it has", () => {
     expect(view.totals().corrections).toBe(1);
   });
 
+  it("step 11: how early the server had the inputs, and how far ahead the client's clock runs", () => {
+    const view = oneSecond(); // the newest state shown is tick 13
+    view.inputClock = { tick: 18, early: undefined };
+    expect(view.lines(0)[1]).toBe("     inputs early – · clock 5 ticks ahead");
+    view.inputClock = { tick: 18, early: 2 };
+    expect(view.lines(0)[1]).toBe("     inputs 2 ticks early · clock 5 ticks ahead");
+    view.inputClock = { tick: 14, early: -1 };
+    expect(view.lines(0)[1]).toBe("     input missed its tick · clock 1 tick ahead");
+  });
+
   it("step 07: a faint square where the server has one that is drawn elsewhere", () => {
     const server: GameState = {
       ghost: null,

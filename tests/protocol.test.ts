@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Delta, SquareChange } from "../lib/delta.ts";
 import { INPUTS } from "../lib/game.ts";
+import { REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
 import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import * as step02 from "../steps/02-tcp-squares/protocol.ts";
@@ -18,6 +19,7 @@ import * as step07 from "../steps/07-client-prediction/protocol.ts";
 import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
+import * as step11 from "../steps/11-input-buffer/protocol.ts";
 
 type Parsed = { ok: true; message: unknown } | { ok: false; reason: string };
 
@@ -33,7 +35,8 @@ interface StepProtocol {
 /**
  * What each step's grammar has, lesson by lesson: the tick of a STATE (05), the input's <seq> and
  * the square's <ack> (06), <ackTick> (07), the CONNECT handshake (08), the welcome's MAP and acks
- * on your own square only (09), DELTA instead of STATE and INPUT's <held> (10).
+ * on your own square only (09), DELTA instead of STATE and INPUT's <held> (10), and inputs tagged
+ * with their tick instead of <seq>, DELTA's early= instead of the acks (11).
  */
 interface Grammar {
   folder: string;
@@ -44,18 +47,34 @@ interface Grammar {
   handshake: boolean;
   mapName: boolean;
   delta: boolean;
+  ticked: boolean;
 }
 
 const BEFORE_TICKS = { tick: false, seq: false, acks: "none", handshake: false } as const;
 const STEPS: Grammar[] = [
-  { folder: "02-tcp-squares", protocol: step02, ...BEFORE_TICKS, mapName: false, delta: false },
-  { folder: "03-tcp-persistent", protocol: step03, ...BEFORE_TICKS, mapName: false, delta: false },
+  {
+    folder: "02-tcp-squares",
+    protocol: step02,
+    ...BEFORE_TICKS,
+    mapName: false,
+    delta: false,
+    ticked: false,
+  },
+  {
+    folder: "03-tcp-persistent",
+    protocol: step03,
+    ...BEFORE_TICKS,
+    mapName: false,
+    delta: false,
+    ticked: false,
+  },
   {
     folder: "04-udp-dedicated-ports",
     protocol: step04,
     ...BEFORE_TICKS,
     mapName: false,
     delta: false,
+    ticked: false,
   },
   {
     folder: "05-tick-broadcast",
@@ -63,6 +82,7 @@ const STEPS: Grammar[] = [
     ...{ ...BEFORE_TICKS, tick: true },
     mapName: false,
     delta: false,
+    ticked: false,
   },
   {
     folder: "06-input-changes",
@@ -70,6 +90,7 @@ const STEPS: Grammar[] = [
     ...{ tick: true, seq: true, acks: "ack", handshake: false },
     mapName: false,
     delta: false,
+    ticked: false,
   },
   {
     folder: "07-client-prediction",
@@ -77,6 +98,7 @@ const STEPS: Grammar[] = [
     ...{ tick: true, seq: true, acks: "ack and tick", handshake: false },
     mapName: false,
     delta: false,
+    ticked: false,
   },
   {
     folder: "08-one-socket-handshake",
@@ -84,6 +106,7 @@ const STEPS: Grammar[] = [
     ...{ tick: true, seq: true, acks: "ack and tick", handshake: true },
     mapName: false,
     delta: false,
+    ticked: false,
   },
   {
     folder: "09-lantern-interest",
@@ -91,6 +114,7 @@ const STEPS: Grammar[] = [
     ...{ tick: true, seq: true, acks: "own square", handshake: true },
     mapName: true,
     delta: false,
+    ticked: false,
   },
   {
     folder: "10-delta-snapshots",
@@ -98,6 +122,15 @@ const STEPS: Grammar[] = [
     ...{ tick: true, seq: true, acks: "own square", handshake: true },
     mapName: true,
     delta: true,
+    ticked: false,
+  },
+  {
+    folder: "11-input-buffer",
+    protocol: step11,
+    ...{ tick: true, seq: false, acks: "none", handshake: true },
+    mapName: true,
+    delta: true,
+    ticked: true,
   },
 ];
 
@@ -127,38 +160,63 @@ function state(tick: boolean, acks: Grammar["acks"], name = username) {
 
 /**
  * Any delta a server may send: ids changed once each, names brought once each, and only
- * squares with names when it has no base.
+ * squares with names when it has no base; with acks on the squares unless `acks` is false.
  */
-const delta: fc.Arbitrary<Delta> = fc
-  .record({
-    tick: fc.integer({ min: 1, max: 1e9 }),
-    baseBack: fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: undefined }),
-    ghost: fc.option(username, { nil: null }),
-    squares: fc.uniqueArray(
-      fc.record({
-        id: fc.nat({ max: MOST_SQUARES_LIT - 1 }),
-        name: username,
-        kind: fc.constantFrom("enter" as const, "move" as const, "leave" as const),
-        x: fc.nat(),
-        y: fc.nat(),
-        acks: fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined }),
-      }),
-      { selector: (square) => square.id, maxLength: 12 },
-    ),
-  })
-  .map(({ tick, baseBack, ghost, squares }) => {
-    const base = baseBack === undefined ? undefined : Math.max(0, tick - baseBack);
-    const names = new Set<string>();
-    const changes = squares.flatMap(({ id, name, kind, x, y, acks }): SquareChange[] => {
-      const place = { x, y, ...(acks && { ack: acks[0], ackTick: acks[1] }) };
-      if (kind === "leave" && base !== undefined) return [{ kind, id }];
-      if (kind === "move" && base !== undefined) return [{ kind, id, ...place }];
-      if (names.has(name)) return [];
-      names.add(name);
-      return [{ kind: "enter", id, name, ...place }];
+const deltaOf = (acks: boolean): fc.Arbitrary<Delta> =>
+  fc
+    .record({
+      tick: fc.integer({ min: 1, max: 1e9 }),
+      baseBack: fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: undefined }),
+      ghost: fc.option(username, { nil: null }),
+      squares: fc.uniqueArray(
+        fc.record({
+          id: fc.nat({ max: MOST_SQUARES_LIT - 1 }),
+          name: username,
+          kind: fc.constantFrom("enter" as const, "move" as const, "leave" as const),
+          x: fc.nat(),
+          y: fc.nat(),
+          acks: acks
+            ? fc.option(fc.tuple(fc.nat(), fc.nat()), { nil: undefined })
+            : fc.constant(undefined),
+        }),
+        { selector: (square) => square.id, maxLength: 12 },
+      ),
+    })
+    .map(({ tick, baseBack, ghost, squares }) => {
+      const base = baseBack === undefined ? undefined : Math.max(0, tick - baseBack);
+      const names = new Set<string>();
+      const changes = squares.flatMap(({ id, name, kind, x, y, acks }): SquareChange[] => {
+        const place = { x, y, ...(acks && { ack: acks[0], ackTick: acks[1] }) };
+        if (kind === "leave" && base !== undefined) return [{ kind, id }];
+        if (kind === "move" && base !== undefined) return [{ kind, id, ...place }];
+        if (names.has(name)) return [];
+        names.add(name);
+        return [{ kind: "enter", id, name, ...place }];
+      });
+      return { tick, ...(base === undefined ? {} : { base }), ghost, changes };
     });
-    return { tick, ...(base === undefined ? {} : { base }), ghost, changes };
-  });
+const delta = deltaOf(true);
+
+/** How early a step 11 server had an input: -1 (missed its tick) or a count of ticks. */
+const early = fc.integer({ min: -1, max: 1e6 });
+
+/** A step 11 INPUT: its latest inputs, for 1 to REDUNDANT_INPUTS ticks in a row. */
+const tickedInputs = fc
+  .record({
+    username,
+    held: fc.nat(),
+    first: fc.nat({ max: 1e12 }),
+    directions: fc.array(fc.constantFrom(...INPUTS), {
+      minLength: 1,
+      maxLength: REDUNDANT_INPUTS,
+    }),
+  })
+  .map(({ username, held, first, directions }) => ({
+    type: "INPUT",
+    username,
+    held,
+    inputs: directions.map((input, i) => ({ tick: first + i, input })),
+  }));
 
 /** Any message a client of the step sends, but CONNECT (read apart, by parseConnect). */
 function clientMessage(step: Grammar): fc.Arbitrary<object> {
@@ -182,7 +240,7 @@ function clientMessage(step: Grammar): fc.Arbitrary<object> {
     : named("DISCONNECT");
   return fc.oneof(
     ...(step.handshake ? [] : [named("CONNECTED")]),
-    inputs,
+    step.ticked ? tickedInputs : inputs,
     named("GETSTATE"),
     disconnect,
   );
@@ -201,9 +259,11 @@ function serverMessage(step: Grammar): fc.Arbitrary<object> {
       : { map: fc.constant(HOUSE_MAP) }),
     state: welcomeState,
   });
-  const states = step.delta
-    ? fc.record({ type: fc.constant("DELTA"), delta })
-    : fc.record({ type: fc.constant("STATE"), state: state(step.tick, step.acks) });
+  const states = step.ticked
+    ? fc.record({ type: fc.constant("DELTA"), delta: deltaOf(false), early })
+    : step.delta
+      ? fc.record({ type: fc.constant("DELTA"), delta })
+      : fc.record({ type: fc.constant("STATE"), state: state(step.tick, step.acks) });
   return fc.oneof(
     welcome,
     states,
@@ -264,13 +324,13 @@ describe.each(STEPS)("the grammar of $folder", (step) => {
   // all), so this only guards the parser against accepting half a message. A cut right after a
   // name that starts with END is a complete, shorter one, so those names are left out.
   const notEnd = username.filter((name) => !name.startsWith("END"));
-  const deltaWithoutEndNames = delta.filter(
+  const deltaWithoutEndNames = deltaOf(!step.ticked).filter(
     ({ ghost, changes }) =>
       !ghost?.startsWith("END") &&
       changes.every((change) => change.kind !== "enter" || !change.name.startsWith("END")),
   );
   const states = step.delta
-    ? deltaWithoutEndNames.map((delta) => ({ type: "DELTA", delta }))
+    ? deltaWithoutEndNames.map((delta) => ({ type: "DELTA", delta, early: 0 }))
     : state(step.tick, step.acks, notEnd).map((state) => ({ type: "STATE", state }));
 
   it("refuses a state cut short anywhere (property)", () => {
@@ -310,6 +370,12 @@ const LESSONS: { step: string; client: string[]; server: string[]; words: RegExp
     client: ["INPUT ann UP 7 41"],
     server: ["DELTA tick=5 base=4 0,1,2 END"],
     words: /\b(DELTA|held)\b/,
+  },
+  {
+    step: "11",
+    client: ["INPUT ann 41 42 UP*3 NONE"],
+    server: ["DELTA tick=5 base=4 early=2 0,1,2 END", "DELTA tick=6 early=-1 END"],
+    words: /\bearly\b|REDUNDANT_INPUTS/,
   },
 ];
 
@@ -508,5 +574,33 @@ describe("step 10's DELTA", () => {
     ["DELTA tick=5 base=4 ghost=ann tick=6 END", "malformed DELTA change tick=6"],
   ])("rejects %j: %s", (line, reason) => {
     expect(step10.parseServerMessage(line)).toEqual({ ok: false, reason });
+  });
+});
+
+describe("step 11's DELTA", () => {
+  it("writes early= after the ghost, and your square without acks", () => {
+    const delta: Delta = {
+      tick: 1838,
+      base: 1834,
+      ghost: "bot412",
+      changes: [
+        { kind: "move", id: 0, x: 97, y: 43 },
+        { kind: "enter", id: 3, name: "bot61", x: 103, y: 40 },
+      ],
+    };
+    expect(step11.encodeServerMessage({ type: "DELTA", delta, early: 2 })).toBe(
+      "DELTA tick=1838 base=1834 ghost=bot412 early=2 0,97,43 3=bot61,103,40 END",
+    );
+  });
+
+  it.each([
+    ["DELTA tick=5 base=4 0,1,2 END", "malformed DELTA: no early"],
+    ["DELTA tick=5 early=-2 END", "malformed DELTA: no early"],
+    ["DELTA tick=5 early=x END", "malformed DELTA: no early"],
+    ["DELTA tick=5 early=0 ghost=ann END", "malformed DELTA change ghost=ann"],
+    ["DELTA tick=5 early=0 0=ann,1,2,3,4 END", "malformed DELTA change 0=ann,1,2,3,4"],
+    ["DELTA tick=5 base=4 early=0 0,1,2,3 END", "malformed DELTA change 0,1,2,3"],
+  ])("rejects %j: %s", (line, reason) => {
+    expect(step11.parseServerMessage(line)).toEqual({ ok: false, reason });
   });
 });

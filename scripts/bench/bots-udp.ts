@@ -11,6 +11,7 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { ReceivedStates } from "../../lib/delta.ts";
 import type { Input } from "../../lib/game.ts";
+import { RecentInputs, type TickedInput } from "../../lib/input-buffer.ts";
 import {
   type BotContext,
   type BotProtocol,
@@ -31,6 +32,13 @@ const HELD_HEARTBEAT_MS = 200;
 
 /** An input as a bot sends it: with its sequence number from step 06, and the tick it holds in step 10. */
 type InputMessage = { type: "INPUT"; username: string; input: Input; seq?: number; held?: number };
+/** Step 11's input: the bot's latest inputs, each tagged with the tick it is meant for. */
+type TickedInputs = {
+  type: "INPUT";
+  username: string;
+  held: number;
+  inputs: readonly TickedInput[];
+};
 
 /** The joins: CONNECTED to the main port (steps 04 to 07), CONNECT on the one socket (08 on). */
 type Join = { type: "CONNECTED"; username: string };
@@ -40,7 +48,7 @@ type Connect = { type: "CONNECT"; username: string; cookie?: string };
  * How a bot plays once seated: what it sends in a frame (`Message`, its step's input),
  * and what it does with a datagram.
  */
-interface Play<Message extends InputMessage> {
+interface Play<Message extends InputMessage | TickedInputs> {
   /** like ProtocolBot.frame; `send` sends one message to the bot's own port */
   frame(input: Input, now: number, send: (message: Message) => void): boolean;
   datagram(datagram: Buffer): void;
@@ -130,7 +138,7 @@ export const CONNECT_BYTES = 100;
  * Step 08 on: one socket, every message to the server's one port, and a join
  * by handshake: CONNECT, the server's CHALLENGE, CONNECT with its cookie.
  */
-export function oneSocket<Message extends InputMessage>(
+export function oneSocket<Message extends InputMessage | TickedInputs>(
   bot: BotContext,
   protocol: BotProtocol<Connect | NoInfer<Message>>,
   play: Play<Message>,
@@ -271,6 +279,42 @@ export function inputChangesHoldingStates(
       if (!made.ok) return;
       const own = made.message.players.find(({ name }) => name === bot.name);
       if (bot.meter.state(made.message.tick)) inputs.acknowledge(own?.ack);
+    },
+  };
+}
+
+/**
+ * Ticks ahead of the newest state a step 11 bot aims its inputs: on loopback a state and an
+ * input each take well under a tick, so 3 are plenty, and the bench needs no clock of its own.
+ */
+const BENCH_LEAD_TICKS = 3;
+
+/**
+ * Step 11: the input for a tick just ahead of the newest state's, with the ones
+ * before it, every frame or every other one as the client sends them (lib/input-buffer.ts);
+ * states come as deltas, as in step 10, with no acks.
+ */
+export function inputsForTicks(
+  bot: BotContext,
+  protocol: Pick<BotProtocol<never>, "parseServerMessage">,
+): Play<TickedInputs> {
+  const received = new ReceivedStates(bot.name, false);
+  const recent = new RecentInputs();
+  let tick = 0;
+  return {
+    frame(input, _now, send) {
+      const held = received.newestTick;
+      if (held === undefined) return true;
+      tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
+      recent.add(tick, input);
+      if (recent.due()) send({ type: "INPUT", username: bot.name, held, inputs: recent.latest });
+      return true;
+    },
+    datagram(datagram) {
+      const parsed = protocol.parseServerMessage(datagram.toString("utf8"));
+      if (!parsed.ok || parsed.message.type !== "DELTA") return;
+      const made = received.apply(parsed.message.delta);
+      if (made.ok) bot.meter.state(made.message.tick);
     },
   };
 }

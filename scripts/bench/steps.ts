@@ -12,6 +12,7 @@ import {
   inputChanges,
   inputChangesHoldingStates,
   inputEveryFrame,
+  inputsForTicks,
   oneSocket,
   requestAndAnswer,
 } from "./bots-udp.ts";
@@ -26,6 +27,7 @@ import * as step07 from "../../steps/07-client-prediction/protocol.ts";
 import * as step08 from "../../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../../steps/10-delta-snapshots/protocol.ts";
+import * as step11 from "../../steps/11-input-buffer/protocol.ts";
 
 /**
  * What a probe's ping measures: the time from a request to its answer (steps 02
@@ -106,6 +108,12 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   },
   "10": {
     adapter: (bot) => oneSocket(bot, step10, inputChangesHoldingStates(bot, step10)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+  "11": {
+    adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, step11)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,

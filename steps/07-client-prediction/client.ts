@@ -182,10 +182,10 @@ try {
     reaction.inputSent(input, player.position(), frameStart);
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(input, sequence, player.state);
-    const { count, cells } = prediction.corrections;
+    const { count, cells, blocked } = prediction.corrections;
     const predicting = predict ? `prediction: ${prediction.fixesInWords()}` : "prediction off";
     player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
-    player.summaryExtra = { corrections: count, correctedCells: cells };
+    player.summaryExtra = { corrections: count, correctedCells: cells, blocked };
     player.draw();
     // The rack: an unacknowledged change goes again every
     // frame; otherwise only a heartbeat now and then.

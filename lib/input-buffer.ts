@@ -1,0 +1,169 @@
+/**
+ * Inputs tagged with the tick they are meant for, both ends of the wire.
+ *
+ * The client numbers every input with the server tick it should be applied in,
+ * and sends each one again in the next datagrams (RecentInputs), so that a lost
+ * datagram costs nothing: the next one carries the same inputs. The server keeps
+ * them in a buffer per player (InputBuffer) and takes exactly one out each tick:
+ * the one for that tick, however many copies arrived, in whatever order. It also
+ * says how early that input arrived, so that the client can keep its clock just
+ * far enough ahead (lib/input-clock.ts).
+ */
+import type { Input } from "./game.ts";
+
+/**
+ * How many of its latest inputs every datagram carries. Only the copies that arrive before the
+ * input's tick help (a later one is dropped as late), and the client's clock (lib/input-clock.ts)
+ * runs ahead by the longest burst of losses of the last 5 s: at 30 % loss, 3 to 5 datagrams.
+ * 8 copies cover a burst of 7, which befalls 0.3^8 = 7e-5 of the inputs; a ninth copy would
+ * nearly always arrive late. (Sent every frame, 12 cost 2.3 times step 10's bytes up and 8 about
+ * twice, npm run experiment -- input-buffer: an INPUT's name and ticks weigh more than its runs.)
+ */
+export const REDUNDANT_INPUTS = 8;
+
+/**
+ * How far ahead of the server's tick an input may be meant for: 40 ticks, 2 s at 20 Hz, more than
+ * any round trip a game survives. An input for a later tick is dropped, so a player holds at most
+ * this many inputs in the server's memory, whatever they send.
+ */
+export const FUTURE_TICKS = 40;
+
+/** An input and the server tick it is meant for. */
+export interface TickedInput {
+  tick: number;
+  input: Input;
+}
+
+/**
+ * What became of one input the server received: kept for its tick, a copy of one it holds or has
+ * applied, or dropped and counted.
+ */
+export type Receipt = "kept" | "copy" | "conflict" | "late" | "too old" | "too early";
+
+/** How early the input applied in a tick arrived, in ticks: 0 is just in time, MISSED that none had. */
+export const MISSED = -1;
+
+/** Inputs dropped, by why: a client that keeps its clock sends none of these but a late one now and then. */
+export interface DroppedInputs {
+  conflict: number;
+  late: number;
+  tooOld: number;
+  tooEarly: number;
+}
+
+export const noInputsDropped = (): DroppedInputs => ({
+  conflict: 0,
+  late: 0,
+  tooOld: 0,
+  tooEarly: 0,
+});
+
+/** One player's inputs on the server, each waiting for its tick. */
+export class InputBuffer {
+  /** the inputs for ticks still to come, with the server tick in which each first arrived */
+  private readonly waiting = new Map<number, { input: Input; arrivedIn: number }>();
+  /** the recent ticks that had no input of their own: a copy arriving for one is late, not a copy */
+  private readonly missed = new Set<number>();
+  /** the newest tick simulated */
+  private tick: number;
+  /** the last input applied: a tick without one of its own repeats it */
+  private last: Input = "NONE";
+
+  /**
+   * `tick`: the server's tick now, the last one simulated; `dropped`: where to count what is
+   * dropped (a server counts every player's in one place, to log them).
+   */
+  constructor(
+    tick: number,
+    readonly dropped: DroppedInputs = noInputsDropped(),
+  ) {
+    this.tick = tick;
+  }
+
+  /** An input the client says is for `tick`, received now, between two ticks. */
+  receive({ tick, input }: TickedInput): Receipt {
+    if (tick > this.tick + FUTURE_TICKS) return this.drop("tooEarly", "too early");
+    if (tick <= this.tick) {
+      if (this.missed.delete(tick)) return this.drop("late", "late");
+      // The copies of inputs already applied come in every datagram: they are the redundancy.
+      return tick > this.tick - REDUNDANT_INPUTS ? "copy" : this.drop("tooOld", "too old");
+    }
+    const held = this.waiting.get(tick);
+    if (!held) {
+      this.waiting.set(tick, { input, arrivedIn: this.tick });
+      return "kept";
+    }
+    // The first word for a tick is final: a client that changes its mind later would be
+    // rewriting a tick it already showed, and a forger could not undo what its player sent.
+    return held.input === input ? "copy" : this.drop("conflict", "conflict");
+  }
+
+  /**
+   * The input for the next tick, taken out: the one sent for it, or the last one again if none
+   * arrived in time (a held key stays held). `early` is how many ticks before this one it arrived.
+   */
+  next(): { tick: number; input: Input; early: number } {
+    const tick = ++this.tick;
+    const held = this.waiting.get(tick);
+    this.waiting.delete(tick);
+    this.missed.delete(tick - REDUNDANT_INPUTS);
+    if (!held) {
+      this.missed.add(tick);
+      return { tick, input: this.last, early: MISSED };
+    }
+    this.last = held.input;
+    return { tick, input: held.input, early: tick - 1 - held.arrivedIn };
+  }
+
+  /** How many inputs are waiting for their tick. */
+  get depth(): number {
+    return this.waiting.size;
+  }
+
+  private drop(why: keyof DroppedInputs, receipt: Receipt): Receipt {
+    this.dropped[why]++;
+    return receipt;
+  }
+}
+
+/**
+ * How many ticks a key must have been held before its datagrams go every other frame: a change
+ * goes in the datagrams of the STEADY_TICKS - 1 frames after it (all of them lost, at 30 % loss:
+ * 3 % of changes), then in every other one. A steady key loses nothing when its datagram waits a
+ * frame: a tick without an input repeats the last one, the same key.
+ */
+export const STEADY_TICKS = 4;
+
+/** The client's latest inputs, by tick: what every datagram sends again. */
+export class RecentInputs {
+  private readonly inputs: TickedInput[] = [];
+  /** whether the last frame left its datagram out */
+  private waited = false;
+
+  /**
+   * The input for `tick`, the client's next one. The ticks of one INPUT follow one another:
+   * after a gap, the older ones are forgotten.
+   */
+  add(tick: number, input: Input): void {
+    if (this.inputs.at(-1)?.tick !== tick - 1) this.inputs.length = 0;
+    this.inputs.push({ tick, input });
+    if (this.inputs.length > REDUNDANT_INPUTS) this.inputs.shift();
+  }
+
+  /**
+   * Whether this frame's datagram must go: every frame while a change is recent, every other
+   * frame while the key has been held STEADY_TICKS ticks. Call once a frame, after `add`.
+   */
+  due(): boolean {
+    const last = this.inputs.slice(-STEADY_TICKS);
+    const steady =
+      last.length === STEADY_TICKS && last.every(({ input }) => input === last[0]!.input);
+    this.waited = steady && !this.waited;
+    return !this.waited;
+  }
+
+  /** The last REDUNDANT_INPUTS inputs, oldest first. */
+  get latest(): readonly TickedInput[] {
+    return this.inputs;
+  }
+}
