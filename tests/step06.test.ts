@@ -124,6 +124,9 @@ describe("step 06: fewer datagrams than step 05", () => {
       expect(bot.summary).toMatchObject({ connected: true });
       counts[step] = bot.summary!.sent; // every datagram the bot sent after joining is an INPUT
     }
-    expect(counts[STEP]! * 4).toBeLessThan(counts["05-tick-broadcast"]!);
+    // step 05 sends every frame (60 in 3 s); step 06 a change (this bot turns about three times a
+    // second) and a heartbeat: 10 to 16. A loaded machine runs fewer of step 05's frames (63 seen
+    // against step 06's 16), so the margin is 3 times, which a step 06 that sent every frame fails.
+    expect(counts[STEP]! * 3).toBeLessThan(counts["05-tick-broadcast"]!);
   });
 });
