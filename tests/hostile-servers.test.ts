@@ -15,6 +15,7 @@ import * as step07 from "../steps/07-client-prediction/protocol.ts";
 import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
+import * as step11 from "../steps/11-input-buffer/protocol.ts";
 import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
 /** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
@@ -203,7 +204,7 @@ describe("UDP clients obey only their server's address and port", () => {
 });
 
 /**
- * A server for steps 08 to 10 written here: the handshake on one socket (`welcome` writes its
+ * A server for steps 08 on written here: the handshake on one socket (`welcome` writes its
  * welcome, given its port), then a state every 50 ms, the `count`th written by `stateLines` (one
  * datagram each). The first `lostWelcomes` CONNECTs with a cookie get 15 states instead of the
  * welcome, as if it were lost while the seat's states were not.
@@ -290,6 +291,20 @@ const SPEAKERS = {
           ghost: "bob",
           changes: [{ kind: "enter", id: 0, ...bobInMansion, ackTick: 1 }],
         },
+      }),
+  },
+  "11-input-buffer": {
+    welcome: (port: number) =>
+      step11.encodeServerMessage({
+        ...{ type: "CONNECTED", port, username: "bob", map: MANSION_MAP, mapName: "mansion" },
+        state: { tick: 0, ghost: "bob", players: [bobInMansion] },
+      }),
+    // a whole state each tick, as in step 10; no input of bob's had arrived for it (early=-1)
+    state: (tick: number) =>
+      step11.encodeServerMessage({
+        type: "DELTA",
+        delta: { tick, ghost: "bob", changes: [{ kind: "enter", id: 0, ...bobInMansion }] },
+        early: -1,
       }),
   },
 } as const;

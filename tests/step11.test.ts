@@ -8,7 +8,15 @@ import type { Delta } from "../lib/delta.ts";
 import type { GameState } from "../lib/state.ts";
 import { seededRandom } from "../lib/random.ts";
 import { freeDirection, runBot } from "./helpers.ts";
-import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  forgerTests,
+  handshake,
+  natRebindingTest,
+  nextOfType,
+  rejoinTest,
+  udpPeer,
+} from "./udp.ts";
 import * as protocol from "../steps/11-input-buffer/protocol.ts";
 
 const STEP = "11-input-buffer";
@@ -31,9 +39,9 @@ describe("step 11: the input buffer", () => {
   /** A player joined: their peer, the welcome, and where their square stands. */
   async function player(name: string) {
     const peer = await udpPeer(protocol);
-    const { message } = await handshake(peer, server.port, name);
+    const { message, cookie } = await handshake(peer, server.port, name);
     if (message.type !== "CONNECTED") throw new Error(`${name} was refused`);
-    return { peer, welcome: message };
+    return { peer, welcome: message, cookie };
   }
 
   /** The whole states `peer` receives up to tick `last`, by tick, and the `early` of the last. */
@@ -131,7 +139,7 @@ describe("step 11: the input buffer", () => {
     ["far ahead", (tick: number) => tick + 1000, /^an input for a tick too far ahead/],
     ["long past", (tick: number) => Math.max(0, tick - 100), /^an input for a tick long past/],
   ])("refuses inputs for ticks %s, which move nothing", async (_, tickFor, reason) => {
-    const { peer, welcome } = await player("dave");
+    const { peer, welcome, cookie } = await player("dave");
     const now = stateOf((await nextOfType(peer, "DELTA")).delta);
     const direction = freeDirection(welcome.map, now, "dave");
     const start = placeIn(now, "dave");
@@ -143,7 +151,7 @@ describe("step 11: the input buffer", () => {
     });
     const { states } = await statesUntil(peer, now.tick + 5);
     for (const state of states.values()) expect(placeIn(state, "dave")).toEqual(start);
-    peer.send("DISCONNECT dave", server.port);
+    peer.send(`DISCONNECT dave ${cookie}`, server.port);
     await nextOfType(peer, "DISCONNECTED");
     peer.close();
   });
@@ -169,7 +177,13 @@ describe("step 11: the input buffer", () => {
   });
 });
 
+describe("step 11: a forger who writes a seated player's address, and the cost of joining", () =>
+  forgerTests(STEP, "ticked"));
+
 describe("step 11: the real client", () => {
+  rejoinTest(STEP);
+  natRebindingTest(STEP);
+
   it("plays through 30 % loss, 30 ms of jitter and 100 ms of lag both ways", async () => {
     const network = ["--loss", "30", "--jitter", "30", "--lag", "100"];
     const server = await startServer(STEP, network);

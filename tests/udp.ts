@@ -7,6 +7,8 @@ import dgram from "node:dgram";
 import { once } from "node:events";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { type RunningServer, runBot as startBot, startServer } from "../scripts/harness/launch.ts";
+import { stepFrom } from "../lib/game.ts";
+import { FUTURE_TICKS } from "../lib/input-buffer.ts";
 import { seededRandom } from "../lib/random.ts";
 import { kernelDrops } from "../lib/serve.ts";
 import type { GameState } from "../lib/state.ts";
@@ -418,12 +420,20 @@ async function answersWithin(peer: Peer, ms: number): Promise<ServerMessage[]> {
   }
 }
 
+/** The squares of a whole DELTA (one written against nothing): our peers never say they hold a state. */
+function squaresIn(message: ServerMessage): GameState["players"] {
+  if (message.type !== "DELTA" || message.delta.base !== undefined) return [];
+  return message.delta.changes.flatMap((c) => (c.kind === "enter" ? [c] : []));
+}
+
 /**
  * Steps 08 on: what a stranger who writes a seated player's address and port on datagrams can
  * no longer do (issue 21), and the cost of joining. The forger's datagrams are sent from the
  * player's own socket here: to the server they are the same bytes from the same address.
+ * `inputs`: how the step's INPUT names an input, by a sequence number (08 to 10) or by the tick
+ * it is meant for (11 on).
  */
-export function forgerTests(folder: string): void {
+export function forgerTests(folder: string, inputs: "numbered" | "ticked" = "numbered"): void {
   let protocol: PeerProtocol;
   let server: RunningServer;
   beforeAll(async () => {
@@ -436,9 +446,9 @@ export function forgerTests(folder: string): void {
   async function seated(name: string, address: string) {
     const peer = await udpPeer(protocol, address);
     const { message, cookie } = await handshake(peer, server.port, name);
-    expect(message.type).toBe("CONNECTED");
+    if (message.type !== "CONNECTED") throw new Error(`${name} was refused`);
     peer.forget();
-    return { peer, cookie };
+    return { peer, cookie, welcome: message };
   }
 
   it("answers a CONNECT again only with the seat's cookie, and a forged one costs the player nothing", async () => {
@@ -462,15 +472,47 @@ export function forgerTests(folder: string): void {
     bob.close();
   });
 
-  it("takes no sequence number further ahead than the client could have counted since its last", async () => {
-    const { peer: carol } = await seated("carol", "127.0.4.3");
-    // accepted, this jump of 100 would make every real input of carol's after it look old
-    carol.send("INPUT carol NONE 100", server.port);
-    carol.send("INPUT carol NONE 1", server.port);
-    const acked = await carol.next((d) => (ownAck(d.message, "carol") ?? 0) > 0);
-    expect(acked && ownAck(acked.message, "carol")).toBe(1);
-    carol.close();
-  });
+  if (inputs === "numbered")
+    it("takes no sequence number further ahead than the client could have counted since its last", async () => {
+      const { peer: carol } = await seated("carol", "127.0.4.3");
+      // accepted, this jump of 100 would make every real input of carol's after it look old
+      carol.send("INPUT carol NONE 100", server.port);
+      carol.send("INPUT carol NONE 1", server.port);
+      const acked = await carol.next((d) => (ownAck(d.message, "carol") ?? 0) > 0);
+      expect(acked && ownAck(acked.message, "carol")).toBe(1);
+      carol.close();
+    });
+  else
+    it("keeps no input for a tick further ahead than a client's clock runs: the player's own still counts", async () => {
+      const { peer: carol, welcome } = await seated("carol", "127.0.4.3");
+      /** The first whole DELTA of tick `tick` or later: its tick, its squares, and carol's. */
+      const stateFrom = async (tick: number) => {
+        const datagram = await carol.next(
+          (d) => d.message.type === "DELTA" && d.message.delta.tick >= tick,
+          5000,
+        );
+        if (datagram?.message.type !== "DELTA") throw new Error(`no DELTA from tick ${tick} on`);
+        const players = squaresIn(datagram.message);
+        const own = players.find(({ name }) => name === "carol")!;
+        return { tick: datagram.message.delta.tick, players, carol: { x: own.x, y: own.y } };
+      };
+      const now = await stateFrom(0);
+      // 20 ticks (1 s) past the furthest a client's clock may run ahead of the server's tick:
+      // kept, this forged input would be the first word for its tick, and carol's own would be
+      // refused as a change (so a forger could claim each of her ticks long before she sends it)
+      const target = now.tick + FUTURE_TICKS + 20;
+      carol.send(`INPUT carol 0 ${target} NONE`, server.port);
+      // carol's own input for that tick, sent a few ticks before it, as her clock would
+      const before = await stateFrom(target - 5);
+      const direction = freeDirection(
+        welcome.map,
+        { ghost: null, players: before.players },
+        "carol",
+      );
+      carol.send(`INPUT carol 0 ${target} ${direction} NONE`, server.port);
+      expect((await stateFrom(target)).carol).toEqual(stepFrom(before.carol, direction));
+      carol.close();
+    });
 
   it("does not seat a cookie twice: a seat left is not taken again with the same cookie", async () => {
     const { peer: dave, cookie } = await seated("dave", "127.0.4.4");
