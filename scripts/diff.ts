@@ -5,8 +5,10 @@
  * A summary of what changed comes first (`--stat` prints it alone), then each file under a
  * one-line heading: the step's own files (server, client, protocol, then any other), as a
  * coloured unified diff, then every lib/ module step B imports and step A does not, in full, as
- * added: a step's lesson often lives in one (step 03's framing, step 07's prediction). To a
- * terminal it goes through a pager, as git's own output does; to a pipe it is plain text.
+ * added: a step's lesson often lives in one (step 03's framing, step 07's prediction). A module
+ * these import in turn is only named: it is shown in full where a step first imports it itself,
+ * so each module is read once, beside the step that uses it. To a terminal it goes through a
+ * pager, as git's own output does; to a pipe it is plain text.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -128,7 +130,7 @@ function pathIn(step: string, name: string): string {
   return existsSync(join(STEPS_DIR, step, name)) ? join("steps", step, name) : "/dev/null";
 }
 
-const added = libModulesAdded(before, after);
+const { imported: added, reachedThroughThem } = libModulesAdded(before, after);
 const compared: Compared[] = [
   ...stepFiles().map((name) => {
     const oldPath = pathIn(before, name);
@@ -171,6 +173,9 @@ const summary = [
   added.length === 0
     ? `No lib/ module is new in ${after}.`
     : `lib/ modules ${after} uses and ${before} does not: ${added.join(", ")}`,
+  ...(reachedThroughThem.length === 0
+    ? []
+    : [`And what those import in turn, named only: ${reachedThroughThem.join(", ")}`]),
 ].join("\n");
 
 const sections = values.stat
@@ -210,17 +215,22 @@ function hasLess(): boolean {
 }
 
 /**
- * The lib/ modules that step `newer` imports and step `older` does not, and the lib/ modules
- * these import in turn that `older` never reaches, as paths from the repository's root, in
- * the order they are met.
+ * The lib/ modules that step `newer` imports itself and step `older` does not (`imported`), and
+ * the lib/ modules these import in turn that `older` never reaches (`reachedThroughThem`), as
+ * paths from the repository's root, in the order they are met.
  */
-function libModulesAdded(older: string, newer: string): string[] {
+function libModulesAdded(
+  older: string,
+  newer: string,
+): { imported: string[]; reachedThroughThem: string[] } {
   const importedBefore = libImportsOf(older);
   const reachedBefore = new Set(withTheirImports(importedBefore));
-  const newImports = libImportsOf(newer).filter((module) => !importedBefore.includes(module));
-  return withTheirImports(newImports)
-    .filter((module) => newImports.includes(module) || !reachedBefore.has(module))
-    .map((module) => relative(ROOT, module));
+  const imported = libImportsOf(newer).filter((module) => !importedBefore.includes(module));
+  const reachedThroughThem = withTheirImports(imported).filter(
+    (module) => !imported.includes(module) && !reachedBefore.has(module),
+  );
+  const fromRoot = (modules: string[]) => modules.map((module) => relative(ROOT, module));
+  return { imported: fromRoot(imported), reachedThroughThem: fromRoot(reachedThroughThem) };
 }
 
 /**

@@ -62,6 +62,17 @@ describe("npm run diff", () => {
     expect(listed).not.toContain("lib/serve.ts");
   });
 
+  it("shows each lib/ module in full once along the course, where a step first imports it", async () => {
+    const steps = readdirSync(STEPS_DIR).sort();
+    const shown: string[] = [];
+    for (let i = 1; i < steps.length; i++) {
+      const { stdout } = await diff([steps[i - 1]!, steps[i]!, "--stat"]);
+      shown.push(...libModulesListed(stdout));
+    }
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown.filter((module, i) => shown.indexOf(module) !== i)).toEqual([]);
+  });
+
   it("compares a step with the one before it when given one step", async () => {
     const { stdout } = await diff(["03"]);
 
