@@ -23,14 +23,12 @@ it("a step 06 server beside a step 05 server that holds a player seats its own p
   const holder = await udpPeer(step05);
   peers.push(holder);
   const held = await join(holder, older.port, "holder");
-  expect(held.port).toBe(Number(ports.split("-")[0])); // the first port of the range: the one step 06 tries first
 
   const newer = await startServer("06-input-changes", ["--ports", ports]);
   servers.push(newer);
   const bot = await runBot("06-input-changes", newer.port, "newcomer", 1);
   expect(bot.stderr).toBe("");
   expect(bot).toMatchObject({ code: 0, summary: { connected: true } });
-  expect(await newer.line(/cannot use port/)).toContain(
-    `cannot use port ${held.port} for newcomer`,
-  );
+  // step 06 tried the port step 05 holds, and went on (another program may hold others of the range)
+  expect(await newer.line(new RegExp(`cannot use port ${held.port} for newcomer`))).toBeDefined();
 });
