@@ -232,7 +232,9 @@ setInterval(() => {
 let reported = "";
 setInterval(() => {
   const { fromStrangers, tooLong, tooBigToAnswer } = dropped;
-  const report = `dropped: ${fromStrangers} from strangers, ${tooLong} too long, ${tooBigToAnswer} unanswered (the answer would be too big)`;
+  const report =
+    `dropped: ${fromStrangers} from strangers, ${tooLong} too long, ` +
+    `${tooBigToAnswer} unanswered (the answer would be too big)`;
   if (report !== reported && fromStrangers + tooLong + tooBigToAnswer > 0) log(report);
   reported = report;
 }, 5000);

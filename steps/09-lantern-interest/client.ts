@@ -247,7 +247,8 @@ try {
     if (predict && player.state) prediction.step(input, sequence, player.state);
     const { count, cells, blocked } = prediction.corrections;
     const predicting = predict ? `prediction: ${prediction.fixesInWords()}` : "prediction off";
-    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
+    const interpolating = `interpolation ${interpolate ? "on" : "off"}`;
+    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · ${interpolating}`;
     player.summaryExtra = { corrections: count, correctedCells: cells, blocked, implausibleTicks };
     player.draw();
     // The rack: an unacknowledged change goes again every

@@ -258,7 +258,8 @@ try {
     if (predict && player.state) prediction.step(tick, input, player.state);
     const { count, cells, blocked } = prediction.corrections;
     const predicting = predict ? `prediction: ${prediction.fixesInWords()}` : "prediction off";
-    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
+    const interpolating = `interpolation ${interpolate ? "on" : "off"}`;
+    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · ${interpolating}`;
     player.summaryExtra = { corrections: count, correctedCells: cells, blocked, implausibleTicks };
     player.draw();
     // This tick's input and the ones before it again: a datagram lost costs nothing, the next
