@@ -24,7 +24,8 @@ const { values } = parseOptions(
   {
     command: "npm run bench --",
     summary:
-      "Measures what each step costs: latency, states and bytes per player, the largest datagram, server CPU and memory.",
+      "Measures what each step costs: latency, states and bytes per player, the largest datagram, " +
+      "server CPU and memory.",
   },
   {
     steps: {
@@ -180,7 +181,8 @@ for (const [index, planned] of plans.entries()) {
   const plan = floorBytes === undefined ? planned : { ...planned, floorBytes };
   const progress = (stage: string) =>
     console.error(
-      `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
+      `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} ` +
+        `(about ${timeLeft(index, startedAt)} left)`,
     );
   const result =
     plan.floorBytes === 0

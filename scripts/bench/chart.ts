@@ -91,7 +91,9 @@ export const CHARTS: Chart[] = [
   },
   {
     file: "latency.svg",
-    alt: "The probes' p99 latency against the number of players: a request's round trip (02–04), and input to state shown (05 on)",
+    alt:
+      "The probes' p99 latency against the number of players: a request's round trip (02–04), " +
+      "and input to state shown (05 on)",
     panels: [
       {
         title: "Round trip p99 (02–04)",
@@ -160,9 +162,11 @@ function pointsOf(panel: Panel, step: string, results: RunResult[]) {
 function frame(panel: Panel, left: number): string[] {
   const { top, width, height } = PANEL;
   return [
-    `<text x="${left + width / 2}" y="${top - 16}" text-anchor="middle" font-size="16" font-weight="bold">${escape(panel.title)}</text>`,
+    `<text x="${left + width / 2}" y="${top - 16}" text-anchor="middle" font-size="16" ` +
+      `font-weight="bold">${escape(panel.title)}</text>`,
     `<rect x="${left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#888"/>`,
-    `<text transform="translate(${left - 58} ${top + height / 2}) rotate(-90)" text-anchor="middle">${escape(panel.yLabel)}</text>`,
+    `<text transform="translate(${left - 58} ${top + height / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${escape(panel.yLabel)}</text>`,
     `<text x="${left + width / 2}" y="${top + height + 40}" text-anchor="middle">players (log scale)</text>`,
   ];
 }
@@ -170,7 +174,9 @@ function frame(panel: Panel, left: number): string[] {
 /** One step's line, with a dot on each measured point. */
 function line(step: string, colour: string, xy: [number, number][]): string[] {
   return [
-    `<polyline class="line" data-step="${escape(step)}" points="${xy.map(([x, y]) => `${x},${y}`).join(" ")}" fill="none" stroke="${colour}" stroke-width="2.5"/>`,
+    `<polyline class="line" data-step="${escape(step)}" ` +
+      `points="${xy.map(([x, y]) => `${x},${y}`).join(" ")}" ` +
+      `fill="none" stroke="${colour}" stroke-width="2.5"/>`,
     ...xy.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3.5" fill="${colour}"/>`),
   ];
 }
@@ -197,7 +203,8 @@ function drawPanel(
   const y = (value: number) =>
     round1(top + height - scale(ticks[0]!, ticks.at(-1)!, panel.logY)(value) * height);
   const limit = panel.limit && [
-    `<line x1="${left}" x2="${left + width}" y1="${y(panel.limit.value)}" y2="${y(panel.limit.value)}" stroke="#d62728" stroke-dasharray="6 4"/>`,
+    `<line x1="${left}" x2="${left + width}" y1="${y(panel.limit.value)}" y2="${y(panel.limit.value)}" ` +
+      `stroke="#d62728" stroke-dasharray="6 4"/>`,
     `<text x="${left + 6}" y="${y(panel.limit.value) - 6}" fill="#d62728">${escape(panel.limit.label)}</text>`,
   ];
   return [
@@ -233,7 +240,8 @@ export function chartSvg(chart: Chart, results: RunResult[]): string {
     const x = PANEL.left + (i % columns) * LEGEND.columnWidth;
     const y = LEGEND.top + Math.floor(i / columns) * LEGEND.rowHeight;
     const colour = COLOURS[steps.indexOf(step) % COLOURS.length]!;
-    return `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/><text x="${x + 30}" y="${y}">${escape(folders.get(step)!)}</text>`;
+    const swatch = `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/>`;
+    return `${swatch}<text x="${x + 30}" y="${y}">${escape(folders.get(step)!)}</text>`;
   });
   const height = LEGEND.top + Math.ceil(shown.length / columns) * LEGEND.rowHeight;
   return [

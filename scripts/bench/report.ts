@@ -136,8 +136,12 @@ function legend(results: RunResult[]): string[] {
   return [
     `- **step**: ${[...steps].map(([step, name]) => `${step} ${name}`).join(", ")}.`,
     "- **players**: in the game while measured; `full`: more were asked for than the map has floor cells.",
-    `- **p50/p99 ms**: the latency the probes measured, the median probe's (a 1-player row has no probe). \`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); \`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), waiting for the tick included.`,
-    `- **states/s**, **lost %**: per player, from the crowd; ⚠ under ${HELD_SHARE * TICK_RATE}. Lost: tick gaps (05 on), requests never answered (04).`,
+    "- **p50/p99 ms**: the latency the probes measured, the median probe's (a 1-player row has no probe). " +
+      `\`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); ` +
+      `\`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), ` +
+      "waiting for the tick included.",
+    `- **states/s**, **lost %**: per player, from the crowd; ⚠ under ${HELD_SHARE * TICK_RATE}. ` +
+      "Lost: tick gaps (05 on), requests never answered (04).",
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
     `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,
     "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
@@ -148,7 +152,9 @@ function legend(results: RunResult[]): string[] {
 }
 
 function machineDescription(): string {
-  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version} on ${process.platform}`;
+  const memory = `${Math.round(totalmem() / 2 ** 30)} GB`;
+  const node = `Node ${process.version} on ${process.platform}`;
+  return `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, ${memory}, ${node}`;
 }
 
 /** The table with its legend and notes, as the bench prints it. */
@@ -171,7 +177,8 @@ export function resultsMarkdown(
   return [
     "# Benchmark results",
     "",
-    `Measured by \`${command}\` on ${date.toISOString().slice(0, 16).replace("T", " ")} UTC, ${machineDescription()}. How each figure is measured, and why: [README.md](README.md).`,
+    `Measured by \`${command}\` on ${date.toISOString().slice(0, 16).replace("T", " ")} UTC, ` +
+      `${machineDescription()}. How each figure is measured, and why: [README.md](README.md).`,
     "",
     resultsText(results),
     "",

@@ -105,7 +105,8 @@ async function aFloodOfForgedConnects(): Promise<void> {
   await sleep(1000);
   const before = residentMb(target);
   progress(
-    `step 08: ${FLOOD_SOCKETS} sockets on ${FLOOD_SOCKETS / 8} addresses send ${FLOOD_ROUNDS} CONNECTs each, with made-up cookies`,
+    `step 08: ${FLOOD_SOCKETS} sockets on ${FLOOD_SOCKETS / 8} addresses send ${FLOOD_ROUNDS} ` +
+      "CONNECTs each, with made-up cookies",
   );
   const flood = await Promise.all(
     Array.from({ length: FLOOD_SOCKETS }, (_, i) => stranger(`127.0.2.${1 + Math.floor(i / 8)}`)),

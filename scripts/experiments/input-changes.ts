@@ -110,7 +110,8 @@ export const experiment: Experiment = {
       `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${acks}`,
     );
     console.log(
-      "  (sent counts the CONNECTED, the INPUTs and the DISCONNECT; a change replaced before its ack may never show as one)",
+      "  (sent counts the CONNECTED, the INPUTs and the DISCONNECT; " +
+        "a change replaced before its ack may never show as one)",
     );
   },
 };

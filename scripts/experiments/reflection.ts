@@ -119,7 +119,8 @@ async function tickBroadcast(): Promise<void> {
   const target = await server("05", ["--ports", await poolPorts(BROADCAST_SEATS)]);
   const peers = await attackers(BROADCAST_SEATS);
   progress(
-    `step 05: ${BROADCAST_SEATS} seats taken and kept for ${BROADCAST_SECONDS} s with a word every ${KEEP_ALIVE_MS / 1000} s`,
+    `step 05: ${BROADCAST_SEATS} seats taken and kept for ${BROADCAST_SECONDS} s ` +
+      `with a word every ${KEEP_ALIVE_MS / 1000} s`,
   );
   peers.forEach((peer, i) => peer.send(`CONNECTED seat${i}`, target.port));
   await sleep(500);
@@ -137,7 +138,8 @@ async function tickBroadcast(): Promise<void> {
   figure("tick.receivedMB", received / 1024 / 1024);
   figure("tick.times", received / sent);
   console.log(
-    `  sent ${(sent / 1024).toFixed(1)} KB, received ${(received / 1024 / 1024).toFixed(1)} MB: ${Math.round(received / sent)}× what it sent`,
+    `  sent ${(sent / 1024).toFixed(1)} KB, received ${(received / 1024 / 1024).toFixed(1)} MB: ` +
+      `${Math.round(received / sent)}× what it sent`,
   );
   for (const peer of peers) peer.socket.close();
   await target.stop();
