@@ -81,6 +81,9 @@ export function kernelDrops({
   return drops === undefined ? undefined : Number(drops);
 }
 
+/** The lines a RateLimitedLog writes in one window at most, whatever else comes. */
+export const LINES_PER_WINDOW = 20;
+
 /**
  * A log that a flood cannot flood. In each window of a few seconds it writes
  * the same line at most a few times, and a few dozen lines in all; the others
@@ -97,7 +100,7 @@ export class RateLimitedLog {
   constructor(
     private readonly write: (line: string) => void = log,
     private readonly sameLinePerWindow = 3,
-    private readonly linesPerWindow = 20,
+    private readonly linesPerWindow = LINES_PER_WINDOW,
     private readonly windowMs = 5000,
   ) {}
 

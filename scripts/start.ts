@@ -9,6 +9,7 @@
  */
 import { type ChildProcess } from "node:child_process";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
+import { LINES_PER_WINDOW } from "../lib/serve.ts";
 import { runScript, startServer } from "./harness/launch.ts";
 import { stepArgument, stepFolders } from "./harness/steps.ts";
 
@@ -52,8 +53,10 @@ const bots: ChildProcess[] = Array.from({ length: botCount }, (_, i) =>
   runScript(folder, "client", [...where, "--bot", "--name", `bot${i + 1}`], { stdio: "ignore" }),
 );
 // You join last, so that a bot is the ghost: the first player in is, and a ghost that waits for
-// its player's first key would tag nobody. Each seat is a line of the server's log.
-if (botCount > 0) await server.line(new RegExp(`joined \\(${botCount} online\\)`), BOTS_JOIN_MS);
+// its player's first key would tag nobody. Each seat is a line of the server's log, but a log
+// writes only its first lines of a burst: past those, the last line written is the sign.
+const seatsLogged = Math.min(botCount, LINES_PER_WINDOW);
+if (botCount > 0) await server.line(new RegExp(`joined \\(${seatsLogged} online\\)`), BOTS_JOIN_MS);
 const you = runScript(folder, "client", [...where, "--name", values.name], { stdio: "inherit" });
 
 // The client owns the keyboard (Ctrl-C arrives there
