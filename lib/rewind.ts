@@ -37,7 +37,14 @@
  *   recording copies one list a tick, and a verdict looks through one list
  *   once per move of the ghost, of which there is one.
  */
-import { type Input, type Square, type TagJudge, type World, stepFrom } from "./game.ts";
+import {
+  type Input,
+  type Square,
+  TAG_GRACE_MS,
+  type TagJudge,
+  type World,
+  stepFrom,
+} from "./game.ts";
 import type { Position } from "./map.ts";
 
 /** How far back a tag may be judged: 250 ms of round trip, the interpolation and the input buffer. */
@@ -54,7 +61,10 @@ export interface Room {
   move(name: string, input: Input, now: number, judge?: TagJudge): void;
 }
 
-/** A tag attempt judged: the ghost stepped onto a cell where, at the tick its screen showed, a human stood. */
+/**
+ * A tag attempt judged: the ghost, free to tag, stepped onto a cell where a human stood
+ * at the tick its screen showed.
+ */
 export interface TagVerdict {
   /** the tick the move was applied in */
   tick: number;
@@ -131,8 +141,10 @@ export class Rewind {
     const seenTick = this.seenTick(claimed, tick);
     const judgedTick = this.enabled ? seenTick : tick;
     const seen = this.squareAt(world, seenTick, tick, stepFrom(mover, input));
+    // A ghost resting after a tag can tag nobody: its steps onto humans are not attempts.
+    const resting = now - world.lastTagAt < TAG_GRACE_MS;
     room.move(name, input, now, (cell) => this.squareAt(world, judgedTick, tick, cell));
-    if (!seen || seen.name === name) return undefined;
+    if (!seen || seen.name === name || resting) return undefined;
     const real = world.players.get(seen.name);
     return {
       tick,

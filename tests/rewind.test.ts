@@ -126,7 +126,8 @@ describe("a tag judged at the displayed tick", () => {
     const rewind = new Rewind(4);
     const room = annWalksPastTheGhost(rewind, 4);
     room.world.lastTagAt = NOW - TAG_GRACE_MS + 1;
-    expect(rewind.move(room, "ghost", "UP", 3, 5, NOW)?.tagged).toBeUndefined();
+    expect(rewind.move(room, "ghost", "UP", 3, 5, NOW)).toBeUndefined(); // resting: no attempt
+    expect(room.world.ghost).toBe("ghost");
     room.world.lastTagAt = -Infinity;
     room.move("ghost", "DOWN", NOW); // back under ann's path
     room.leave("ann");
@@ -258,15 +259,16 @@ function playAndCheck(game: Game, rewind: Rewind): void {
   const now = new Map([...before.players].map(([name, { x, y }]) => [name, { x, y }]));
   const seen =
     game.ghostInput === "NONE" ? undefined : there(seenTick === tick ? now : positions[seenTick]!);
-  const attempt = seen !== undefined && seen !== ghost;
+  const attempt = seen !== undefined && seen !== ghost && !game.resting;
   expect(verdict !== undefined).toBe(attempt);
+  if (game.resting) expect(room.world.ghost).toBe(ghost);
   if (!attempt || !verdict) return;
   expect(verdict.seen.name).toBe(seen);
   expect(verdict.seenTick).toBe(seenTick);
   if (verdict.movedCells !== undefined)
     expect(verdict.movedCells).toBeLessThanOrEqual(tick - seenTick); // a cell a tick at most
   if (rewind.enabled) {
-    const tagged = !game.resting && before.players.has(seen);
+    const tagged = before.players.has(seen);
     expect(room.world.ghost).toBe(tagged ? seen : ghost);
     expect(verdict.tagged).toBe(tagged ? seen : undefined);
   }

@@ -1,0 +1,92 @@
+/**
+ * What a tag attempt is, as the ghost's client sees it (lib/aim.ts), and the displayed tick
+ * its INPUT carries (lib/interpolation.ts): no network, one frame at a time.
+ */
+import { describe, expect, it } from "vitest";
+import { TagAttempts, aimAtShown, aimingGhost, tagAttempt, type Sight } from "../lib/aim.ts";
+import { Interpolation } from "../lib/interpolation.ts";
+import { HOUSE_MAP, type Position } from "../lib/map.ts";
+import { TickClock } from "../lib/tick-clock.ts";
+
+/** Ann is the ghost at (5, 2); the others are drawn where `others` says. */
+function sight(others: Record<string, [number, number]>, ghost = "ann"): Sight {
+  const drawn = new Map<string, Position>(
+    Object.entries(others).map(([name, [x, y]]) => [name, { x, y }]),
+  );
+  return { you: "ann", ghost, me: { x: 5, y: 2 }, others: drawn };
+}
+
+describe("a tag attempt", () => {
+  it("is the ghost stepping onto a cell where its screen shows a human", () => {
+    const screen = sight({ bob: [6, 2], cy: [5, 4] });
+    expect(tagAttempt(screen, "RIGHT")).toBe("bob");
+    expect(tagAttempt(screen, "DOWN")).toBeUndefined(); // cy is two cells away
+    expect(tagAttempt(screen, "NONE")).toBeUndefined();
+  });
+
+  it("is never a human's step, whoever it steps onto", () => {
+    expect(tagAttempt(sight({ bob: [6, 2] }, "bob"), "RIGHT")).toBeUndefined();
+  });
+
+  it("the bot ghost aims at a human shown next to it, the first of UP, DOWN, LEFT, RIGHT", () => {
+    expect(aimAtShown(sight({ bob: [6, 2], cy: [5, 3] }))).toBe("DOWN");
+    expect(aimAtShown(sight({ bob: [7, 2] }))).toBeUndefined();
+  });
+});
+
+describe("a ghost's attempts, each with its answer", () => {
+  it("counts an attempt, waits for the state of its tick, and counts the tag it says", () => {
+    const attempts = new TagAttempts();
+    const screen = sight({ bob: [6, 2] });
+    expect(attempts.sent(100, "RIGHT", screen)).toBe("bob");
+    // while it waits, the bot stands still, and a step onto bob is not another attempt
+    expect(aimingGhost(attempts, screen)).toBe("NONE");
+    expect(attempts.sent(101, "RIGHT", screen)).toBeUndefined();
+    expect(attempts.heard({ tick: 99, ghost: "bob", players: [] })).toBeUndefined(); // too old
+    expect(attempts.heard({ tick: 100, ghost: "bob", players: [] })).toEqual({
+      victim: "bob",
+      tagged: true,
+    });
+    expect(attempts).toMatchObject({ attempts: 1, tags: 1, waiting: false });
+  });
+
+  it("a state of a later tick answers too, when the state of the attempt's tick was lost; a miss is no tag", () => {
+    const attempts = new TagAttempts();
+    attempts.sent(100, "RIGHT", sight({ bob: [6, 2] }));
+    expect(attempts.heard({ tick: 102, ghost: "ann", players: [] })).toEqual({
+      victim: "bob",
+      tagged: false,
+    });
+    expect(attempts).toMatchObject({ attempts: 1, tags: 0 });
+  });
+
+  it("a step onto nobody is no attempt, and the bot that is not the ghost plays as usual", () => {
+    const attempts = new TagAttempts();
+    expect(attempts.sent(100, "LEFT", sight({ bob: [6, 2] }))).toBeUndefined();
+    expect(attempts.attempts).toBe(0);
+    expect(aimingGhost(attempts, sight({ bob: [6, 2] }, "bob"))).toBeUndefined();
+    expect(aimingGhost(attempts, sight({ bob: [8, 2] }))).toBeUndefined();
+  });
+});
+
+describe("the displayed tick", () => {
+  it.each([
+    ["right", 1],
+    ["left", -1],
+  ])("is the state whose positions the screen shows, for a square walking %s", (_, step) => {
+    const tickMs = 50;
+    const clock = new TickClock();
+    const interpolation = new Interpolation(HOUSE_MAP, clock);
+    const xOf = (tick: number) => (step > 0 ? 20 : 37) + step * tick; // the hall: floor from x 15 to 37
+    expect(interpolation.displayedTick()).toBeUndefined();
+    for (let tick = 0; tick < 12; tick++) {
+      clock.heard(tick, tick * tickMs);
+      interpolation.add({ tick, ghost: null, players: [{ name: "bob", x: xOf(tick), y: 4 }] });
+      for (const sinceMs of [0, 10, 20, 30, 40]) {
+        const drawn = interpolation.positions(tick * tickMs + sinceMs).get("bob")!;
+        const displayed = interpolation.displayedTick()!;
+        if (tick >= 5) expect(drawn.x).toBe(xOf(displayed));
+      }
+    }
+  });
+});
