@@ -10,8 +10,9 @@
  * so that each answer belongs to one attempt: a round trip and the input
  * buffer, about 9 ticks at 250 ms, in which the bot ghost stands still.
  */
-import { type Input, stepFrom } from "./game.ts";
+import { type Input, TAG_GRACE_MS, stepFrom } from "./game.ts";
 import type { Position } from "./map.ts";
+import { tagBetween } from "./score.ts";
 import type { TickedState } from "./state.ts";
 
 /** The game as the player's screen shows it in one frame: what the player sees. */
@@ -46,12 +47,13 @@ export function aimAtShown(sight: Sight): Input | undefined {
 
 /**
  * The ghost bot's input in the lag-compensation experiment: the step onto a human shown next to
- * it, standing still while an attempt waits for its answer; undefined when it is not the ghost
- * or sees nobody next to it (it plays as lib/bot.ts then).
+ * it; it stands still while an attempt waits for its answer, or while the ghost rests after a
+ * tag (no attempt could tag then). Undefined when it is not the ghost or sees nobody next to it:
+ * it plays as lib/bot.ts then.
  */
-export function aimingGhost(attempts: TagAttempts, sight: Sight): Input | undefined {
+export function aimingGhost(attempts: TagAttempts, sight: Sight, now: number): Input | undefined {
   if (sight.ghost !== sight.you) return undefined;
-  return attempts.waiting ? "NONE" : aimAtShown(sight);
+  return attempts.holding(now) ? "NONE" : aimAtShown(sight);
 }
 
 /** An attempt's answer: the human aimed at, and whether the server made them the ghost. */
@@ -65,18 +67,22 @@ export class TagAttempts {
   attempts = 0;
   tags = 0;
   private pending: { tick: number; victim: string } | undefined;
+  /** the ghost in the last state heard */
+  private lastGhost: string | null = null;
+  /** until when the ghost rests after the last tag seen: TAG_GRACE_MS from the state that told it */
+  private restingUntil = -Infinity;
 
-  /** Whether an attempt is waiting for its answer. */
-  get waiting(): boolean {
-    return this.pending !== undefined;
+  /** Whether an attempt now would be wasted: one waits for its answer, or the ghost rests. */
+  holding(now: number): boolean {
+    return this.pending !== undefined || now < this.restingUntil;
   }
 
   /**
-   * The input for server tick `tick` is sent, with `sight` what the player saw: counted if it
-   * is an attempt and none is waiting. Returns the human aimed at, if counted.
+   * The input for server tick `tick` is sent at `now`, with `sight` what the player saw: counted
+   * if it is an attempt and none is holding. Returns the human aimed at, if counted.
    */
-  sent(tick: number, input: Input, sight: Sight): string | undefined {
-    if (this.pending) return undefined;
+  sent(tick: number, input: Input, sight: Sight, now: number): string | undefined {
+    if (this.holding(now)) return undefined;
     const victim = tagAttempt(sight, input);
     if (victim === undefined) return undefined;
     this.attempts++;
@@ -84,8 +90,13 @@ export class TagAttempts {
     return victim;
   }
 
-  /** A state arrived: the answer to the waiting attempt if it is the state of its tick, or a later one. */
-  heard(state: TickedState): AttemptAnswer | undefined {
+  /**
+   * A state arrived at `now`: a tag in it starts the rest; and it answers the waiting attempt if
+   * it is the state of its tick, or a later one.
+   */
+  heard(state: TickedState, now: number): AttemptAnswer | undefined {
+    if (tagBetween(this.lastGhost, state)) this.restingUntil = now + TAG_GRACE_MS;
+    this.lastGhost = state.ghost;
     if (!this.pending || state.tick < this.pending.tick) return undefined;
     const { victim } = this.pending;
     this.pending = undefined;

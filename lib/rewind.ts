@@ -5,10 +5,11 @@
  * INTERPOLATION_DELAY_TICKS (2) ticks behind the newest state, which is itself
  * half a round trip old; and the ghost's move is applied half a round trip
  * later still, plus the ticks its input waits in the server's buffer (step 11
- * keeps it 1 to 2 ticks early). At a 250 ms round trip and 20 ticks a second
- * that is 5 + 2 + 2 = 9 ticks, 450 ms: a human walking steadily (a cell a tick)
- * has left the cell where the ghost saw them 8 ticks before the ghost arrives.
- * Without help, a ghost that steps onto what it sees misses everyone who moves.
+ * keeps it 1 to 2 ticks early, more with jitter). At a 250 ms round trip and 20
+ * ticks a second that is 5 + 2 + 2 = 9 ticks or more, 450 ms: a human walking
+ * steadily (a cell a tick) left the cell where the ghost saw them 8 ticks before
+ * the ghost arrives. Without help, a ghost that steps onto what it sees misses
+ * everyone who moves.
  *
  * So every INPUT says which tick the player's screen showed (the displayed
  * tick), and the server keeps every square's position for each recent tick
@@ -22,18 +23,19 @@
  *   the ghost is blocked, as always. Positions never depend on a claimed
  *   tick, so a lying client moves no differently, and prediction (which
  *   replays the movement rule) needs no history at all.
- * - The rewind is capped at REWIND_LIMIT_MS, 500 ms, 10 ticks at 20 Hz: what a
- *   250 ms round trip needs (9 ticks, above) with a tick to spare for jitter.
- *   A ghost with a worse connection, or one claiming an older tick, is judged
- *   500 ms back and no further; a claimed tick in the future is judged now.
+ * - The rewind is capped at REWIND_LIMIT_MS, 550 ms, 11 ticks at 20 Hz: what a
+ *   250 ms round trip needs, 9 ticks and up to 2 more for the jitter the
+ *   input buffer absorbs. A ghost with a worse connection, or one claiming an
+ *   older tick, is judged 550 ms back and no further; a claimed tick in the
+ *   future is judged now.
  * - What the cap bounds, for the victim: a human can be tagged where they
- *   stood at most 500 ms ago, and, at a cell a tick, at most 10 cells from
+ *   stood at most 550 ms ago, and, at a cell a tick, at most 11 cells from
  *   where they are ("tagged around the corner"). Each verdict says how far
  *   they had moved, so the server can log it and the experiment measure it.
- * - After a tag the new ghost rests TAG_GRACE_MS, 2 s, four times the cap:
- *   the curse never bounces back through the rewind.
- * - Cost: the ring holds 10 lists of references to squares (squares are
- *   never changed, only replaced), 10,000 references at 1,000 players;
+ * - After a tag the new ghost rests TAG_GRACE_MS, 2 s, almost four times the
+ *   cap: the curse never bounces back through the rewind.
+ * - Cost: the ring holds 11 lists of references to squares (squares are
+ *   never changed, only replaced), 11,000 references at 1,000 players;
  *   recording copies one list a tick, and a verdict looks through one list
  *   once per move of the ghost, of which there is one.
  */
@@ -48,9 +50,9 @@ import {
 import type { Position } from "./map.ts";
 
 /** How far back a tag may be judged: 250 ms of round trip, the interpolation and the input buffer. */
-export const REWIND_LIMIT_MS = 500;
+export const REWIND_LIMIT_MS = 550;
 
-/** The cap in ticks of a server ticking every `tickMs`: 10 at 20 Hz. */
+/** The cap in ticks of a server ticking every `tickMs`: 11 at 20 Hz. */
 export function rewindTicks(tickMs: number, limitMs = REWIND_LIMIT_MS): number {
   return Math.max(0, Math.round(limitMs / tickMs));
 }

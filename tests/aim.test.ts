@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { TagAttempts, aimAtShown, aimingGhost, tagAttempt, type Sight } from "../lib/aim.ts";
 import { Interpolation } from "../lib/interpolation.ts";
+import { TAG_GRACE_MS } from "../lib/game.ts";
 import { HOUSE_MAP, type Position } from "../lib/map.ts";
 import { TickClock } from "../lib/tick-clock.ts";
 
@@ -38,22 +39,29 @@ describe("a ghost's attempts, each with its answer", () => {
   it("counts an attempt, waits for the state of its tick, and counts the tag it says", () => {
     const attempts = new TagAttempts();
     const screen = sight({ bob: [6, 2] });
-    expect(attempts.sent(100, "RIGHT", screen)).toBe("bob");
+    expect(attempts.sent(100, "RIGHT", screen, 0)).toBe("bob");
     // while it waits, the bot stands still, and a step onto bob is not another attempt
-    expect(aimingGhost(attempts, screen)).toBe("NONE");
-    expect(attempts.sent(101, "RIGHT", screen)).toBeUndefined();
-    expect(attempts.heard({ tick: 99, ghost: "bob", players: [] })).toBeUndefined(); // too old
-    expect(attempts.heard({ tick: 100, ghost: "bob", players: [] })).toEqual({
+    expect(aimingGhost(attempts, screen, 0)).toBe("NONE");
+    expect(attempts.sent(101, "RIGHT", screen, 0)).toBeUndefined();
+    const players = [
+      { name: "ann", x: 5, y: 2 },
+      { name: "bob", x: 7, y: 2 },
+    ];
+    expect(attempts.heard({ tick: 99, ghost: "ann", players }, 900)).toBeUndefined(); // too old
+    expect(attempts.heard({ tick: 100, ghost: "bob", players }, 1000)).toEqual({
       victim: "bob",
       tagged: true,
     });
-    expect(attempts).toMatchObject({ attempts: 1, tags: 1, waiting: false });
+    expect(attempts).toMatchObject({ attempts: 1, tags: 1 });
+    // the tag starts the ghost's rest (for bob now): no attempt could tag before it ends
+    expect(attempts.holding(1000 + TAG_GRACE_MS - 1)).toBe(true);
+    expect(attempts.holding(1000 + TAG_GRACE_MS)).toBe(false);
   });
 
   it("a state of a later tick answers too, when the state of the attempt's tick was lost; a miss is no tag", () => {
     const attempts = new TagAttempts();
-    attempts.sent(100, "RIGHT", sight({ bob: [6, 2] }));
-    expect(attempts.heard({ tick: 102, ghost: "ann", players: [] })).toEqual({
+    attempts.sent(100, "RIGHT", sight({ bob: [6, 2] }), 0);
+    expect(attempts.heard({ tick: 102, ghost: "ann", players: [] }, 0)).toEqual({
       victim: "bob",
       tagged: false,
     });
@@ -62,10 +70,10 @@ describe("a ghost's attempts, each with its answer", () => {
 
   it("a step onto nobody is no attempt, and the bot that is not the ghost plays as usual", () => {
     const attempts = new TagAttempts();
-    expect(attempts.sent(100, "LEFT", sight({ bob: [6, 2] }))).toBeUndefined();
+    expect(attempts.sent(100, "LEFT", sight({ bob: [6, 2] }), 0)).toBeUndefined();
     expect(attempts.attempts).toBe(0);
-    expect(aimingGhost(attempts, sight({ bob: [6, 2] }, "bob"))).toBeUndefined();
-    expect(aimingGhost(attempts, sight({ bob: [8, 2] }))).toBeUndefined();
+    expect(aimingGhost(attempts, sight({ bob: [6, 2] }, "bob"), 0)).toBeUndefined();
+    expect(aimingGhost(attempts, sight({ bob: [8, 2] }), 0)).toBeUndefined();
   });
 });
 

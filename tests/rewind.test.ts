@@ -145,9 +145,9 @@ describe("a tag judged at the displayed tick", () => {
     expect(rewind.move(room, "ghost", "NONE", 3, 5, NOW)).toBeUndefined();
   });
 
-  it("caps at 10 ticks at 20 Hz: 500 ms", () => {
-    expect(rewindTicks(50)).toBe(10);
-    expect(rewindTicks(1000 / 60)).toBe(30);
+  it("caps at 11 ticks at 20 Hz: 550 ms", () => {
+    expect(rewindTicks(50)).toBe(11);
+    expect(rewindTicks(1000 / 60)).toBe(33);
   });
 });
 
