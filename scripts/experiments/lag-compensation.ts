@@ -2,10 +2,12 @@
  * Step 12 with its rewind on and off, at a 250 ms round trip: `--lag 115 --jitter 20` on the
  * server and on every client (115 to 135 ms each way, seeded). The bots play as lib/bot.ts
  * plays, the humans always on the move, and the ghost steps onto a human its screen shows next
- * to it (lib/aim.ts): each such step is an attempt, and the state of its tick says whether it
- * tagged. With the rewind, the server judges the tag where the ghost saw the human; without,
- * where the human is now, cells away. The server's tally (lib/rewind.ts) says how far each
- * tagged human had moved since the ghost saw them: the other side of the bargain.
+ * to it (lib/aim.ts). The figures are the server's tally (lib/rewind.ts): an attempt is the
+ * ghost stepping onto a cell where a human stood at the tick its INPUT says its screen showed;
+ * with the rewind, the tag is judged there; without, where the human is now, cells away. The
+ * tally also says how far each tagged human had moved since the ghost saw them: the other side
+ * of the bargain. The clients' own count (each attempt answered by the state of its tick) is
+ * printed beside it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Summary } from "../../lib/player.ts";
@@ -31,8 +33,10 @@ interface Figures {
   victimCells: number[];
 }
 
-/** Plays the bots on a server with the rewind on or off; returns their figures and the server's. */
-async function play(rewind: boolean): Promise<{ bots: Figures; server: Figures }> {
+/** Plays the bots on a server with the rewind on or off; returns the server's figures and theirs. */
+async function play(
+  rewind: boolean,
+): Promise<{ server: Figures; bots: Omit<Figures, "victimCells"> }> {
   const stepServer = await server(STEP, [
     "--map",
     "house",
@@ -50,12 +54,11 @@ async function play(rewind: boolean): Promise<{ bots: Figures; server: Figures }
   const sum = (of: (summary: AimingSummary) => number) =>
     summaries.reduce((total, summary) => total + of(summary), 0);
   return {
+    server: tally ?? { attempts: 0, tags: 0, victimCells: [] },
     bots: {
       attempts: sum((summary) => summary.tagAttempts),
       tags: sum((summary) => summary.tagsConfirmed),
-      victimCells: tally?.victimCells ?? [],
     },
-    server: tally ?? { attempts: 0, tags: 0, victimCells: [] },
   };
 }
 
@@ -87,24 +90,25 @@ export const experiment: Experiment = {
     const on = await play(true);
     const off = await play(false);
     printTable([
-      ["rewind", "attempts", "tagged", "share", "the tagged had moved", "server: attempts, tagged"],
+      ["rewind", "attempts", "tagged", "share", "the tagged had moved", "bots: attempts, tagged"],
       ...(
         [
           ["on", on],
           ["off", off],
         ] as const
-      ).map(([mode, { bots, server: judged }]) => [
+      ).map(([mode, { server: judged, bots }]) => [
         mode,
-        bots.attempts,
-        bots.tags,
-        percent(bots.tags, bots.attempts),
-        describeCells(bots.victimCells),
-        `${judged.attempts}, ${judged.tags}`,
+        judged.attempts,
+        judged.tags,
+        percent(judged.tags, judged.attempts),
+        describeCells(judged.victimCells),
+        `${bots.attempts}, ${bots.tags}`,
       ]),
     ]);
     console.log(
-      "  (attempts: the ghost stepped onto a human its screen showed; the server counts those it saw within the cap)",
+      "  (attempts: the ghost stepped onto a human its screen showed, as the server judged it within the cap;" +
+        " the bots count theirs from the states)",
     );
-    console.log(JSON.stringify({ on: on.bots, off: off.bots }));
+    console.log(JSON.stringify({ on: on.server, off: off.server }));
   },
 };
