@@ -248,7 +248,7 @@ const CLIENT_OPTIONS = {
   duration: {
     type: "string",
     placeholder: "SECONDS",
-    description: "leave the game after this many seconds",
+    description: "leave the game this many seconds after joining it",
   },
   "send-rate": {
     type: "string",

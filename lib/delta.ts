@@ -160,9 +160,19 @@ function changesBetween(
     } else if (was?.name !== square.name)
       changes.push({ kind: "enter", id, name: square.name, ...placeOf(square) });
     else if (square.name === you || square.x !== was.x || square.y !== was.y)
-      changes.push({ kind: "move", id, ...placeOf(square) });
+      changes.push(moveOf(id, square));
   }
   return changes;
+}
+
+/**
+ * A square's move. Only your own square carries acks: the others, most of a DELTA, are written
+ * as one object instead of placeOf's two and a spread (placeOf was 6 % of step 10's deltas).
+ */
+function moveOf(id: number, square: PlayerState): SquareChange {
+  if (square.ack === undefined && square.ackTick === undefined)
+    return { kind: "move", id, x: square.x, y: square.y };
+  return { kind: "move", id, ...placeOf(square) };
 }
 
 /** The client's side: the states it holds, by tick, and the newest of them, which it acknowledges. */

@@ -10,7 +10,7 @@
  */
 
 /**
- * The characters a username may use (lib/protocol.ts):
+ * The characters a username may use (lib/words.ts):
  * a free label is looked for among their pairs.
  */
 const NAME_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-";

@@ -56,6 +56,11 @@ function nearestFirst(carrier: Position): (a: Position, b: Position) => number {
   return (a, b) => distance(a) - distance(b) || a.y - b.y || a.x - b.x;
 }
 
+/** `value` brought into 0 … size - 1. (A closure made in every pick was 0.5 % of step 10's server.) */
+function clamp(value: number, size: number): number {
+  return Math.max(0, Math.min(size - 1, value));
+}
+
 /**
  * Every player's lantern in one tick: build it once the tick's moves are done,
  * then ask it for each player. It sees the world as it was when it was built.
@@ -91,7 +96,6 @@ export class Lanterns {
     const carrier = this.squares.get(name);
     if (!carrier) return [];
     const { reach } = this;
-    const clamp = (value: number, size: number) => Math.max(0, Math.min(size - 1, value));
     const firstColumn = clamp(Math.floor((carrier.x - reach) / reach), this.columns);
     const lastColumn = clamp(Math.floor((carrier.x + reach) / reach), this.columns);
     const firstRow = clamp(Math.floor((carrier.y - reach) / reach), this.rows);

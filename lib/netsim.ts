@@ -108,17 +108,20 @@ export function simulateNetwork(
   if (trace) socket.prependListener("message", (message, from) => trace.received(from, message));
   if (watch) socket.prependListener("message", (message) => watch.received(message));
 
-  /** `to` is undefined on a connected socket: the kernel knows where its datagrams go. */
-  function transmit(message: Message, to: Peer | undefined): void {
+  // One callback for every datagram: a closure made for each one (and named by tsx for each
+  // one) was 1 % of step 10's server at 1,000 players.
+  const sentOrFailed = (error: Error | null) => {
     // With a callback, a datagram the system cannot send (too big, no route) is an error
     // for this datagram only; without one it would be an 'error' event on the whole socket.
-    const done = (error: Error | null) => {
-      if (error) counts.failed++;
-      leaving--;
-      settle();
-    };
-    if (to) socket.send(message, to.port, to.address, done);
-    else socket.send(message, done);
+    if (error) counts.failed++;
+    leaving--;
+    settle();
+  };
+
+  /** Without `port` and `address`, on a connected socket: the kernel knows where its datagrams go. */
+  function transmit(message: Message, port?: number, address?: string): void {
+    if (port === undefined || address === undefined) socket.send(message, sentOrFailed);
+    else socket.send(message, port, address, sentOrFailed);
     leaving++;
     counts.sent++;
   }
@@ -130,7 +133,7 @@ export function simulateNetwork(
     const delayMs = conditions.lagMs + random() * conditions.jitterMs;
     // A perfect network sends at once, the caller's own bytes: then the simulator costs nothing.
     if (delayMs === 0) {
-      transmit(message, to);
+      transmit(message, to?.port, to?.address);
       trace?.sent(destination(to), message, duplicate ? "duplicated" : "");
       watch?.sent(message);
       return;
@@ -142,7 +145,7 @@ export function simulateNetwork(
       inFlight.delete(timer);
       try {
         // A connected socket pointed at another peer meanwhile: this datagram was for the old one.
-        if (to || sameAddress(socket.remoteAddress(), peer)) transmit(held, to);
+        if (to || sameAddress(socket.remoteAddress(), peer)) transmit(held, to?.port, to?.address);
       } catch (error) {
         // The socket closed (or was disconnected) while this datagram was "in flight":
         // the game ended, and on a real network that datagram would simply be lost too.
@@ -159,6 +162,9 @@ export function simulateNetwork(
   }
 
   function send(message: Message, port?: number, address?: string): void {
+    // Nothing to simulate, trace or watch: straight to the socket, with no fate to draw and no
+    // object made (the simulator's path was 3 % of step 10's server at 1,000 players).
+    if (!trace && !watch && isPerfect(conditions)) return transmit(message, port, address);
     const to = port === undefined || address === undefined ? undefined : { port, address };
     if (random() * 100 < conditions.lossPercent) {
       counts.dropped++;
@@ -189,6 +195,9 @@ export function simulateNetwork(
     },
   };
 }
+
+const isPerfect = ({ lagMs, jitterMs, lossPercent, duplicatePercent }: NetworkConditions) =>
+  lagMs === 0 && jitterMs === 0 && lossPercent === 0 && duplicatePercent === 0;
 
 function sameAddress(a: Peer, b: Peer): boolean {
   return a.address === b.address && a.port === b.port;

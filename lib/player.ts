@@ -79,7 +79,7 @@ export class PlayerSession {
   /** tags and time as a human, from the states this client sees */
   private readonly score: Score;
   private readonly everySecond: NodeJS.Timeout;
-  private readonly durationTimer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
   /**
    * shown under the status line instead of statusExtra while
    * it lasts: the keys until the first one, then errors
@@ -110,9 +110,6 @@ export class PlayerSession {
       this.net.secondPassed();
       this.draw();
     }, 1000).unref();
-    if (options.duration !== undefined) {
-      this.durationTimer = setTimeout(() => this.stopPlaying(), options.duration * 1000).unref();
-    }
     this.draw();
   }
 
@@ -154,6 +151,12 @@ export class PlayerSession {
       };
     }
     if (message.type === "CONNECTED") {
+      // --duration counts time in the game, from the first welcome: a machine slow to start the
+      // client, or a join that needed its repeats, must not eat the time asked for
+      if (!this.connected && this.options.duration !== undefined) {
+        this.durationTimer = setTimeout(() => this.stopPlaying(), this.options.duration * 1000);
+        this.durationTimer.unref();
+      }
       this.connected = true;
       this.map = message.map;
     }

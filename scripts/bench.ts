@@ -12,8 +12,9 @@ import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
 import { ROOT, stepArgument, stepFolders, stepNumber } from "./harness/steps.ts";
 import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
-import { resultsMarkdown, resultsText } from "./bench/report.ts";
+import { label, resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
+import { hasFloor, meanStateBytes } from "./bench/floor.ts";
 import { BENCHED_STEPS } from "./bench/steps.ts";
 
 const DEFAULT_PLAYERS = "1,16,64,256,512,1000";
@@ -62,6 +63,11 @@ const { values } = parseOptions(
       type: "string",
       placeholder: "NAME",
       description: "start every server on this map (house or mansion) instead of its step's own",
+    },
+    profile: {
+      type: "string",
+      placeholder: "DIR",
+      description: "record each run's server CPU profile as DIR/<step>-<players>.cpuprofile",
     },
     out: {
       type: "string",
@@ -116,20 +122,28 @@ const probes = wholeNumberOption(values.probes, "--probes", { min: 0, max: 16 })
 const fullRun =
   !values.quick &&
   values.map === undefined &&
+  values.profile === undefined &&
   folders.join() === benchedFolders.join() &&
   counts.join() === playerCounts(DEFAULT_PLAYERS).join();
+if (values.profile !== undefined) mkdirSync(values.profile, { recursive: true });
 // Only a full run replaces the committed results, so a quick try never overwrites them.
 const outDir = values.out ?? (fullRun ? join(ROOT, "bench") : undefined);
 const plans: RunPlan[] = folders.flatMap((folder) =>
-  counts.map((players) => ({
-    step: stepNumber(folder),
-    folder,
-    players,
-    seconds,
-    // at least one bot of the crowd, which counts what a player receives
-    probes: Math.min(probes, players - 1),
-    ...(values.map === undefined ? {} : { map: values.map }),
-  })),
+  counts.flatMap((players) => {
+    const plan: RunPlan = {
+      step: stepNumber(folder),
+      folder,
+      players,
+      seconds,
+      // at least one bot of the crowd, which counts what a player receives
+      probes: Math.min(probes, players - 1),
+      ...(values.map === undefined ? {} : { map: values.map }),
+      ...(values.profile === undefined ? {} : { profileDir: values.profile }),
+    };
+    // its floor right after it, back to back on the same machine (floor.ts)
+    const floor = hasFloor(plan.step, BENCHED_STEPS[plan.step]!.transport);
+    return floor ? [plan, { ...plan, probes: 0, floorBytes: 0 }] : [plan];
+  }),
 );
 
 /** A first guess at a run's length: the server and probes start, the crowd joins, the window. */
@@ -159,13 +173,25 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 const results: RunResult[] = [];
-for (const [index, plan] of plans.entries()) {
+for (const [index, planned] of plans.entries()) {
   const startedAt = performance.now();
+  const stepFigures = planned.floorBytes === undefined ? undefined : results.at(-1)?.figures;
+  const floorBytes = stepFigures && meanStateBytes(stepFigures);
+  const plan = floorBytes === undefined ? planned : { ...planned, floorBytes };
   const progress = (stage: string) =>
     console.error(
-      `bench [${index + 1}/${plans.length}] ${plan.step} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
+      `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} (about ${timeLeft(index, startedAt)} left)`,
     );
-  const result = await measureRun(plan, progress);
+  const result =
+    plan.floorBytes === 0
+      ? {
+          plan,
+          seated: 0,
+          mapFull: false,
+          notes: ["no floor: its step measured no state"],
+          runSeconds: 0,
+        }
+      : await measureRun(plan, progress);
   if (!result.figures) progress(`not measured: ${result.notes.join("; ")}`);
   results.push(result);
   const guessed = results.reduce((sum, { plan }) => sum + guessSeconds(plan), 0);
@@ -177,7 +203,8 @@ if (outDir) {
   mkdirSync(outDir, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   writeFileSync(join(outDir, "results.md"), resultsMarkdown(results, command, new Date(), CHARTS));
-  for (const chart of CHARTS) writeFileSync(join(outDir, chart.file), chartSvg(chart, results));
+  const steps = results.filter(({ plan }) => plan.floorBytes === undefined);
+  for (const chart of CHARTS) writeFileSync(join(outDir, chart.file), chartSvg(chart, steps));
   console.error(`bench: wrote results.md and ${CHARTS.length} charts into ${outDir}`);
 } else {
   console.error("bench: a partial run, so bench/ is left as it is (--out DIR writes this one)");

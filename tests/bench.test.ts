@@ -14,9 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../scripts/harness/steps.ts";
 import * as step02 from "../steps/02-tcp-squares/protocol.ts";
 import * as step06 from "../steps/06-input-changes/protocol.ts";
+import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
+import { startFloorServer } from "../scripts/bench/floor.ts";
 import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
+import { boundUdpSocket, until } from "./helpers.ts";
 
 describe("a crowd bot's reading of a state", () => {
   const name = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
@@ -160,5 +163,36 @@ describe("npm run bench", () => {
     expect(linesOf("bytes-down.svg")).toEqual(STEPS);
     expect(linesOf("largest-datagram.svg")).toEqual(["06"]);
     expect(linesOf("latency.svg")).toEqual(STEPS);
+  });
+});
+
+describe("the floor server", () => {
+  it("welcomes a CONNECT, then sends a datagram of --bytes a tick, with the tick and the player's ack", async () => {
+    const server = await startFloorServer(120);
+    const socket = await boundUdpSocket();
+    const datagrams: Buffer[] = [];
+    socket.on("message", (datagram) => datagrams.push(datagram));
+    try {
+      socket.send(
+        step09.encodeClientMessage({ type: "CONNECT", username: "ann" }).padEnd(100),
+        server.port,
+        server.host,
+      );
+      await until(() => datagrams.length >= 1);
+      const welcome = step09.parseServerMessage(datagrams[0]!.toString("utf8"));
+      expect(welcome.ok && welcome.message.type).toBe("CONNECTED");
+      socket.send(
+        step09.encodeClientMessage({ type: "INPUT", username: "ann", input: "UP", seq: 7 }),
+        server.port,
+        server.host,
+      );
+      await until(() => datagrams.some((datagram) => ackOf(datagram, "ann") === 7), 2000);
+      const states = datagrams.slice(1);
+      expect(states.every((state) => state.length === 120)).toBe(true);
+      const ticks = states.map((state) => tickOf(state)!);
+      expect(ticks).toEqual(ticks.map((_, i) => ticks[0]! + i));
+    } finally {
+      await server.stop();
+    }
   });
 });

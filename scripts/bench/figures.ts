@@ -18,6 +18,13 @@ export interface RunPlan {
   probes: number;
   /** the map the server is started with (--map), when not the step's own */
   map?: string;
+  /**
+   * set: a floor row (floor.ts), whose server sends each player a datagram of this many bytes
+   * a tick; 0 until the step's run before it has measured its mean state
+   */
+  floorBytes?: number;
+  /** where the server writes its CPU profile (--profile), if it records one */
+  profileDir?: string;
 }
 
 export interface Figures {

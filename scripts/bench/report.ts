@@ -4,6 +4,7 @@
  * is measured, and why, is bench/README.md's job.
  */
 import { cpus, totalmem } from "node:os";
+import { round1 } from "../../lib/stats.ts";
 import type { Figures, RunResult } from "./figures.ts";
 import { BENCHED_STEPS, type Latency, TICK_RATE } from "./steps.ts";
 
@@ -30,8 +31,14 @@ const ms = (value: number | null) =>
 
 interface Column {
   header: string;
-  cell: (figures: Figures, result: RunResult) => string;
+  cell: (figures: Figures, result: RunResult, results: RunResult[]) => string;
 }
+
+/** Only in a table with floor rows: the rest of the table keeps to a terminal's 120 columns. */
+const TIMES_FLOOR: Column = {
+  header: "× floor",
+  cell: (_, result, results) => timesFloor(result, results),
+};
 
 const COLUMNS: Column[] = [
   {
@@ -56,6 +63,7 @@ const COLUMNS: Column[] = [
       ),
   },
   { header: "server %", cell: (f) => flag(f.serverCpuPercent, f.serverCpuPercent >= BUSY_PERCENT) },
+  TIMES_FLOOR,
   { header: "RSS MB", cell: (f) => String(Math.round(f.serverPeakMb)) },
   { header: "crowd %", cell: (f) => flag(f.crowdCpuPercent, f.crowdCpuPercent >= BUSY_PERCENT) },
 ];
@@ -65,11 +73,34 @@ function players({ plan, seated, mapFull }: RunResult): string {
   return seated === plan.players ? String(seated) : `${seated} of ${plan.players}`;
 }
 
-function row(result: RunResult): string[] {
+/**
+ * A step's server CPU per player over its floor's (floor.ts), measured right after it with
+ * as many players: what the step pays above the cost of its own sends.
+ */
+function timesFloor(result: RunResult, results: RunResult[]): string {
+  const { plan } = result;
+  const floor = results.find(
+    (other) =>
+      other.plan.floorBytes !== undefined &&
+      [other.plan.step, other.plan.players, other.plan.map].join() ===
+        [plan.step, plan.players, plan.map].join(),
+  );
+  const perPlayer = ({ figures, seated }: RunResult) => figures!.serverCpuPercent / seated;
+  if (plan.floorBytes !== undefined || !floor?.figures || !floor.seated || !result.seated)
+    return "–";
+  return String(round1(perPlayer(result) / perPlayer(floor)));
+}
+
+function row(result: RunResult, columns: Column[], results: RunResult[]): string[] {
   const { figures } = result;
-  const measured = COLUMNS.map((column) => (figures ? column.cell(figures, result) : "–"));
-  const { step, map } = result.plan;
-  return [map === undefined ? step : `${step} ${map}`, players(result), ...measured];
+  const measured = columns.map((column) => (figures ? column.cell(figures, result, results) : "–"));
+  return [label(result.plan), players(result), ...measured];
+}
+
+/** A row's first cell: the step, its map if not its own, and whether it is the step's floor. */
+export function label({ step, map, floorBytes }: RunResult["plan"]): string {
+  const floor = floorBytes === undefined ? "" : ` floor ${floorBytes} B`;
+  return `${step}${map === undefined ? "" : ` ${map}`}${floor}`;
 }
 
 /** A Markdown table padded into columns, so that it reads as well in a terminal as on GitHub. */
@@ -84,9 +115,11 @@ function markdownTable(header: string[], rows: string[][]): string {
 }
 
 function resultsTable(results: RunResult[]): string {
+  const hasFloor = results.some(({ plan }) => plan.floorBytes !== undefined);
+  const columns = COLUMNS.filter((column) => hasFloor || column !== TIMES_FLOOR);
   return markdownTable(
-    ["step", "players", ...COLUMNS.map((column) => column.header)],
-    results.map(row),
+    ["step", "players", ...columns.map((column) => column.header)],
+    results.map((result) => row(result, columns, results)),
   );
 }
 
@@ -94,7 +127,7 @@ function resultsTable(results: RunResult[]): string {
 function runNotes(results: RunResult[]): string[] {
   return results
     .filter((result) => result.notes.length > 0)
-    .map(({ plan, notes }) => `- ${plan.step} × ${plan.players}: ${notes.join("; ")}`);
+    .map(({ plan, notes }) => `- ${label(plan)} × ${plan.players}: ${notes.join("; ")}`);
 }
 
 /** What each column is, in a line each (bench/README.md says how and why it is measured). */
@@ -108,6 +141,8 @@ function legend(results: RunResult[]): string[] {
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
     `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,
     "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
+    "- **floor**: a server that only sends each player a datagram a tick, of the step's mean size.",
+    "- **× floor**: the step's server CPU per player over that of its floor, measured right after it.",
     `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, that process was the limit.`,
   ];
 }

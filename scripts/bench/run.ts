@@ -5,12 +5,15 @@
  * a note of the run, never an exception: a count that the machine or the step
  * cannot hold is a result too.
  */
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../harness/launch.ts";
 import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
 import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
+import { FLOOR_ADAPTER, startFloorServer } from "./floor.ts";
 import { Probe } from "./probes.ts";
 import { sampleProcess } from "./proc.ts";
 import { BENCHED_STEPS } from "./steps.ts";
@@ -52,7 +55,11 @@ export async function measureRun(
     const ports = pool === undefined ? [] : ["--ports", `${pool.first}-${pool.last}`];
     const map = plan.map === undefined ? [] : ["--map", plan.map];
     const args = [...ports, ...step.serverArgs({ players: plan.players }), ...map];
-    server = await startServer(plan.folder, args);
+    server = await profiledIf(plan, () =>
+      plan.floorBytes === undefined
+        ? startServer(plan.folder, args)
+        : startFloorServer(plan.floorBytes, plan.map),
+    );
   } catch (error) {
     const why = `the server did not start: ${firstLine(error instanceof Error ? error.message : String(error))}`;
     return finish({ seated: 0, mapFull: false, notes: [why] });
@@ -62,7 +69,7 @@ export async function measureRun(
     serverExit = `the server exited (${signal ?? code}) during the run`;
   });
 
-  const crowd = new Crowd(step.adapter, server);
+  const crowd = new Crowd(plan.floorBytes === undefined ? step.adapter : FLOOR_ADAPTER, server);
   const probes: Probe[] = [];
   const stop = () => {
     for (const probe of probes) probe.stop();
@@ -87,6 +94,7 @@ export async function measureRun(
     await sleep(SETTLE_SECONDS * 1000);
 
     progress(`measuring for ${plan.seconds} s`);
+    if (plan.profileDir !== undefined) server.process.kill("SIGUSR2"); // cpu-profile.ts starts
     const samples = await measureWindow(plan.seconds, crowd, server);
     if (plan.probes > 0) progress("the probes are leaving");
     for (const probe of probes) probe.stop();
@@ -107,6 +115,26 @@ export async function measureRun(
     crowd.close();
     for (const probe of probes) probe.stop();
     await server.stop();
+  }
+}
+
+/**
+ * With `plan.profileDir`, starts the server with cpu-profile.ts loaded, which writes
+ * <dir>/<step>-<players>.cpuprofile when the server is stopped. A child takes the
+ * environment at its spawn: the probes, started later, run without it.
+ */
+async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T> {
+  if (plan.profileDir === undefined) return start();
+  const before = { ...process.env };
+  const floor = plan.floorBytes === undefined ? "" : "-floor";
+  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}.cpuprofile`);
+  const hook = fileURLToPath(new URL("cpu-profile.ts", import.meta.url));
+  process.env.NODE_OPTIONS = `${before.NODE_OPTIONS ?? ""} --import tsx --import ${hook}`;
+  process.env.BENCH_CPU_PROFILE = file;
+  try {
+    return await start();
+  } finally {
+    process.env = before;
   }
 }
 

@@ -3,7 +3,7 @@
  * the same bot plays each for a few seconds, and the server's trace counts the connections
  * its messages came on (each connection comes from a port of its own).
  */
-import { type Experiment, ping, playTraced, printTable, progress } from "./lab.ts";
+import { type Experiment, figure, ping, playTraced, printTable, progress } from "./lab.ts";
 
 const SECONDS = 5;
 
@@ -18,7 +18,13 @@ export const experiment: Experiment = {
       const trial = { step, name: "conn", seconds: SECONDS };
       const { summary, trace } = await playTraced(trial, "server");
       const connections = new Set(trace.filter((line) => !line.sent).map((line) => line.peer)).size;
-      rows.push([step, summary.sent, connections, ping(summary)]);
+      if (summary.rttMs.p50 !== null) figure(`step${step}.p50`, summary.rttMs.p50);
+      rows.push([
+        step,
+        figure(`step${step}.messages`, summary.sent),
+        figure(`step${step}.connections`, connections),
+        ping(summary),
+      ]);
     }
     printTable(rows);
     console.log("  (messages: all the bot sent, from its CONNECTED to its DISCONNECT)");

@@ -9,6 +9,7 @@ import * as step05 from "../../steps/05-tick-broadcast/protocol.ts";
 import {
   type Experiment,
   type Trial,
+  figure,
   ping,
   playTrials,
   printTable,
@@ -57,16 +58,20 @@ export const experiment: Experiment = {
     printTable([
       ["network", "sent", "states", "cells moved", "ping p50 / p99"],
       ...[
-        "--lag 50 --jitter 50, both",
-        "the same, and --duplicate 30",
-        "--duplicate 30 on the client only",
-      ].map((label, i) => [
-        label,
-        summaries[i]!.sent,
-        summaries[i]!.states,
-        summaries[i]!.moves,
-        ping(summaries[i]!),
-      ]),
+        { label: "--lag 50 --jitter 50, both", key: "laggy" },
+        { label: "the same, and --duplicate 30", key: "copies" },
+        { label: "--duplicate 30 on the client only", key: "clientCopies" },
+      ].map(({ label, key }, i) => {
+        const { sent, states, moves, rttMs } = summaries[i]!;
+        if (rttMs.p50 !== null) figure(`${key}.p50`, rttMs.p50);
+        return [
+          label,
+          figure(`${key}.sent`, sent),
+          states,
+          figure(`${key}.moves`, moves),
+          ping(summaries[i]!),
+        ];
+      }),
     ]);
 
     progress(
@@ -74,6 +79,9 @@ export const experiment: Experiment = {
     );
     const tickServer = await server("05", copies);
     const { datagrams, ticks } = await countStates(tickServer.port, SECONDS);
+    figure("tick.states", datagrams);
+    figure("tick.ticks", ticks);
+    figure("tick.copies", datagrams - ticks);
     console.log(
       `  ${datagrams} states arrived for ${ticks} different ticks: ${datagrams - ticks} were copies`,
     );

@@ -14,7 +14,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { RunningServer } from "../harness/launch.ts";
 import { CONNECT_BYTES } from "../bench/bots-udp.ts";
 import { residentBytes } from "../bench/proc.ts";
-import { type Experiment, bot, poolPorts, printTable, progress, server, stranger } from "./lab.ts";
+import {
+  type Experiment,
+  answerAfter,
+  bot,
+  figure,
+  poolPorts,
+  printTable,
+  progress,
+  server,
+  stranger,
+} from "./lab.ts";
 
 const FLOOD_SOCKETS = 512;
 const FLOOD_ROUNDS = 10;
@@ -44,26 +54,34 @@ async function whatAStrangerGets(): Promise<void> {
   progress("steps 07 and 08: what one datagram from an unverified address gets back");
   const rows: (string | number)[][] = [["step", "sent", "bytes", "answer", "bytes", "×"]];
   for (const [step, requests] of [
-    ["07", ["x", "HELLO there", "CONNECTED alice"]],
+    [
+      "07",
+      [
+        ["x", "x"],
+        ["hello", "HELLO there"],
+        ["connect", "CONNECTED alice"],
+      ],
+    ],
     [
       "08",
       [
-        "x",
-        "HELLO there",
-        "CONNECT alice",
-        "CONNECT alice".padEnd(CONNECT_BYTES),
-        `CONNECT alice ${"A".repeat(22)}`.padEnd(CONNECT_BYTES),
+        ["x", "x"],
+        ["hello", "HELLO there"],
+        ["connect", "CONNECT alice"],
+        ["padded", "CONNECT alice".padEnd(CONNECT_BYTES)],
+        ["cookie", `CONNECT alice ${"A".repeat(22)}`.padEnd(CONNECT_BYTES)],
       ],
     ],
   ] as const) {
     const target = await server(step, step === "07" ? ["--ports", await poolPorts(4)] : []);
-    for (const request of requests) {
+    for (const [key, request] of requests) {
       const peer = await stranger("127.0.0.2");
       peer.send(request, target.port);
-      await sleep(100);
-      const answer = peer.counts.answers[0];
+      const answer = await answerAfter(peer, 0);
       const shown = request.trimEnd() === request ? request : `${request.trimEnd()} (padded)`;
       const ratio = peer.counts.received / peer.counts.sent;
+      figure(`step${step}.${key}.bytes`, peer.counts.received);
+      figure(`step${step}.${key}.times`, ratio);
       rows.push([
         step,
         shown,
@@ -105,6 +123,12 @@ async function aFloodOfForgedConnects(): Promise<void> {
   const joined = target.output.filter((line) => /flood\d+ joined/.test(line)).length;
   const sent = flood.reduce((sum, peer) => sum + peer.counts.sent, 0);
   const received = flood.reduce((sum, peer) => sum + peer.counts.received, 0);
+  figure("flood.seats", joined);
+  figure("flood.sentKB", sent / 1024);
+  figure("flood.receivedKB", received / 1024);
+  figure("flood.times", received / sent);
+  figure("flood.memoryGrowthMB", after - before);
+  summaries.forEach((summary) => figure(`flood.${summary.name}.states`, summary.states));
   printTable([
     ["what", "figure"],
     ["CONNECTs sent", `${FLOOD_SOCKETS * FLOOD_ROUNDS}, ${(sent / 1024).toFixed(0)} KB`],
@@ -151,7 +175,7 @@ async function socketsHeld(): Promise<void> {
     for (const count of [1, 64, 256]) {
       const target = await server(step, step === "07" ? ["--ports", await poolPorts(count)] : []);
       const players = await seat(step, target.port, count);
-      row.push(udpSocketsOf(target.process.pid!));
+      row.push(figure(`step${step}.players${count}.sockets`, udpSocketsOf(target.process.pid!)));
       for (const player of players) player.socket.close();
       await target.stop();
     }

@@ -4,7 +4,15 @@
  * TCP hides a loss by sending the segment again, so the loss shows up as waiting; UDP shows it
  * as a message that never arrives, and what that costs depends on who waits for what.
  */
-import { type Experiment, type Trial, ping, playTrials, printTable, progress } from "./lab.ts";
+import {
+  type Experiment,
+  type Trial,
+  figure,
+  ping,
+  playTrials,
+  printTable,
+  progress,
+} from "./lab.ts";
 
 const SECONDS = 8;
 const STEPS = ["03", "04", "05"];
@@ -31,9 +39,14 @@ export const experiment: Experiment = {
         seconds: SECONDS,
       }));
       const summaries = await playTrials(trials);
-      summaries.forEach((summary, i) =>
-        rows.push([STEPS[i]!, loss, summary.sent, summary.states, summary.moves, ping(summary)]),
-      );
+      summaries.forEach((summary, i) => {
+        const key = `step${STEPS[i]}.loss${loss}`;
+        figure(`${key}.sent`, summary.sent);
+        figure(`${key}.moves`, summary.moves);
+        if (summary.rttMs.p50 !== null) figure(`${key}.p50`, summary.rttMs.p50);
+        if (summary.rttMs.p99 !== null) figure(`${key}.p99`, summary.rttMs.p99);
+        rows.push([STEPS[i]!, loss, summary.sent, summary.states, summary.moves, ping(summary)]);
+      });
     }
     printTable(rows);
     console.log("  (step 05's ping is the time from a new direction to the state that shows it)");

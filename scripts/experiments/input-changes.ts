@@ -5,22 +5,37 @@
  * not acknowledged yet, or a heartbeat; and whether the acks it received ever went down.
  */
 import { ackOf } from "../bench/peek.ts";
-import { type Experiment, type TraceLine, ping, playTraced, printTable, progress } from "./lab.ts";
+import {
+  type Experiment,
+  type TraceLine,
+  figure,
+  ping,
+  playTraced,
+  printTable,
+  progress,
+} from "./lab.ts";
 
 const SECONDS = 10;
 const NAME = "dwbot";
 
 interface Run {
   label: string;
+  /** the name its figures are recorded under, e.g. loss30.sent */
+  key: string;
   step: string;
   network: string[];
 }
 
 const RUNS: Run[] = [
-  { label: "perfect", step: "05", network: [] },
-  { label: "perfect", step: "06", network: [] },
-  { label: "--loss 30, both", step: "06", network: ["--loss", "30"] },
-  { label: "--lag 150 --jitter 30, both", step: "06", network: ["--lag", "150", "--jitter", "30"] },
+  { label: "perfect", key: "perfect05", step: "05", network: [] },
+  { label: "perfect", key: "perfect06", step: "06", network: [] },
+  { label: "--loss 30, both", key: "loss30", step: "06", network: ["--loss", "30"] },
+  {
+    label: "--lag 150 --jitter 30, both",
+    key: "lag150",
+    step: "06",
+    network: ["--lag", "150", "--jitter", "30"],
+  },
 ];
 
 /** What the INPUTs of a step 06 client's trace were, and what its acks did. */
@@ -28,7 +43,7 @@ function classify(trace: TraceLine[]) {
   const counts = { changes: 0, repeats: 0, heartbeats: 0 };
   let lastSeq = 0;
   let acked = 0;
-  let ackWentDown = false;
+  let ackDrops = 0;
   const acksSeen = new Set<number>();
   for (const line of trace) {
     const input = /^INPUT \S+ \S+ (\d+)$/.exec(line.text);
@@ -43,12 +58,12 @@ function classify(trace: TraceLine[]) {
     if (line.sent || !line.text.startsWith("STATE ")) continue;
     const ack = ackOf(Buffer.from(line.text), NAME);
     if (ack === undefined) continue;
-    if (ack < acked) ackWentDown = true;
+    if (ack < acked) ackDrops++;
     acked = Math.max(acked, ack);
     acksSeen.add(ack);
   }
   const changesAcked = [...acksSeen].filter((seq) => seq > 0).length;
-  return { ...counts, changesAcked, ackWentDown };
+  return { ...counts, changesAcked, ackDrops };
 }
 
 export const experiment: Experiment = {
@@ -69,22 +84,28 @@ export const experiment: Experiment = {
     printTable([
       ["network", "step", "sent", "changes", "repeats", "heartbeats", "states", "ping p50 / p99"],
       ...results.map(({ summary, trace }, i) => {
-        const { label, step } = RUNS[i]!;
+        const { label, key, step } = RUNS[i]!;
         const kinds = step === "06" ? classify(trace) : undefined;
+        const counted = (name: string, value: number | undefined) =>
+          value === undefined ? "" : figure(`${key}.${name}`, value);
+        counted("p50", summary.rttMs.p50 ?? undefined);
+        counted("p99", summary.rttMs.p99 ?? undefined);
         return [
           label,
           step,
-          summary.sent,
-          kinds?.changes ?? "",
-          kinds?.repeats ?? "",
-          kinds?.heartbeats ?? "",
-          summary.states,
+          counted("sent", summary.sent),
+          counted("changes", kinds?.changes),
+          counted("repeats", kinds?.repeats),
+          counted("heartbeats", kinds?.heartbeats),
+          counted("states", summary.states),
           ping(summary),
         ];
       }),
     ]);
     const lossy = classify(results[2]!.trace);
-    const acks = lossy.ackWentDown ? "went down at least once" : "never went down";
+    const acks = lossy.ackDrops > 0 ? `went down ${lossy.ackDrops} times` : "never went down";
+    figure("loss30.unacked", lossy.changes - lossy.changesAcked);
+    figure("loss30.ackDrops", lossy.ackDrops);
     console.log(
       `  through 30 % loss: ${lossy.changesAcked} of ${lossy.changes} changes showed as an ack, and the acks ${acks}`,
     );

@@ -11,7 +11,7 @@ import { Interpolation } from "../../lib/interpolation.ts";
 import type { Position } from "../../lib/map.ts";
 import * as step07 from "../../steps/07-client-prediction/protocol.ts";
 import { TickClock } from "../../lib/tick-clock.ts";
-import { type Experiment, bot, printTable, progress, server, silentPlayer } from "./lab.ts";
+import { type Experiment, bot, figure, printTable, progress, server, silentPlayer } from "./lab.ts";
 
 const SECONDS = 10;
 const SAMPLE_MS = 10;
@@ -33,6 +33,17 @@ class Steps {
 
   get total(): number {
     return [...this.bySize.values()].reduce((sum, count) => sum + count, 0);
+  }
+
+  /** the steps of more than one cell: a square seen to jump */
+  get jumps(): number {
+    return this.total - (this.bySize.get(1) ?? 0);
+  }
+
+  /** Records its figures under `name`, e.g. lossy.newest.steps. */
+  record(name: string): void {
+    figure(`${name}.steps`, this.total);
+    figure(`${name}.jumps`, this.jumps);
   }
 
   /** "117 of 1, 14 of 2, 1 of 4" */
@@ -81,13 +92,21 @@ export const experiment: Experiment = {
   seconds: 12,
   async run() {
     const networks = [
-      { label: "perfect", args: [] },
-      { label: "server --loss 20 --jitter 60", args: ["--loss", "20", "--jitter", "60"] },
+      { label: "perfect", key: "perfect", args: [] },
+      {
+        label: "server --loss 20 --jitter 60",
+        key: "lossy",
+        args: ["--loss", "20", "--jitter", "60"],
+      },
     ];
     progress(
       `a bot walks for ${SECONDS} s on two servers; a watcher draws it every ${SAMPLE_MS} ms`,
     );
     const results = await Promise.all(networks.map(({ args }) => watch(args)));
+    results.forEach(({ newest, interpolated }, i) => {
+      newest.record(`${networks[i]!.key}.newest`);
+      interpolated.record(`${networks[i]!.key}.interpolated`);
+    });
     printTable([
       ["network", "drawn", "steps", "their sizes (cells)"],
       ...results.flatMap(({ newest, interpolated }, i) => [

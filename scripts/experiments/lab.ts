@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type BotOptions, type RunningServer, runBot, startServer } from "../harness/launch.ts";
 import type { Summary } from "../../lib/player.ts";
 import { freePortRange } from "../harness/ports.ts";
@@ -178,6 +179,20 @@ interface SilentProtocol<ServerMessage, StillHere> {
 }
 
 /**
+ * The answer a stranger receives after the `count` it had, or undefined after `quietMs` of
+ * silence: a fixed short wait would take a slow answer on a busy machine for none.
+ */
+export async function answerAfter(
+  peer: Stranger,
+  count: number,
+  quietMs = 500,
+): Promise<string | undefined> {
+  for (let waited = 0; peer.counts.answers.length <= count && waited < quietMs; waited += 10)
+    await sleep(10);
+  return peer.counts.answers[count];
+}
+
+/**
  * Joins a server of steps 05 to 07 as a player who never moves, speaking that step's `protocol`:
  * CONNECTED to its main `port`, then `stillHere` (an INPUT NONE) every second to the port the
  * welcome names, or the server would take the silence for a player gone. `heard` gets every
@@ -268,6 +283,18 @@ export function printTable(rows: (string | number)[][]): void {
         .trimEnd()}`,
     );
   }
+}
+
+/**
+ * The figures the experiment run last measured, by name: what `npm run experiment -- --check`
+ * holds against the figures the READMEs quote (scripts/readme-figures.ts).
+ */
+export const figures = new Map<string, number>();
+
+/** Records a figure the experiment measured, under a name the READMEs' markers use; returns it. */
+export function figure(name: string, value: number): number {
+  figures.set(name, value);
+  return value;
 }
 
 /** A progress line, so that nobody wonders whether a 10-second wait is a hang. */

@@ -9,6 +9,7 @@ import {
   type Experiment,
   type Trial,
   bot,
+  figure,
   ping,
   playTrials,
   printTable,
@@ -21,18 +22,26 @@ const LAGGY = ["--lag", "150", "--jitter", "30", "--loss", "5"];
 const LOSSY = ["--loss", "30"];
 const CROWD = ["bot1", "bot2", "bot3", "bot4"];
 
-const ALONE: { label: string; trial: Trial }[] = [
-  { label: "a perfect network", trial: { step: "07", name: "alone", seconds: SECONDS } },
+/** Each lone bot: its row's label, the name its figures are recorded under, its trial. */
+const ALONE: { label: string; key: string; trial: Trial }[] = [
+  {
+    label: "a perfect network",
+    key: "perfect",
+    trial: { step: "07", name: "alone", seconds: SECONDS },
+  },
   {
     label: `${LAGGY.join(" ")}, both`,
+    key: "laggy",
     trial: { step: "07", server: LAGGY, client: LAGGY, name: "alone", seconds: SECONDS },
   },
   {
     label: `${LOSSY.join(" ")}, server`,
+    key: "serverLoss",
     trial: { step: "07", server: LOSSY, name: "alone", seconds: SECONDS },
   },
   {
     label: `${LOSSY.join(" ")}, client`,
+    key: "clientLoss",
     trial: { step: "07", client: LOSSY, name: "alone", seconds: SECONDS },
   },
 ];
@@ -59,20 +68,28 @@ export const experiment: Experiment = {
       ),
     ]);
     await crowdServer.stop();
-    const row = (label: string, summary: PredictingSummary) => [
-      label,
-      summary.sent,
-      summary.states,
-      summary.moves,
-      `${summary.corrections ?? "?"} (${summary.correctedCells ?? "?"} cells)`,
-      ping(summary),
-    ];
+    const row = (label: string, key: string, summary: PredictingSummary) => {
+      figure(`${key}.sent`, summary.sent);
+      figure(`${key}.states`, summary.states);
+      figure(`${key}.moves`, summary.moves);
+      if (summary.corrections !== undefined) figure(`${key}.corrections`, summary.corrections);
+      if (summary.correctedCells !== undefined) figure(`${key}.cells`, summary.correctedCells);
+      if (summary.rttMs.p50 !== null) figure(`${key}.p50`, summary.rttMs.p50);
+      return [
+        label,
+        summary.sent,
+        summary.states,
+        summary.moves,
+        `${summary.corrections ?? "?"} (${summary.correctedCells ?? "?"} cells)`,
+        ping(summary),
+      ];
+    };
     printTable([
       ["who", "network", "sent", "states", "cells moved", "corrections", "ping p50 / p99"],
-      ...alone.map((summary, i) => ["alone", ...row(ALONE[i]!.label, summary)]),
+      ...alone.map((summary, i) => ["alone", ...row(ALONE[i]!.label, ALONE[i]!.key, summary)]),
       ...crowd.map((summary, i) => [
         `${CROWD[i]} of 4`,
-        ...row(`${LAGGY.join(" ")}, both`, summary),
+        ...row(`${LAGGY.join(" ")}, both`, `crowd.${CROWD[i]}`, summary),
       ]),
     ]);
   },

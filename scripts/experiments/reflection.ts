@@ -13,6 +13,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Experiment,
   type Stranger,
+  answerAfter,
+  figure,
   poolPorts,
   printTable,
   progress,
@@ -60,17 +62,21 @@ async function fillThePool(): Promise<void> {
   const latecomer = peers[seats]!;
   latecomer.send("CONNECTED honest", target.port);
   await sleep(200);
-  const welcome = (seat: number) => {
+  figure("seats", welcomes.length);
+  figure("fillMs", filledMs);
+  const welcome = (seat: number, name: string) => {
     const bytes = Buffer.byteLength(seekers[seat]!.counts.answers[0] ?? "");
     const asked = `CONNECTED seat${seat}`.length;
+    figure(`${name}.bytes`, bytes);
+    figure(`${name}.times`, bytes / asked);
     return `${bytes} B for a ${asked} B request (${Math.round(bytes / asked)}×)`;
   };
   printTable([
     ["what", "figure"],
     ["seats taken", `${welcomes.length} of ${seats}, in ${Math.round(filledMs)} ms`],
     ["the next player gets", latecomer.counts.answers[0] ?? "(nothing)"],
-    ["the first welcome", welcome(0)],
-    ["the last welcome", welcome(seats - 1)],
+    ["the first welcome", welcome(0, "firstWelcome")],
+    ["the last welcome", welcome(seats - 1, "lastWelcome")],
   ]);
   for (const peer of peers) peer.socket.close();
   await target.stop();
@@ -92,8 +98,11 @@ async function mainPortErrors(): Promise<void> {
   for (const request of requests) {
     const answersBefore = peer.counts.answers.length;
     peer.send(request, target.port);
-    await sleep(100);
-    const answer = peer.counts.answers[answersBefore];
+    const answer = await answerAfter(peer, answersBefore);
+    figure(
+      `answer.${request.replace(/\W+/g, "-")}`,
+      answer === undefined ? 0 : Buffer.byteLength(answer),
+    );
     rows.push([
       request,
       String(request.length),
@@ -124,6 +133,9 @@ async function tickBroadcast(): Promise<void> {
   clearInterval(timer);
   const sent = total(peers, "sent");
   const received = total(peers, "received");
+  figure("tick.sentKB", sent / 1024);
+  figure("tick.receivedMB", received / 1024 / 1024);
+  figure("tick.times", received / sent);
   console.log(
     `  sent ${(sent / 1024).toFixed(1)} KB, received ${(received / 1024 / 1024).toFixed(1)} MB: ${Math.round(received / sent)}× what it sent`,
   );

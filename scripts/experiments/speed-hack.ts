@@ -2,7 +2,7 @@
  * The speed hack: a client that sends faster than the others. Steps 02 to 04 apply every
  * INPUT as it arrives; step 05 applies at most one per player per tick.
  */
-import { type Experiment, playTrials, printTable, progress } from "./lab.ts";
+import { type Experiment, figure, playTrials, printTable, progress } from "./lab.ts";
 
 const SECONDS = 5;
 const STEPS = ["02", "04", "05"];
@@ -25,13 +25,16 @@ export const experiment: Experiment = {
       })),
     );
     const summaries = await playTrials(trials);
+    trials.forEach(({ step, client }, i) =>
+      figure(`step${step}.rate${client[1]}.unmoved`, summaries[i]!.sent - summaries[i]!.moves),
+    );
     printTable([
       ["step", "--send-rate", "sent", "cells moved"],
       ...trials.map((trial, i) => [
         trial.step,
         trial.client[1]!,
-        summaries[i]!.sent,
-        summaries[i]!.moves,
+        figure(`step${trial.step}.rate${trial.client[1]}.sent`, summaries[i]!.sent),
+        figure(`step${trial.step}.rate${trial.client[1]}.moves`, summaries[i]!.moves),
       ]),
     ]);
   },

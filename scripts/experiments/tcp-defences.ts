@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import { once } from "node:events";
-import { type Experiment, printTable, progress, server } from "./lab.ts";
+import { type Experiment, figure, printTable, progress, server } from "./lab.ts";
 
 /** Connections the servers hold here (1000 by default): a few, so the cap is reached at once. */
 const CAP = 20;
@@ -13,6 +13,8 @@ const CAP = 20;
 /** How the server ended one connection: after how long, and its last words. */
 interface Ending {
   seconds: string;
+  /** how long it lived, in seconds, if the server closed it */
+  lived?: number;
   answer: string;
 }
 
@@ -39,8 +41,10 @@ async function until(
   const lived = (performance.now() - openedAt) / 1000;
   socket.destroy();
   const lines = received.trim().split("\n");
+  const closedByServer = socket.closed && lived < limitMs / 1000;
   return {
-    seconds: socket.closed && lived < limitMs / 1000 ? lived.toFixed(1) : "still open",
+    seconds: closedByServer ? lived.toFixed(1) : "still open",
+    lived: closedByServer ? lived : undefined,
     answer: lines.at(-1) || "(nothing)",
   };
 }
@@ -66,6 +70,12 @@ export const experiment: Experiment = {
       until(step03.port, (socket) => trickle(socket)),
       until(step03.port, (socket) => trickle(socket, "CONNECTED slowpoke\n")),
     ]);
+    const heldFor = (name: string, ending: Ending) => {
+      if (ending.lived !== undefined) figure(`${name}.seconds`, ending.lived);
+    };
+    heldFor("slow02", slow02);
+    heldFor("stranger03", stranger03);
+    heldFor("player03", player03);
     printTable([
       ["who", "held the socket (s)", "the server's last words"],
       ["02, a stranger", slow02.seconds, slow02.answer],
@@ -87,6 +97,8 @@ export const experiment: Experiment = {
       flood();
     });
     const kilobytes = Math.round(written / 1024);
+    heldFor("greedy", reader);
+    figure("greedy.megabytes", written / 1024 / 1024);
     console.log(`  dropped after ${reader.seconds} s, having sent ${kilobytes} KB of requests`);
     const said = await step03.line(/does not read/, 1000); // its log comes by a pipe, a little later
     console.log(`  the server logged: ${said?.replace(/^[\d:.]+ /, "")}`);
@@ -99,6 +111,7 @@ export const experiment: Experiment = {
       await once(socket, "connect");
     }
     const refused = await until(step03.port, () => {});
+    if (refused.lived !== undefined) figure("cap.refusedMs", refused.lived * 1000);
     console.log(`  connection ${CAP + 1}: closed after ${refused.seconds} s: ${refused.answer}`);
     held.forEach((socket) => socket.destroy());
   },

@@ -2,7 +2,7 @@
  * What the server's tick rate does to a player of step 05: the same bot for 5 s against a
  * server that ticks 20 times a second (the default) and one that ticks 5 times.
  */
-import { type Experiment, ping, playTrials, printTable, progress } from "./lab.ts";
+import { type Experiment, figure, ping, playTrials, printTable, progress } from "./lab.ts";
 
 const SECONDS = 5;
 const RATES = ["20", "5"];
@@ -23,13 +23,17 @@ export const experiment: Experiment = {
     );
     printTable([
       ["--tick-rate", "sent", "states", "cells moved", "ping p50 / p99"],
-      ...summaries.map((summary, i) => [
-        RATES[i]!,
-        summary.sent,
-        summary.states,
-        summary.moves,
-        ping(summary),
-      ]),
+      ...summaries.map((summary, i) => {
+        const key = `rate${RATES[i]}`;
+        if (summary.rttMs.p50 !== null) figure(`${key}.p50`, summary.rttMs.p50);
+        return [
+          RATES[i]!,
+          summary.sent,
+          figure(`${key}.states`, summary.states),
+          figure(`${key}.moves`, summary.moves),
+          ping(summary),
+        ];
+      }),
     ]);
   },
 };
