@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Summary } from "../../lib/player.ts";
 import { parseTally } from "../../lib/rewind.ts";
 import { findStep } from "../harness/steps.ts";
-import { type Experiment, bot, printTable, progress, server } from "./lab.ts";
+import { type Experiment, bot, figure, printTable, progress, server } from "./lab.ts";
 
 const STEP = "12";
 const SECONDS = 60;
@@ -109,6 +109,13 @@ export const experiment: Experiment = {
       "  (attempts: the ghost stepped onto a human its screen showed, as the server judged it within the cap;" +
         " the bots count theirs from the states)",
     );
+    for (const [mode, { server: judged }] of [
+      ["on", on],
+      ["off", off],
+    ] as const) {
+      figure(`${mode}.attempts`, judged.attempts);
+      figure(`${mode}.tags`, judged.tags);
+    }
     console.log(JSON.stringify({ on: on.server, off: off.server }));
   },
 };
