@@ -10,8 +10,10 @@
  * so that each answer belongs to one attempt: a round trip and the input
  * buffer, about 9 ticks at 250 ms, in which the bot ghost stands still.
  */
+import type { Control, View } from "./controls.ts";
 import { type Input, TAG_GRACE_MS, stepFrom } from "./game.ts";
-import type { Position } from "./map.ts";
+import { type Position, isWall } from "./map.ts";
+import { type Random, seededRandom } from "./random.ts";
 import { tagBetween } from "./score.ts";
 import type { TickedState } from "./state.ts";
 
@@ -27,6 +29,8 @@ export interface Sight {
 }
 
 const DIRECTIONS = ["UP", "DOWN", "LEFT", "RIGHT"] as const;
+type Direction = (typeof DIRECTIONS)[number];
+const BACK: Record<Direction, Direction> = { UP: "DOWN", DOWN: "UP", LEFT: "RIGHT", RIGHT: "LEFT" };
 
 /** The human that `input` steps onto on `sight`, when the player is the ghost: a tag attempt. */
 export function tagAttempt(sight: Sight, input: Input): string | undefined {
@@ -103,5 +107,36 @@ export class TagAttempts {
     const tagged = state.ghost === victim;
     if (tagged) this.tags++;
     return { victim, tagged };
+  }
+}
+
+/**
+ * The humans of the lag-compensation experiment: they walk on, a cell a tick, and turn only when
+ * a wall or a square is in the way, never back unless in a dead end; they never flee. A human
+ * standing still is tagged with or without the rewind: only one on the move shows what the
+ * rewind changes. Its turns come from a seed, so a run repeats.
+ */
+export class SteadyWalker implements Control {
+  private heading: Direction | undefined;
+  private readonly random: Random;
+
+  constructor(seed: number) {
+    this.random = seededRandom(seed);
+  }
+
+  next(_now: number, { map, state, you }: View): Input {
+    const me = state?.players.find(({ name }) => name === you);
+    if (!state || !me) return "NONE";
+    const taken = new Set(state.players.map(({ x, y }) => `${x},${y}`));
+    const open = (direction: Direction) => {
+      const next = stepFrom(me, direction);
+      return !isWall(map, next) && !taken.has(`${next.x},${next.y}`);
+    };
+    if (this.heading && open(this.heading)) return this.heading;
+    const back = this.heading && BACK[this.heading];
+    const ahead = DIRECTIONS.filter((direction) => open(direction) && direction !== back);
+    const choices = ahead.length > 0 ? ahead : DIRECTIONS.filter(open);
+    this.heading = choices[Math.floor(this.random() * choices.length)];
+    return this.heading ?? "NONE";
   }
 }

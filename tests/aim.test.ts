@@ -3,10 +3,17 @@
  * its INPUT carries (lib/interpolation.ts): no network, one frame at a time.
  */
 import { describe, expect, it } from "vitest";
-import { TagAttempts, aimAtShown, aimingGhost, tagAttempt, type Sight } from "../lib/aim.ts";
+import {
+  type Sight,
+  SteadyWalker,
+  TagAttempts,
+  aimAtShown,
+  aimingGhost,
+  tagAttempt,
+} from "../lib/aim.ts";
 import { Interpolation } from "../lib/interpolation.ts";
 import { TAG_GRACE_MS } from "../lib/game.ts";
-import { HOUSE_MAP, type Position } from "../lib/map.ts";
+import { HOUSE_MAP, type Position, mapFromRows } from "../lib/map.ts";
 import { TickClock } from "../lib/tick-clock.ts";
 
 /** Ann is the ghost at (5, 2); the others are drawn where `others` says. */
@@ -74,6 +81,42 @@ describe("a ghost's attempts, each with its answer", () => {
     expect(attempts.attempts).toBe(0);
     expect(aimingGhost(attempts, sight({ bob: [6, 2] }, "bob"), 0)).toBeUndefined();
     expect(aimingGhost(attempts, sight({ bob: [8, 2] }), 0)).toBeUndefined();
+  });
+});
+
+describe("the experiment's humans", () => {
+  /** A corridor of floor from (1, 1) to (5, 1). */
+  const CORRIDOR = mapFromRows(["#######", "#.....#", "#######"]);
+
+  it("walk on, turn only at a wall or a square in the way, and never stand still while they can move", () => {
+    const walker = new SteadyWalker(1);
+    const view = (x: number, others: [number, number][] = []) => ({
+      map: CORRIDOR,
+      you: "ann",
+      state: {
+        ghost: "gus",
+        players: [
+          { name: "ann", x, y: 1 },
+          ...others.map(([ox, oy], i) => ({ name: `o${i}`, x: ox, y: oy })),
+        ],
+      },
+    });
+    const first = walker.next(0, view(3));
+    expect(["LEFT", "RIGHT"]).toContain(first);
+    const x = first === "RIGHT" ? 4 : 2;
+    expect(walker.next(0, view(x))).toBe(first); // on, the same way
+    expect(walker.next(0, view(first === "RIGHT" ? 5 : 1))).not.toBe(first); // the wall: back
+    // now going the other way: a square in the way turns it back again; boxed in, it waits
+    expect(walker.next(0, view(3, [[first === "RIGHT" ? 2 : 4, 1]]))).toBe(first);
+    expect(
+      walker.next(
+        0,
+        view(3, [
+          [4, 1],
+          [2, 1],
+        ]),
+      ),
+    ).toBe("NONE");
   });
 });
 
