@@ -1,8 +1,9 @@
 /**
  * Step 12 with its rewind on and off, at a 250 ms round trip: `--lag 115 --jitter 20` on the
- * server and on every client (115 to 135 ms each way, seeded). The bots play as lib/bot.ts
- * plays, the humans always on the move, and the ghost steps onto a human its screen shows next
- * to it (lib/aim.ts). The figures are the server's tally (lib/rewind.ts): an attempt is the
+ * server and on every client (115 to 135 ms each way, seeded). The humans walk steadily and
+ * never flee (SteadyWalker), and the ghost steps onto a human its screen shows next to it
+ * (aimingGhost; both in lib/aim.ts): a human standing still would be tagged without the rewind
+ * too. The figures are the server's tally (lib/rewind.ts): an attempt is the
  * ghost stepping onto a cell where a human stood at the tick its INPUT says its screen showed;
  * with the rewind, the tag is judged there; without, where the human is now, cells away. The
  * tally also says how far each tagged human had moved since the ghost saw them: the other side
