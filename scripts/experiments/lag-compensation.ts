@@ -3,12 +3,12 @@
  * server and on every client (115 to 135 ms each way, seeded). The humans walk steadily and
  * never flee (SteadyWalker), and the ghost steps onto a human its screen shows next to it
  * (aimingGhost; both in lib/aim.ts): a human standing still would be tagged without the rewind
- * too. The figures are the server's tally (lib/rewind.ts): an attempt is the
- * ghost stepping onto a cell where a human stood at the tick its INPUT says its screen showed;
- * with the rewind, the tag is judged there; without, where the human is now, cells away. The
- * tally also says how far each tagged human had moved since the ghost saw them: the other side
- * of the bargain. The clients' own count (each attempt answered by the state of its tick) is
- * printed beside it.
+ * too. The figures are the server's tally (lib/rewind.ts): an attempt is the ghost stepping
+ * onto a cell where a human stood at the tick its INPUT says its screen showed; with the
+ * rewind, the tag is judged there; without, where the human is now, cells away. The tally also
+ * says how far each tagged human had moved since the ghost saw them: the other side of the
+ * bargain. The clients' own count (each attempt answered by the state of its tick) is printed
+ * beside it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Summary } from "../../lib/player.ts";
