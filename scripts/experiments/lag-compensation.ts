@@ -75,7 +75,7 @@ function describeCells(cells: number[]): string {
 
 export const experiment: Experiment = {
   about: "step 12 at a 250 ms round trip: the ghost's attempts that tag, rewind on and off",
-  steps: [],
+  steps: ["12"],
   seconds: 2 * (SECONDS + 10),
   async run() {
     if (!findStep(STEP)) {
