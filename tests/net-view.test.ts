@@ -9,7 +9,7 @@ import { parseTraceLine } from "../scripts/experiments/lab.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { NetView } from "../lib/net-view.ts";
 import type { GameState } from "../lib/state.ts";
-import { Score } from "../lib/score.ts";
+import { EVENT_MS, Score } from "../lib/score.ts";
 import { type Frame, renderFrame } from "../lib/screen.ts";
 import { portPool, runBot } from "./helpers.ts";
 
@@ -83,6 +83,28 @@ describe("each step shows what it has", () => {
     expect(view.lines(0)[1]).toBe("     inputs 2 ticks early · clock 5 ticks ahead");
     view.inputClock = { tick: 14, early: -1 };
     expect(view.lines(0)[1]).toBe("     input missed its tick · clock 1 tick ahead");
+  });
+
+  it("step 12: the last tag attempt, seen, rewound and real, for EVENT_MS", () => {
+    const view = oneSecond();
+    const marks = {
+      seen: { x: 4, y: 2 },
+      rewound: { x: 4, y: 2 },
+      real: { x: 7, y: 2 },
+      words: "tag: seen at tick 253, they had moved 3 cells: tagged",
+    };
+    expect(view.markers(0)).toEqual([]);
+    view.tagJudged(marks, 1000);
+    expect(view.markers(1000)).toEqual([
+      { at: { x: 7, y: 2 }, kind: "real" },
+      { at: { x: 4, y: 2 }, kind: "rewound" },
+      { at: { x: 4, y: 2 }, kind: "seen" },
+    ]);
+    expect(view.lines(1000).at(-1)).toBe(
+      `     ${marks.words} · blue = seen, green = rewound, red = real`,
+    );
+    expect(view.markers(1000 + EVENT_MS)).toEqual([]);
+    expect(view.lines(1000 + EVENT_MS)).toHaveLength(1);
   });
 
   it("step 07: a faint square where the server has one that is drawn elsewhere", () => {

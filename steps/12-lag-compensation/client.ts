@@ -53,7 +53,7 @@ const CONNECT_BYTES = 100;
 const SERVER_SILENCE_MS = 5000;
 
 /**
- * The server's verdict on our tag attempt, for the --net view: "tag: seen 9 ticks back, they had
+ * The server's verdict on our tag attempt, for the --net view: "tag: seen at tick 253, they had
  * moved 4 cells: tagged", and the cells of the human seen (`aimedAt`), rewound and real.
  */
 function tagMarks({ seenTick, seen, real, tagged }: Verdict, aimedAt: Position | undefined) {
