@@ -49,10 +49,10 @@ const DARK_WALL = chalk.gray.dim("░░");
 /** Where the server has a square drawn elsewhere (the --net view): its label, faint. */
 const SHADOW = chalk.gray.dim;
 /** The last tag attempt's human (the --net view): seen on your screen, rewound, really. */
-const MARKER: Record<Marker["kind"], string> = {
-  seen: chalk.bgBlue("  "),
-  rewound: chalk.bgGreen("  "),
-  real: chalk.bgRed("  "),
+const MARKER: Record<Marker["kind"], ChalkInstance> = {
+  seen: chalk.bgBlue,
+  rewound: chalk.bgGreen,
+  real: chalk.bgRed,
 };
 /** The floor in your lantern's light: a dark grey glow on a black terminal. */
 const LIT_FLOOR = chalk.bgAnsi256(236);
@@ -284,7 +284,7 @@ function renderMap(
   for (const shadow of shadows) {
     put(shadow, floor(shadow)(SHADOW(draw.labels.get(shadow.name) ?? shadow.name.slice(0, 2))));
   }
-  for (const { at, kind } of markers) put(at, MARKER[kind]);
+  for (const { at, kind } of markers) put(at, MARKER[kind]("  "));
   for (const player of state?.players ?? []) put(player, square(player.name, draw));
   return cells.map((row) => row.join(""));
 }

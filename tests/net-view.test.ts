@@ -177,6 +177,18 @@ describe("on the screen", () => {
     expect(hidden[1 + 4]!.slice(2 * 2, 2 * 2 + 2)).toBe("  ");
     expect(hidden.at(-1)).toBe("lag 150ms");
   });
+
+  it("marks the last tag attempt's cells in colour: blue seen, green rewound, red real", () => {
+    chalk.level = 1;
+    const markers = [
+      { at: { x: 9, y: 4 }, kind: "real" as const },
+      { at: { x: 7, y: 4 }, kind: "seen" as const },
+    ];
+    const row = renderFrame(frame({ ...net, markers }), { columns: 120, rows: 45 })[1 + 4]!;
+    expect(row).toContain(chalk.bgRed("  "));
+    expect(row).toContain(chalk.bgBlue("  "));
+    expect(row).not.toContain(chalk.bgGreen("  "));
+  });
 });
 
 describe("a real client's --net figures", () => {
