@@ -149,19 +149,31 @@ export function stepFrom(from: Position, input: Input): Position {
 }
 
 /**
- * The one movement rule: a square moves one cell, never into a wall nor onto
- * another square. The ghost bumping into a human passes the curse on.
+ * Who the ghost tags by stepping onto `cell`: by default whoever stands there now. Lag
+ * compensation (lib/rewind.ts) judges instead whoever stood there on the ghost's screen.
  */
-export function applyInput(world: World, name: string, input: Input, now: number): void {
+export type TagJudge = (cell: Position) => Square | undefined;
+
+/**
+ * The one movement rule: a square moves one cell, never into a wall nor onto
+ * another square. The ghost stepping onto a human passes the curse on: the
+ * human `judge` finds on that cell, if they are still in the game.
+ */
+export function applyInput(
+  world: World,
+  name: string,
+  input: Input,
+  now: number,
+  judge: TagJudge = (cell) => world.players.at(cell),
+): void {
   const player = world.players.get(name);
   if (!player || input === "NONE") return;
   const target = stepFrom(player, input);
   if (isWall(world.map, target)) return;
-  const other = world.players.at(target);
-  if (!other) {
-    world.players.set(name, { name, ...target });
-  } else if (world.ghost === name && now - world.lastTagAt >= TAG_GRACE_MS) {
-    world.ghost = other.name;
-    world.lastTagAt = now;
-  }
+  const tagged = world.ghost === name ? judge(target) : undefined;
+  if (!world.players.at(target)) world.players.set(name, { name, ...target });
+  if (!tagged || tagged.name === name || !world.players.has(tagged.name)) return;
+  if (now - world.lastTagAt < TAG_GRACE_MS) return;
+  world.ghost = tagged.name;
+  world.lastTagAt = now;
 }

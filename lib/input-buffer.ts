@@ -28,10 +28,14 @@ export const REDUNDANT_INPUTS = 8;
  */
 export const FUTURE_TICKS = 40;
 
-/** An input and the server tick it is meant for. */
+/**
+ * An input and the server tick it is meant for; `seen`, where a step sends it (12 on), is the tick
+ * the player's screen showed when the input was made.
+ */
 export interface TickedInput {
   tick: number;
   input: Input;
+  seen?: number;
 }
 
 /**
@@ -61,7 +65,7 @@ export const noInputsDropped = (): DroppedInputs => ({
 /** One player's inputs on the server, each waiting for its tick. */
 export class InputBuffer {
   /** the inputs for ticks still to come, with the server tick in which each first arrived */
-  private readonly waiting = new Map<number, { input: Input; arrivedIn: number }>();
+  private readonly waiting = new Map<number, { input: Input; seen?: number; arrivedIn: number }>();
   /** the recent ticks that had no input of their own: a copy arriving for one is late, not a copy */
   private readonly missed = new Set<number>();
   /** the newest tick simulated */
@@ -81,7 +85,7 @@ export class InputBuffer {
   }
 
   /** An input the client says is for `tick`, received now, between two ticks. */
-  receive({ tick, input }: TickedInput): Receipt {
+  receive({ tick, input, seen }: TickedInput): Receipt {
     if (tick > this.tick + FUTURE_TICKS) return this.drop("tooEarly", "too early");
     if (tick <= this.tick) {
       if (this.missed.delete(tick)) return this.drop("late", "late");
@@ -90,7 +94,7 @@ export class InputBuffer {
     }
     const held = this.waiting.get(tick);
     if (!held) {
-      this.waiting.set(tick, { input, arrivedIn: this.tick });
+      this.waiting.set(tick, { input, seen, arrivedIn: this.tick });
       return "kept";
     }
     // The first word for a tick is final: a client that changes its mind later would be
@@ -100,9 +104,10 @@ export class InputBuffer {
 
   /**
    * The input for the next tick, taken out: the one sent for it, or the last one again if none
-   * arrived in time (a held key stays held). `early` is how many ticks before this one it arrived.
+   * arrived in time (a held key stays held). `early` is how many ticks before this one it arrived;
+   * `seen`, what the first copy said the screen showed (undefined for a repeated input).
    */
-  next(): { tick: number; input: Input; early: number } {
+  next(): { tick: number; input: Input; early: number; seen?: number } {
     const tick = ++this.tick;
     const held = this.waiting.get(tick);
     this.waiting.delete(tick);
@@ -112,7 +117,7 @@ export class InputBuffer {
       return { tick, input: this.last, early: MISSED };
     }
     this.last = held.input;
-    return { tick, input: held.input, early: tick - 1 - held.arrivedIn };
+    return { tick, input: held.input, early: tick - 1 - held.arrivedIn, seen: held.seen };
   }
 
   /** How many inputs are waiting for their tick. */

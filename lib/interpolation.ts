@@ -54,6 +54,15 @@ export class Interpolation {
   }
 
   /**
+   * The tick the others were last drawn at, rounded: the state nearest the picture, which step 12
+   * sends with every input so that the server judges a tag where the screen showed the humans.
+   * Undefined before they were drawn.
+   */
+  displayedTick(): number | undefined {
+    return this.shownTick === -Infinity ? undefined : Math.round(this.shownTick);
+  }
+
+  /**
    * How far behind the server's clock (as the newest state tells it) the others were last drawn,
    * in ms: undefined before they were. About INTERPOLATION_DELAY_TICKS ticks; less, for a while,
    * when a state comes early and sets the clock back.

@@ -6,7 +6,10 @@
  * the prediction was corrected (07 on), and how early the server had the inputs it applied,
  * with how far ahead of it the client's clock runs (where inputs wait in a buffer for their
  * tick). On the map, a faint square marks where the server last had a square that is drawn
- * elsewhere: yours, predicted ahead of it; the others, drawn behind.
+ * elsewhere: yours, predicted ahead of it; the others, drawn behind. Where the server judges the
+ * ghost's tags at the tick its screen showed (step 12), the last attempt is marked for a few
+ * seconds, as Colyseus's lag-compensation playground does: blue where you saw the human, green
+ * where the server rewound them to, red where they really were.
  *
  * The traffic is counted where --trace writes its lines (lib/netsim.ts tells both), so the
  * figures here are the trace's lines counted: the two always agree on the same run.
@@ -14,6 +17,7 @@
 import type { OptionSpecs } from "./args.ts";
 import type { Position } from "./map.ts";
 import type { DatagramWatch } from "./netsim.ts";
+import { EVENT_MS } from "./score.ts";
 import type { GameState, PlayerState } from "./state.ts";
 import { byteLength, type Message } from "./trace.ts";
 
@@ -26,6 +30,24 @@ export const NET_VIEW_OPTIONS = {
       "show the network from the start: traffic, loss, round trip… (n shows and hides it)",
   },
 } satisfies OptionSpecs;
+
+/** A tag attempt as the --net view marks it: where its human was, by whose account. */
+export interface TagMarks {
+  /** where your screen showed them when you stepped there: blue */
+  seen: Position | undefined;
+  /** where the server rewound them to, at the tick your screen showed: green */
+  rewound: Position;
+  /** where they really were as you moved: red; undefined if they had left */
+  real: Position | undefined;
+  /** the attempt in words, for the view's lines: "tag: seen 9 ticks back … tagged" */
+  words: string;
+}
+
+/** One cell marked on the map, and by whose account the human stood there. */
+export interface Marker {
+  at: Position;
+  kind: "seen" | "rewound" | "real";
+}
 
 interface Traffic {
   datagrams: number;
@@ -72,6 +94,7 @@ export class NetView implements DatagramWatch {
   private lastSecond = noCounts();
   private newestTick: number | undefined;
   private roundTripMs: number | undefined;
+  private tag: { marks: TagMarks; at: number } | undefined;
 
   constructor(
     /** drawn or not: --net starts it shown, the key n shows and hides it */
@@ -100,6 +123,28 @@ export class NetView implements DatagramWatch {
   /** The newest round trip measured (the ping of the status line). */
   roundTrip(ms: number): void {
     this.roundTripMs = ms;
+  }
+
+  /** The server judged a tag attempt of ours at `now`: marked for EVENT_MS. */
+  tagJudged(marks: TagMarks, now: number): void {
+    this.tag = { marks, at: now };
+  }
+
+  /** The last tag attempt's cells, while it is recent: the human seen, rewound, and real. */
+  markers(now: number): Marker[] {
+    const marks = this.recentTag(now);
+    if (!marks) return [];
+    const { seen, rewound, real } = marks;
+    const cells: [Position | undefined, Marker["kind"]][] = [
+      [real, "real"],
+      [rewound, "rewound"],
+      [seen, "seen"],
+    ];
+    return cells.flatMap(([at, kind]) => (at ? [{ at, kind }] : []));
+  }
+
+  private recentTag(now: number): TagMarks | undefined {
+    return this.tag && now - this.tag.at < EVENT_MS ? this.tag.marks : undefined;
   }
 
   /** Call once a second: the rates shown are those of the last whole second. */
@@ -133,6 +178,8 @@ export class NetView implements DatagramWatch {
     if (this.prediction || this.interpolation) lesson.push("faint = server");
     const lines = [traffic.join(" · ")];
     if (lesson.length > 0) lines.push(`     ${lesson.join(" · ")}`);
+    const tag = this.recentTag(now);
+    if (tag) lines.push(`     ${tag.words} · blue = seen, green = rewound, red = real`);
     return lines;
   }
 

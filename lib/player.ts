@@ -241,6 +241,7 @@ export class PlayerSession {
         ? {
             lines: this.net.lines(now),
             shadows: this.state && drawn ? this.net.shadows(this.state, drawn, name) : [],
+            markers: this.net.markers(now),
           }
         : undefined;
     this.screen.draw({

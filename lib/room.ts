@@ -7,6 +7,7 @@ import { type OptionSpecs, exitWithUsageError, numberOption } from "./args.ts";
 import {
   type Input,
   type SpawnRule,
+  type TagJudge,
   type World,
   addPlayer,
   applyInput,
@@ -193,9 +194,10 @@ export class GameRoom {
     this.comings.line(`${name} ${why} (${this.size} online)`);
   }
 
-  move(name: string, input: Input, now = performance.now()): void {
+  /** `judge`: who the ghost tags (lib/rewind.ts); by default whoever stands on the cell it steps to. */
+  move(name: string, input: Input, now = performance.now(), judge?: TagJudge): void {
     const ghost = this.world.ghost;
-    applyInput(this.world, name, input, now);
+    applyInput(this.world, name, input, now, judge);
     if (this.world.ghost !== ghost)
       this.logLine(`${ghost} tagged ${this.world.ghost}: ${this.world.ghost} is the ghost`);
   }

@@ -21,6 +21,7 @@ import chalk, { type ChalkInstance } from "chalk";
 import { labelsOf } from "./labels.ts";
 import { isLit } from "./lantern.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, roomName } from "./map.ts";
+import type { Marker } from "./net-view.ts";
 import type { GameState, PlayerState } from "./state.ts";
 import { hashOf } from "./random.ts";
 import type { PlayerScore, Score } from "./score.ts";
@@ -47,6 +48,12 @@ const WALL = chalk.gray("██");
 const DARK_WALL = chalk.gray.dim("░░");
 /** Where the server has a square drawn elsewhere (the --net view): its label, faint. */
 const SHADOW = chalk.gray.dim;
+/** The last tag attempt's human (the --net view): seen on your screen, rewound, really. */
+const MARKER: Record<Marker["kind"], ChalkInstance> = {
+  seen: chalk.bgBlue,
+  rewound: chalk.bgGreen,
+  real: chalk.bgRed,
+};
 /** The floor in your lantern's light: a dark grey glow on a black terminal. */
 const LIT_FLOOR = chalk.bgAnsi256(236);
 
@@ -80,7 +87,7 @@ export interface Frame {
    * the --net view (lib/net-view.ts): its lines at the bottom, and the squares of the server's
    * state drawn elsewhere (predicted, interpolated), faint where the server has them
    */
-  net?: { lines: string[]; shadows: readonly PlayerState[] };
+  net?: { lines: string[]; shadows: readonly PlayerState[]; markers?: readonly Marker[] };
 }
 
 export interface TerminalSize {
@@ -131,7 +138,8 @@ export function renderFrame(frame: Frame, terminal: TerminalSize): string[] {
   }
   const ownSquare = state?.players.find(({ name }) => name === you);
   const shadows = frame.net?.shadows ?? [];
-  const body = renderMap(map, state, layout.view, ownSquare, draw, frame.lantern, shadows);
+  const marked = { shadows, markers: frame.net?.markers ?? [] };
+  const body = renderMap(map, state, layout.view, ownSquare, draw, frame.lantern, marked);
   const board = frame.score.board();
   if (layout.scoreboard === "beside") {
     const side = sidebar(board, you, layout.view.height, draw);
@@ -241,7 +249,7 @@ function renderMap(
   centre: Position | undefined,
   draw: Painter,
   lantern: number | undefined,
-  shadows: readonly PlayerState[],
+  { shadows, markers }: { shadows: readonly PlayerState[]; markers: readonly Marker[] },
 ): string[] {
   const left = windowStart(map.width, view.width, centre?.x ?? map.width / 2);
   const top = windowStart(map.height, view.height, centre?.y ?? map.height / 2);
@@ -276,6 +284,7 @@ function renderMap(
   for (const shadow of shadows) {
     put(shadow, floor(shadow)(SHADOW(draw.labels.get(shadow.name) ?? shadow.name.slice(0, 2))));
   }
+  for (const { at, kind } of markers) put(at, MARKER[kind]("  "));
   for (const player of state?.players ?? []) put(player, square(player.name, draw));
   return cells.map((row) => row.join(""));
 }

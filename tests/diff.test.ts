@@ -115,6 +115,7 @@ describe("npm run diff", () => {
     ["07", "08"],
     ["09", "10"],
     ["10", "11"],
+    ["11", "12"],
   ])(
     "shows every file of the steps %s and %s but the README: server, client, protocol, others",
     async (a, b) => {

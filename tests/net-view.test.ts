@@ -9,7 +9,7 @@ import { parseTraceLine } from "../scripts/experiments/lab.ts";
 import { HOUSE_MAP } from "../lib/map.ts";
 import { NetView } from "../lib/net-view.ts";
 import type { GameState } from "../lib/state.ts";
-import { Score } from "../lib/score.ts";
+import { EVENT_MS, Score } from "../lib/score.ts";
 import { type Frame, renderFrame } from "../lib/screen.ts";
 import { portPool, runBot } from "./helpers.ts";
 
@@ -85,6 +85,28 @@ describe("each step shows what it has", () => {
     expect(view.lines(0)[1]).toBe("     input missed its tick · clock 1 tick ahead");
   });
 
+  it("step 12: the last tag attempt, seen, rewound and real, for EVENT_MS", () => {
+    const view = oneSecond();
+    const marks = {
+      seen: { x: 4, y: 2 },
+      rewound: { x: 4, y: 2 },
+      real: { x: 7, y: 2 },
+      words: "tag: seen at tick 253, they had moved 3 cells: tagged",
+    };
+    expect(view.markers(0)).toEqual([]);
+    view.tagJudged(marks, 1000);
+    expect(view.markers(1000)).toEqual([
+      { at: { x: 7, y: 2 }, kind: "real" },
+      { at: { x: 4, y: 2 }, kind: "rewound" },
+      { at: { x: 4, y: 2 }, kind: "seen" },
+    ]);
+    expect(view.lines(1000).at(-1)).toBe(
+      `     ${marks.words} · blue = seen, green = rewound, red = real`,
+    );
+    expect(view.markers(1000 + EVENT_MS)).toEqual([]);
+    expect(view.lines(1000 + EVENT_MS)).toHaveLength(1);
+  });
+
   it("step 07: a faint square where the server has one that is drawn elsewhere", () => {
     const server: GameState = {
       ghost: null,
@@ -154,6 +176,18 @@ describe("on the screen", () => {
     const hidden = renderFrame(frame(), { columns: 120, rows: 45 }).map(strip);
     expect(hidden[1 + 4]!.slice(2 * 2, 2 * 2 + 2)).toBe("  ");
     expect(hidden.at(-1)).toBe("lag 150ms");
+  });
+
+  it("marks the last tag attempt's cells in colour: blue seen, green rewound, red real", () => {
+    chalk.level = 1;
+    const markers = [
+      { at: { x: 9, y: 4 }, kind: "real" as const },
+      { at: { x: 7, y: 4 }, kind: "seen" as const },
+    ];
+    const row = renderFrame(frame({ ...net, markers }), { columns: 120, rows: 45 })[1 + 4]!;
+    expect(row).toContain(chalk.bgRed("  "));
+    expect(row).toContain(chalk.bgBlue("  "));
+    expect(row).not.toContain(chalk.bgGreen("  "));
   });
 });
 

@@ -20,6 +20,7 @@ import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../steps/11-input-buffer/protocol.ts";
+import * as step12 from "../steps/12-lag-compensation/protocol.ts";
 
 type Parsed = { ok: true; message: unknown } | { ok: false; reason: string };
 
@@ -36,7 +37,8 @@ interface StepProtocol {
  * What each step's grammar has, lesson by lesson: the tick of a STATE (05), the input's <seq> and
  * the square's <ack> (06), <ackTick> (07), the CONNECT handshake (08), the welcome's MAP and acks
  * on your own square only (09), DELTA instead of STATE and INPUT's <held> (10), and inputs tagged
- * with their tick instead of <seq>, DELTA's early= instead of the acks (11).
+ * with their tick instead of <seq>, DELTA's early= instead of the acks (11), and INPUT's <seen>
+ * with DELTA's verdict= (12).
  */
 interface Grammar {
   folder: string;
@@ -48,6 +50,7 @@ interface Grammar {
   mapName: boolean;
   delta: boolean;
   ticked: boolean;
+  seen?: boolean;
 }
 
 const BEFORE_TICKS = { tick: false, seq: false, acks: "none", handshake: false } as const;
@@ -131,6 +134,15 @@ const STEPS: Grammar[] = [
     mapName: true,
     delta: true,
     ticked: true,
+  },
+  {
+    folder: "12-lag-compensation",
+    protocol: step12,
+    ...{ tick: true, seq: false, acks: "none", handshake: true },
+    mapName: true,
+    delta: true,
+    ticked: true,
+    seen: true,
   },
 ];
 
@@ -218,6 +230,19 @@ const tickedInputs = fc
     inputs: directions.map((input, i) => ({ tick: first + i, input })),
   }));
 
+/** A step 12 INPUT: a step 11 one, with the tick the screen showed. */
+const seenInputs = fc
+  .tuple(tickedInputs, fc.nat({ max: 1e12 }))
+  .map(([message, seen]) => ({ ...message, seen }));
+
+/** A step 12 verdict: the human seen, rewound to a cell, and where they were, if still there. */
+const verdict = fc.record({
+  seenTick: fc.nat(),
+  seen: fc.record(place),
+  real: fc.option(fc.record(place), { nil: undefined }),
+  tagged: fc.boolean(),
+});
+
 /** Any message a client of the step sends, but CONNECT (read apart, by parseConnect). */
 function clientMessage(step: Grammar): fc.Arbitrary<object> {
   const input = fc.record({
@@ -240,7 +265,7 @@ function clientMessage(step: Grammar): fc.Arbitrary<object> {
     : named("DISCONNECT");
   return fc.oneof(
     ...(step.handshake ? [] : [named("CONNECTED")]),
-    step.ticked ? tickedInputs : inputs,
+    step.seen ? seenInputs : step.ticked ? tickedInputs : inputs,
     named("GETSTATE"),
     disconnect,
   );
@@ -259,11 +284,16 @@ function serverMessage(step: Grammar): fc.Arbitrary<object> {
       : { map: fc.constant(HOUSE_MAP) }),
     state: welcomeState,
   });
-  const states = step.ticked
-    ? fc.record({ type: fc.constant("DELTA"), delta: deltaOf(false), early })
-    : step.delta
-      ? fc.record({ type: fc.constant("DELTA"), delta })
-      : fc.record({ type: fc.constant("STATE"), state: state(step.tick, step.acks) });
+  const states = step.seen
+    ? fc.record(
+        { type: fc.constant("DELTA"), delta: deltaOf(false), early, verdict },
+        { requiredKeys: ["type", "delta", "early"] },
+      )
+    : step.ticked
+      ? fc.record({ type: fc.constant("DELTA"), delta: deltaOf(false), early })
+      : step.delta
+        ? fc.record({ type: fc.constant("DELTA"), delta })
+        : fc.record({ type: fc.constant("STATE"), state: state(step.tick, step.acks) });
   return fc.oneof(
     welcome,
     states,
@@ -376,6 +406,12 @@ const LESSONS: { step: string; client: string[]; server: string[]; words: RegExp
     client: ["INPUT ann 41 42 UP*3 NONE"],
     server: ["DELTA tick=5 base=4 early=2 0,1,2 END", "DELTA tick=6 early=-1 END"],
     words: /\bearly\b|REDUNDANT_INPUTS/,
+  },
+  {
+    step: "12",
+    client: ["INPUT ann 41 40 42 UP*3 NONE"],
+    server: ["DELTA tick=5 base=4 early=2 verdict=3,1,2,4,2,T 0,1,2 END"],
+    words: /\bverdict\b|\bseen\b/,
   },
 ];
 
@@ -602,5 +638,39 @@ describe("step 11's DELTA", () => {
     ["DELTA tick=5 base=4 early=0 0,1,2,3 END", "malformed DELTA change 0,1,2,3"],
   ])("rejects %j: %s", (line, reason) => {
     expect(step11.parseServerMessage(line)).toEqual({ ok: false, reason });
+  });
+});
+
+describe("step 12's INPUT and verdict", () => {
+  it("writes <seen> after <held>, and the verdict after early=", () => {
+    const inputs = [1301, 1302].map((tick) => ({ tick, input: "UP" as const }));
+    const input = { type: "INPUT", username: "ann", held: 1290, seen: 1291, inputs } as const;
+    expect(step12.encodeClientMessage(input)).toBe("INPUT ann 1290 1291 1301 UP*2");
+    const delta: Delta = { tick: 1303, base: 1300, ghost: "ann", changes: [] };
+    const judged = { seenTick: 1294, seen: { x: 4, y: 2 }, real: undefined, tagged: false };
+    expect(step12.encodeServerMessage({ type: "DELTA", delta, early: 1, verdict: judged })).toBe(
+      "DELTA tick=1303 base=1300 ghost=ann early=1 verdict=1294,4,2,-,-,M END",
+    );
+  });
+
+  it.each([
+    [
+      "INPUT ann 1290 1301 UP",
+      "expected INPUT <username> <held> <seen> <tick> <UP|DOWN|LEFT|RIGHT|NONE>[*<count>] …",
+    ],
+    ["INPUT ann 1290 -3 1301 UP", "bad tick -3"],
+    ["INPUT ann 1290 1e3 1301 UP", "bad tick 1e3"],
+  ])("rejects the INPUT %j: %s", (line, reason) => {
+    expect(step12.parseClientMessage(line)).toEqual({ ok: false, reason });
+  });
+
+  it.each([
+    "DELTA tick=5 early=0 verdict=3,1,2,4,2 END",
+    "DELTA tick=5 early=0 verdict=3,1,2,4,2,X END",
+    "DELTA tick=5 early=0 verdict=3,1,2,-,2,T END",
+    "DELTA tick=5 early=0 verdict=3,1,2,4,2,T,0 END",
+    "DELTA tick=5 verdict=3,1,2,4,2,T early=0 END",
+  ])("rejects the DELTA %j", (line) => {
+    expect(step12.parseServerMessage(line).ok).toBe(false);
   });
 });

@@ -62,6 +62,7 @@ const TRANSPORTS: Record<string, Transport> = {
   "09": "one socket",
   "10": "one socket",
   "11": "one socket",
+  "12": "one socket",
 };
 const isUdp = (transport: Transport) =>
   transport === "datagrams" || transport === "ticks" || transport === "one socket";
@@ -430,6 +431,7 @@ function traceKey(line: TraceLine, portOf: (port: number) => string): string {
     .replace(/\btick=\d+/, "tick=*")
     .replace(/\bbase=\d+/, "base=*")
     .replace(/^(INPUT \S+ \S+ \d+) \d+$/, "$1 *") // the tick the client holds (step 10)
+    .replace(/^(INPUT \S+) \d+ \d+ \d+ /, "$1 * * * ") // held, seen and the first input's (step 12)
     .replace(/^(INPUT \S+) \d+ \d+ /, "$1 * * ") // the tick held, and the first input's (step 11)
     .replace(/\bearly=-?\d+/, "early=*") // how early the server had an input (step 11)
     .replace(/\b([A-Za-z0-9_-]+,\d+,\d+,\d+),\d+\b/g, "$1,*");

@@ -20,6 +20,7 @@ import type * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import type * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import type * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import type * as step11 from "../steps/11-input-buffer/protocol.ts";
+import type * as step12 from "../steps/12-lag-compensation/protocol.ts";
 import { freeDirection, portPool, runBot, until } from "./helpers.ts";
 
 /** What the UDP servers send, each in the words of its step's protocol.ts. */
@@ -31,7 +32,8 @@ export type ServerMessage =
   | step08.ServerMessage
   | step09.ServerMessage
   | step10.ServerMessage
-  | step11.ServerMessage;
+  | step11.ServerMessage
+  | step12.ServerMessage;
 
 /** What a test peer needs of its step's protocol.ts: to read what the server sends. */
 export interface PeerProtocol<Message extends ServerMessage = ServerMessage> {

@@ -32,11 +32,15 @@ const HELD_HEARTBEAT_MS = 200;
 
 /** An input as a bot sends it: with its sequence number from step 06, and the tick it holds in step 10. */
 type InputMessage = { type: "INPUT"; username: string; input: Input; seq?: number; held?: number };
-/** Step 11's input: the bot's latest inputs, each tagged with the tick it is meant for. */
+/**
+ * Step 11's input: the bot's latest inputs, each tagged with the tick it is meant for; from step 12
+ * on with the tick its screen showed, for a bot that draws nothing the newest state it holds.
+ */
 type TickedInputs = {
   type: "INPUT";
   username: string;
   held: number;
+  seen: number;
   inputs: readonly TickedInput[];
 };
 
@@ -290,7 +294,7 @@ export function inputChangesHoldingStates(
 const BENCH_LEAD_TICKS = 3;
 
 /**
- * Step 11: the input for a tick just ahead of the newest state's, with the ones
+ * Steps 11 on: the input for a tick just ahead of the newest state's, with the ones
  * before it, every frame or every other one as the client sends them (lib/input-buffer.ts);
  * states come as deltas, as in step 10, with no acks.
  */
@@ -307,7 +311,9 @@ export function inputsForTicks(
       if (held === undefined) return true;
       tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
       recent.add(tick, input);
-      if (recent.due()) send({ type: "INPUT", username: bot.name, held, inputs: recent.latest });
+      if (recent.due()) {
+        send({ type: "INPUT", username: bot.name, held, seen: held, inputs: recent.latest });
+      }
       return true;
     },
     datagram(datagram) {

@@ -28,6 +28,7 @@ import * as step08 from "../../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../../steps/11-input-buffer/protocol.ts";
+import * as step12 from "../../steps/12-lag-compensation/protocol.ts";
 
 /**
  * What a probe's ping measures: the time from a request to its answer (steps 02
@@ -114,6 +115,12 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   },
   "11": {
     adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, step11)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+  "12": {
+    adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, step12)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
