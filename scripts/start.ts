@@ -11,7 +11,7 @@ import { type ChildProcess } from "node:child_process";
 import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
 import { LINES_PER_WINDOW } from "../lib/serve.ts";
 import { runScript, startServer } from "./harness/launch.ts";
-import { stepArgument, stepFolders } from "./harness/steps.ts";
+import { hasSourceLimits, stepArgument, stepFolders, stepNumber } from "./harness/steps.ts";
 
 const { values } = parseOptions(
   {
@@ -42,7 +42,12 @@ if (folder.startsWith("01"))
   exitWithUsageError("step 01 is an echo server, not a game: run its two commands from its README");
 const botCount = numberOption(values.bots, "--bots", { min: 0, max: 50 });
 
-const server = await startServer(folder).catch((error: Error) => {
+// Every bot and you play from 127.0.0.1: the UDP servers' limit of players per address (04 on;
+// 8 by default, a defence against one machine taking the house) must let all of you in.
+const perAddress = hasSourceLimits(stepNumber(folder))
+  ? ["--per-address", String(botCount + 1)]
+  : [];
+const server = await startServer(folder, perAddress).catch((error: Error) => {
   console.error(`error: ${error.message}`);
   process.exit(1);
 });

@@ -41,3 +41,6 @@ export function stepArgument(name: string, option?: string): string {
 
 /** Whether a step's server takes `--ports`: 04 to 07 do (08 on have one socket for all players). */
 export const hasPortPool = (step: string) => Number(step) >= 4 && Number(step) <= 7;
+
+/** The UDP steps' servers (04 on) limit the players of one IP address: `--per-address`. */
+export const hasSourceLimits = (step: string) => Number(step) >= 4;
