@@ -16,6 +16,7 @@ import * as step08 from "../steps/08-one-socket-handshake/protocol.ts";
 import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../steps/11-input-buffer/protocol.ts";
+import * as step12 from "../steps/12-lag-compensation/protocol.ts";
 import { runScriptToEnd, summaryOf } from "./helpers.ts";
 
 /** Runs a step's real client to its end, killed if it runs 20 s: its exit code, stdout and stderr. */
@@ -302,6 +303,20 @@ const SPEAKERS = {
     // a whole state each tick, as in step 10; no input of bob's had arrived for it (early=-1)
     state: (tick: number) =>
       step11.encodeServerMessage({
+        type: "DELTA",
+        delta: { tick, ghost: "bob", changes: [{ kind: "enter", id: 0, ...bobInMansion }] },
+        early: -1,
+      }),
+  },
+  "12-lag-compensation": {
+    welcome: (port: number) =>
+      step12.encodeServerMessage({
+        ...{ type: "CONNECTED", port, username: "bob", map: MANSION_MAP, mapName: "mansion" },
+        state: { tick: 0, ghost: "bob", players: [bobInMansion] },
+      }),
+    // as in step 11: no verdict, since bob, the ghost, tried no tag
+    state: (tick: number) =>
+      step12.encodeServerMessage({
         type: "DELTA",
         delta: { tick, ghost: "bob", changes: [{ kind: "enter", id: 0, ...bobInMansion }] },
         early: -1,

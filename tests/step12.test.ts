@@ -11,7 +11,15 @@ import { type Position, isWall } from "../lib/map.ts";
 import { rewindTicks } from "../lib/rewind.ts";
 import { startServer } from "../scripts/harness/launch.ts";
 import * as protocol from "../steps/12-lag-compensation/protocol.ts";
-import { type Peer, handshake, nextOfType, udpPeer } from "./udp.ts";
+import {
+  type Peer,
+  forgerTests,
+  handshake,
+  natRebindingTest,
+  nextOfType,
+  rejoinTest,
+  udpPeer,
+} from "./udp.ts";
 
 const STEP = "12-lag-compensation";
 /** How far ahead the tests aim their inputs: 1 s at 20 Hz, time enough to send them all first. */
@@ -123,4 +131,12 @@ describe("step 12: the ghost tags what its screen showed", () => {
     expect(judged.delta.ghost).toBe("ghost");
     expect(judged.verdict).toBeUndefined();
   });
+});
+
+describe("step 12: a forger who writes a seated player's address, and the cost of joining", () =>
+  forgerTests(STEP, "ticked and seen"));
+
+describe("step 12: the real client", () => {
+  rejoinTest(STEP);
+  natRebindingTest(STEP);
 });

@@ -433,9 +433,12 @@ function squaresIn(message: ServerMessage): GameState["players"] {
  * no longer do (issue 21), and the cost of joining. The forger's datagrams are sent from the
  * player's own socket here: to the server they are the same bytes from the same address.
  * `inputs`: how the step's INPUT names an input, by a sequence number (08 to 10) or by the tick
- * it is meant for (11 on).
+ * it is meant for (11 on), after the tick the player's screen showed (12 on).
  */
-export function forgerTests(folder: string, inputs: "numbered" | "ticked" = "numbered"): void {
+export function forgerTests(
+  folder: string,
+  inputs: "numbered" | "ticked" | "ticked and seen" = "numbered",
+): void {
   let protocol: PeerProtocol;
   let server: RunningServer;
   beforeAll(async () => {
@@ -503,7 +506,9 @@ export function forgerTests(folder: string, inputs: "numbered" | "ticked" = "num
       // kept, this forged input would be the first word for its tick, and carol's own would be
       // refused as a change (so a forger could claim each of her ticks long before she sends it)
       const target = now.tick + FUTURE_TICKS + 20;
-      carol.send(`INPUT carol 0 ${target} NONE`, server.port);
+      // <held> 0 (and step 12's <seen> 0): carol holds no state yet, and has seen none
+      const held = inputs === "ticked" ? "0" : "0 0";
+      carol.send(`INPUT carol ${held} ${target} NONE`, server.port);
       // carol's own input for that tick, sent a few ticks before it, as her clock would
       const before = await stateFrom(target - 5);
       const direction = freeDirection(
@@ -511,7 +516,7 @@ export function forgerTests(folder: string, inputs: "numbered" | "ticked" = "num
         { ghost: null, players: before.players },
         "carol",
       );
-      carol.send(`INPUT carol 0 ${target} ${direction} NONE`, server.port);
+      carol.send(`INPUT carol ${held} ${target} ${direction} NONE`, server.port);
       expect((await stateFrom(target)).carol).toEqual(stepFrom(before.carol, direction));
       carol.close();
     });

@@ -49,8 +49,17 @@ const MAX_UNANSWERED = 10;
  * address it has not verified yet with no more bytes than it received.
  */
 const CONNECT_BYTES = 100;
-/** A server silent for this long is taken to be gone: alive, it sends a state every tick. */
+/**
+ * A server that sends no new state for this long is taken to have restarted, or lost our seat (our
+ * port changed under a NAT, say), and we join again: alive, it sends a state every tick.
+ */
 const SERVER_SILENCE_MS = 5000;
+/**
+ * How many ticks a state may leap past the newest shown, beyond what the time since allows at
+ * twice the tick rate measured. A forged STATE with tick=999999999999999, believed, made every
+ * real state after it look old: the bot showed 57 states in 8 s instead of 160, then left.
+ */
+const TICK_LEAP_SLACK = 10;
 
 /**
  * The server's verdict on our tag attempt, for the --net view: "tag: seen at tick 253, they had
@@ -95,9 +104,14 @@ const username = options.name;
 const server = `${options.host}:${options.port}`;
 
 const socket = dgram.createSocket("udp4");
-// A connected socket hears that nothing listens at the
-// server's port (from an ICMP message) as an error.
-socket.on("error", (error) => player.exitWithError(error));
+// A connected socket hears that nothing listens at the server's port (from an ICMP message) as
+// an error: before we are in, that ends the client; once in, the server may be restarting, and
+// the silence that follows makes us join again.
+let playing = false;
+socket.on("error", (error: NodeJS.ErrnoException) => {
+  if (playing && error.code === "ECONNREFUSED") return;
+  player.exitWithError(error);
+});
 const network = simulateNetwork(socket, conditions, {
   seed: hashOf(username),
   trace,
@@ -105,9 +119,14 @@ const network = simulateNetwork(socket, conditions, {
 });
 
 /**
- * Sends one datagram and waits for the next one from the server: undefined if none comes in time.
+ * Sends one datagram and waits for an answer from the server of one of the `expected` types:
+ * undefined if none comes in time. Anything else is not an answer (a state still on its way
+ * from a seat the welcome of which was lost, say) and must not end the wait.
  */
-function request(message: ClientMessage | Connect): Promise<ServerMessage | undefined> {
+function request(
+  message: ClientMessage | Connect,
+  expected: ServerMessage["type"][],
+): Promise<ServerMessage | undefined> {
   player.sent();
   const text = encodeClientMessage(message);
   network.send(message.type === "CONNECT" ? text.padEnd(CONNECT_BYTES) : text);
@@ -115,7 +134,7 @@ function request(message: ClientMessage | Connect): Promise<ServerMessage | unde
     const giveUp = setTimeout(() => done(undefined), SOCKET_TIMEOUT_MS);
     const onMessage = (datagram: Buffer) => {
       const parsed = parseServerMessage(datagram.toString("utf8"));
-      if (parsed.ok) done(parsed.message);
+      if (parsed.ok && expected.includes(parsed.message.type)) done(parsed.message);
     };
     const done = (answer: ServerMessage | undefined) => {
       clearTimeout(giveUp);
@@ -126,22 +145,39 @@ function request(message: ClientMessage | Connect): Promise<ServerMessage | unde
   });
 }
 
+/** What answers a CONNECT: a state that comes meanwhile does not. */
+const JOIN_ANSWERS: ServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
+
 /**
  * The handshake: CONNECT until the server answers with a CHALLENGE, CONNECT again with its cookie,
- * and the welcome. Returns the welcome and how long it took to come, or throws why we cannot join.
+ * and the welcome. Returns the welcome, how long it took to come, and the cookie that won it,
+ * which only we and the server know, and which our goodbye must carry; or throws why we cannot join.
  */
-async function join(): Promise<{ welcome: Welcome; roundTripMs: number }> {
+async function join(): Promise<{ welcome: Welcome; roundTripMs: number; cookie: string }> {
   let cookie: string | undefined;
   for (let tries = 0; tries < MAX_UNANSWERED; tries++) {
     const sentAt = performance.now();
-    const answer = await request({ type: "CONNECT", username, cookie });
+    const answer = await request({ type: "CONNECT", username, cookie }, JOIN_ANSWERS);
     if (answer?.type === "CHALLENGE") cookie = answer.cookie;
-    if (answer?.type === "CONNECTED") {
-      return { welcome: answer, roundTripMs: performance.now() - sentAt };
+    if (answer?.type === "CONNECTED" && cookie) {
+      return { welcome: answer, roundTripMs: performance.now() - sentAt, cookie };
     }
     if (answer?.type === "ERROR") throw new Error(`the server refused: ${answer.reason}`);
   }
   throw new Error(`no answer from ${server}: is the server running?`);
+}
+/**
+ * Joining again, once the server stopped sending us states. Our old seat may still hold our name
+ * (a NAT gave us another port: the server frees the seat when it notices its silence, after 5 s
+ * by default, as we do), or the server may still be starting: a second try comes that long after.
+ */
+async function rejoin(): Promise<{ welcome: Welcome; roundTripMs: number; cookie: string }> {
+  try {
+    return await join();
+  } catch {
+    await sleep(SERVER_SILENCE_MS);
+    return join();
+  }
 }
 
 try {
@@ -149,20 +185,25 @@ try {
   // then drops every datagram from anywhere else, and a stranger cannot make us obey them.
   socket.connect(options.port, options.host);
   await once(socket, "connect");
-  const { welcome, roundTripMs } = await join();
+  let { welcome, roundTripMs, cookie } = await join();
   // Joining (the handshake) is the only exchange left that waits for answers, and it is not the
   // ping: see the reaction timer below.
   player.received(welcome);
-  const clock = new TickClock();
+  playing = true;
+  // What one seat on the server knows of us: made again when we join again.
+  let clock = new TickClock();
   // Which tick our next input is for: a round trip ahead of the welcome's, then as the server says.
-  const inputClock = new InputClock(welcome.state.tick, roundTripMs, clock.tickMs);
-  const prediction = new TickedPrediction(welcome.map, username);
-  const interpolation = new Interpolation(welcome.map, clock);
+  let inputClock = new InputClock(welcome.state.tick, roundTripMs, clock.tickMs);
+  let prediction = new TickedPrediction(welcome.map, username);
+  let interpolation = new Interpolation(welcome.map, clock);
   // the --net view shows what these do: the corrections, the others' delay, the server's squares,
   // and how early our inputs reach the server's buffer
-  player.net.inputClock = inputClock;
-  if (predict) player.net.prediction = prediction;
-  if (interpolate) player.net.interpolation = interpolation;
+  const watch = () => {
+    player.net.inputClock = inputClock;
+    if (predict) player.net.prediction = prediction;
+    if (interpolate) player.net.interpolation = interpolation;
+  };
+  watch();
   // What is drawn: our own square where we predict it, the others where interpolation puts them.
   player.view = (state) => {
     const others = interpolation.positions(performance.now());
@@ -177,11 +218,12 @@ try {
   // From now on the client does not wait for answers:
   // states arrive when the server's tick sends them.
   // Our square comes without acks: the tick of a state says which of our inputs it holds.
-  const received = new ReceivedStates(username, false);
+  let received = new ReceivedStates(username, false);
   let newestTick = -1;
-  let lastHeardAt = performance.now();
+  let newestAt = performance.now();
+  let implausibleTicks = 0;
   const reaction = new ReactionTimer();
-  const recent = new RecentInputs();
+  let recent = new RecentInputs();
   // As the ghost: our tag attempts, each answered by the state of its tick, and the cell where
   // the last one saw its human (the --net view marks it blue when the server's verdict comes).
   const attempts = new TagAttempts();
@@ -196,10 +238,20 @@ try {
   socket.on("message", (datagram) => {
     const parsed = parseServerMessage(datagram.toString("utf8"));
     if (!parsed.ok) return;
-    lastHeardAt = performance.now();
     if (parsed.message.type === "DELTA") {
+      // One that leaps further ahead than the time since allows is forged (anyone can write the
+      // server's address on a datagram): believed, it would make every real state look old.
+      const now = performance.now();
+      const { tick } = parsed.message.delta;
+      if (
+        newestTick >= 0 &&
+        tick > newestTick + TICK_LEAP_SLACK + (2 * (now - newestAt)) / clock.tickMs
+      ) {
+        implausibleTicks++;
+        return;
+      }
       // How early the server had the input of this tick: what keeps our clock just ahead.
-      inputClock.reported(parsed.message.delta.tick, parsed.message.early);
+      inputClock.reported(tick, parsed.message.early);
       const { verdict } = parsed.message;
       if (verdict) player.net.tagJudged(tagMarks(verdict, aimedAt), performance.now());
       // The changes from a state we hold make the new state. A delta we cannot apply (the state
@@ -211,6 +263,7 @@ try {
       // twice: showing it would move squares backwards.
       if (state.tick <= newestTick) return;
       newestTick = state.tick;
+      newestAt = now;
       player.received(parsed.message);
       player.show(state);
       clock.heard(state.tick, performance.now());
@@ -245,11 +298,13 @@ try {
     if (predict && player.state) prediction.step(tick, input, player.state);
     const { count, cells, blocked } = prediction.corrections;
     const predicting = predict ? `prediction: ${prediction.fixesInWords()}` : "prediction off";
-    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · interpolation ${interpolate ? "on" : "off"}`;
+    const interpolating = `interpolation ${interpolate ? "on" : "off"}`;
+    player.statusExtra = `${describeConditions(conditions)} · ${predicting} · ${interpolating}`;
     player.summaryExtra = {
       corrections: count,
       correctedCells: cells,
       blocked,
+      implausibleTicks,
       tagAttempts: attempts.attempts,
       tagsConfirmed: attempts.tags,
     };
@@ -265,8 +320,31 @@ try {
       player.sent();
       network.send(encodeClientMessage(message));
     } else inputClock.wentLate(tick);
-    if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {
-      throw new Error(`the server at ${server} stopped sending`);
+    if (frameStart - newestAt > SERVER_SILENCE_MS) {
+      // No new state for 5 s: the server restarted, or no longer knows our address (a NAT gave
+      // us another port), or everything it sends is dropped here. We join again, as new.
+      const why =
+        implausibleTicks > 0 ? `, ${implausibleTicks} with ticks too far ahead dropped` : "";
+      player.notify(`no new state from ${server} for 5 s${why}: joining again`);
+      player.draw();
+      try {
+        ({ welcome, roundTripMs, cookie } = await rejoin());
+      } catch (error) {
+        const failed = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `no new state from ${server} for 5 s${why}; joining again failed: ${failed}`,
+        );
+      }
+      player.received(welcome);
+      clock = new TickClock();
+      inputClock = new InputClock(welcome.state.tick, roundTripMs, clock.tickMs);
+      prediction = new TickedPrediction(welcome.map, username);
+      interpolation = new Interpolation(welcome.map, clock);
+      received = new ReceivedStates(username, false);
+      recent = new RecentInputs();
+      watch();
+      [newestTick, newestAt, frameDue] = [-1, performance.now(), performance.now()];
+      continue;
     }
     // One frame per server tick, but never more frames than --send-rate: whatever tick numbers
     // arrive, they must not make us flood the server. Then a little shorter or longer (10 % at
@@ -278,8 +356,9 @@ try {
     frameDue = Math.max(frameDue + frameMs, frameStart - REDUNDANT_INPUTS * frameMs);
     await sleep(frameDue - performance.now());
   }
-  // One try at a goodbye: if it is lost, the server notices the silence and frees our seat anyway.
-  await request({ type: "DISCONNECT", username });
+  // One try at a goodbye, with the cookie that won our seat: the server obeys no DISCONNECT without
+  // it. If it is lost, the server notices the silence and frees our seat anyway.
+  await request({ type: "DISCONNECT", username, cookie }, ["DISCONNECTED", "ERROR"]);
   await network.drain(); // a goodbye still held back by --lag must leave before we do
   player.exitWithSummary();
 } catch (error) {

@@ -6,7 +6,7 @@
  *   client → server  CONNECT <username> <cookie>
  *   client → server  INPUT <username> <held> <seen> <tick> <run> …
  *   client → server  GETSTATE <username>
- *   client → server  DISCONNECT <username>
+ *   client → server  DISCONNECT <username> <cookie>
  *   server → client  CHALLENGE <cookie>
  *   server → client  CONNECTED <port> <username> <size> MAP <mapname> STATE <statestring> END
  *   server → client  DELTA tick=<n> ghost=<name> early=<e> verdict=<verdict> <change> … END
@@ -21,6 +21,9 @@
  * A DELTA is sent every tick, to every player, unasked: tick=<n> numbers it, so that a client
  * can ignore a state older than one it has shown.
  *
+ * The cookie that won the seat is the seat's secret from then on: a CONNECT again gets the
+ * welcome again only with it, and a DISCONNECT only counts with it, so that a stranger who
+ * writes a player's address on a datagram, but never saw the cookie, can neither do either.
  * Joining is a handshake on the server's one socket: the first CONNECT has no cookie and gets a
  * CHALLENGE; the second brings that <cookie> back, which proves the client receives at its
  * address, and gets the welcome. A <cookie> is a keyed hash in base64url: letters, digits, - and _.
@@ -124,7 +127,7 @@ export type ClientMessage =
       inputs: readonly TickedInput[];
     }
   | { type: "GETSTATE"; username: string }
-  | { type: "DISCONNECT"; username: string };
+  | { type: "DISCONNECT"; username: string; cookie: string };
 
 /** The answer to a join that lets the player in: `CONNECTED <port> …`, with the map and the state. */
 export type Welcome = {
@@ -158,8 +161,9 @@ export function encodeClientMessage(message: ClientMessage | Connect): string {
       const { username, held, seen, inputs } = message;
       return ["INPUT", username, held, seen, ...inputWords(inputs)].join(" ");
     case "GETSTATE":
-    case "DISCONNECT":
       return `${message.type} ${message.username}`;
+    case "DISCONNECT":
+      return `${message.type} ${message.username} ${message.cookie}`;
   }
 }
 
@@ -256,8 +260,16 @@ function encodeVerdict({ seenTick, seen, real, tagged }: Verdict): string {
 const USAGE: Record<ClientMessage["type"], string> = {
   INPUT: "INPUT <username> <held> <seen> <tick> <UP|DOWN|LEFT|RIGHT|NONE>[*<count>] …",
   GETSTATE: "GETSTATE <username>",
-  DISCONNECT: "DISCONNECT <username>",
+  DISCONNECT: "DISCONNECT <username> <cookie>",
 };
+
+/** The words of the messages that have a fixed number of them: an INPUT has as many as its runs. */
+const WORD_COUNT: Record<Exclude<ClientMessage["type"], "INPUT">, number> = {
+  GETSTATE: 2,
+  DISCONNECT: 3,
+};
+
+const isCookie = (word: string) => /^[A-Za-z0-9_-]{1,64}$/.test(word);
 
 /** Parses what a client sent. Every way it can be wrong has a reason fit for `ERROR <reason>`. */
 export function parseClientMessage(line: string): Parsed<ClientMessage> {
@@ -267,11 +279,17 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
   if (!Object.hasOwn(USAGE, command)) return fail(`unknown command ${shorten(command)}`);
   const type = command as ClientMessage["type"];
   if (words.length === 1) return fail("username is empty");
-  const fits = type === "INPUT" ? runs.length > 0 : words.length === 2;
+  const fits = type === "INPUT" ? runs.length > 0 : words.length === WORD_COUNT[type];
   if (!fits) return fail(`expected ${USAGE[type]}`);
   const problem = usernameProblem(username);
   if (problem) return fail(problem);
-  if (type !== "INPUT") return ok({ type, username });
+  if (type === "GETSTATE") return ok({ type, username });
+  if (type === "DISCONNECT") {
+    const cookie = words[2]!;
+    return isCookie(cookie)
+      ? ok({ type, username, cookie })
+      : fail(`bad cookie ${shorten(cookie)}`);
+  }
 
   const held = parseCount(heldWord);
   if (held === undefined) return fail(`bad tick ${shorten(heldWord)}`);
@@ -295,8 +313,6 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
   }
   return ok({ type, username, held, seen, inputs });
 }
-
-const isCookie = (word: string) => /^[A-Za-z0-9_-]{1,64}$/.test(word);
 
 /**
  * Parses a CONNECT: undefined for anything else. It stands apart from parseClientMessage
