@@ -129,7 +129,8 @@ describe("step 03: one persistent TCP connection per player", () => {
 
   it("has a client that says the server has gone away and exits 1", async () => {
     const bot = runBot(STEP, server.port, "bot3", 30);
-    await sleep(1500);
+    // the server goes away once bot3 plays (a loaded machine can take more than a second to start it)
+    expect(await server.line(/bot3 joined/, 10_000)).toBeDefined();
     await server.stop();
     const result = await bot;
     expect(result.code).toBe(1);

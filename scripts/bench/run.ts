@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../harness/launch.ts";
+import { PORT_TRIES } from "../../lib/port-pool.ts";
 import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
@@ -49,8 +50,10 @@ export async function measureRun(
   progress("starting the server");
   let server: RunningServer;
   try {
+    // Room for PORT_TRIES more than the players: another bench (or a test's) may take ports of
+    // this range between our check and our server's binds, and the server skips those.
     const pool = hasPortPool(plan.step)
-      ? await freePortRange(plan.players, FIRST_POOL_PORT)
+      ? await freePortRange(plan.players + PORT_TRIES, FIRST_POOL_PORT)
       : undefined;
     const ports = pool === undefined ? [] : ["--ports", `${pool.first}-${pool.last}`];
     const map = plan.map === undefined ? [] : ["--map", plan.map];
