@@ -22,11 +22,13 @@ import type { Input } from "./game.ts";
 export const REDUNDANT_INPUTS = 8;
 
 /**
- * How far ahead of the server's tick an input may be meant for: 40 ticks, 2 s at 20 Hz, more than
- * any round trip a game survives. An input for a later tick is dropped, so a player holds at most
- * this many inputs in the server's memory, whatever they send.
+ * How far ahead of the server's tick an input may be meant for: 10 ticks, 500 ms at 20 Hz. An honest
+ * clock (lib/input-clock.ts) runs about half a round trip plus 1 to 2 ticks ahead, so 10 covers
+ * round trips up to about 600 ms. No further: an INPUT carries no secret, the first input for a
+ * tick is final, and a forger who claims the ticks beyond the player's lead always gets there
+ * first. An input for a later tick is dropped, so a player holds at most 10 inputs in memory.
  */
-export const FUTURE_TICKS = 40;
+export const FUTURE_TICKS = 10;
 
 /** An input and the server tick it is meant for. */
 export interface TickedInput {

@@ -20,8 +20,8 @@ import {
 import * as protocol from "../steps/11-input-buffer/protocol.ts";
 
 const STEP = "11-input-buffer";
-/** How far ahead the tests aim their inputs: 1 s at 20 Hz, time enough to send them all first. */
-const AHEAD = 20;
+/** How far ahead the tests aim their inputs: 400 ms at 20 Hz, time enough to send them all first. */
+const AHEAD = 8;
 
 /** A whole state (a DELTA without base: our peers never say they hold one) as a GameState. */
 function stateOf(delta: Delta): GameState & { tick: number } {
