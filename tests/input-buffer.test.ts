@@ -194,6 +194,18 @@ describe("the client's input clock", () => {
     expect(clock.nextFrame(50)).toBe(50);
   });
 
+  it("takes each tick's report once: a state duplicated or reordered does not count again", () => {
+    const clock = new InputClock(0, 0, 50);
+    const tick = clock.tick;
+    clock.wentLate(tick);
+    clock.reported(tick, 1); // had it gone in its own frame: 2 ticks to spare
+    clock.reported(tick + 1, 2);
+    clock.reported(tick + 1, 2); // twice
+    clock.reported(tick, 1); // late: counted again, it would be a tick short
+    expect(clock.spare).toBe(2);
+    expect(clock.early).toBe(2);
+  });
+
   it("never jumps: one tick a frame, each at most 10 % shorter or 2 % longer", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1, max: 40 }), { maxLength: 300 }), (reports) => {
