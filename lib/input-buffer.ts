@@ -117,11 +117,6 @@ export class InputBuffer {
     return { tick, input: held.input, early: tick - 1 - held.arrivedIn };
   }
 
-  /** How many inputs are waiting for their tick. */
-  get depth(): number {
-    return this.waiting.size;
-  }
-
   private drop(why: keyof DroppedInputs, receipt: Receipt): Receipt {
     this.dropped[why]++;
     return receipt;
