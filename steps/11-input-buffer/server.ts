@@ -274,7 +274,7 @@ function play(seat: Seat, datagram: Buffer): void {
   }
   const { message } = parsed;
   // An INPUT has no sequence number to push ahead: each input names its tick, and the buffer keeps
-  // none further ahead of the server's than an honest clock runs (FUTURE_TICKS, 500 ms): a forged
+  // none further ahead of the server's than an honest clock runs (FUTURE_TICKS, 1 s): a forged
   // one takes only the ticks it names, where step 10's number, pushed 100 ahead, froze the player
   // for the rest of the game. A forger who knows the address and port can still race the player
   // to the few ticks between the player's lead and that bound, where the first input is final;
