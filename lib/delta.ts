@@ -93,7 +93,7 @@ export class SentStates {
   /** the newest tick the client says it holds, if it is one this client was sent */
   private acknowledged: number | undefined;
 
-  /** `you`: the client's own square, written in every DELTA with its acks. */
+  /** `you`: the client's own square, written in every DELTA (with its acks, if its square has them). */
   constructor(private readonly you: string) {}
 
   /**
@@ -187,7 +187,7 @@ export class ReceivedStates {
    */
   constructor(
     private readonly you: string,
-    private readonly acks = true,
+    private readonly options: { acks: boolean } = { acks: true },
   ) {}
 
   /**
@@ -206,7 +206,7 @@ export class ReceivedStates {
     const put = (id: number, square: PlayerState) => {
       squares[id] = square;
       const acked = square.ack !== undefined && square.ackTick !== undefined;
-      if (square.name === this.you && (acked || !this.acks)) ownWritten = true;
+      if (square.name === this.you && (acked || !this.options.acks)) ownWritten = true;
     };
     for (const change of delta.changes) {
       if (change.kind === "enter") {
@@ -222,7 +222,10 @@ export class ReceivedStates {
     const players = squares.filter((square) => square !== undefined);
     if (new Set(players.map(({ name }) => name)).size !== players.length)
       return { ok: false, reason: "DELTA leaves two squares with one name" };
-    if (!ownWritten) return { ok: false, reason: "DELTA does not write your square with its acks" };
+    if (!ownWritten) {
+      const reason = `DELTA does not write your square${this.options.acks ? " with its acks" : ""}`;
+      return { ok: false, reason };
+    }
     this.held.keep({ tick: delta.tick, squares });
     if (this.newestTick === undefined || delta.tick > this.newestTick) this.newestTick = delta.tick;
     return { ok: true, message: { tick: delta.tick, ghost: delta.ghost, players } };

@@ -32,8 +32,11 @@ export class InputClock {
   tick: number;
   /** how many ticks early the server had the input of the newest state reported (-1: none in time) */
   early: number | undefined;
-  /** the tick of the client's first input: the states of earlier ticks say nothing of its inputs */
-  private readonly firstTick: number;
+  /**
+   * the newest tick reported, at first the one before the client's first input (the states of
+   * earlier ticks say nothing of its inputs): a state duplicated or reordered is not reported again
+   */
+  private newestReported: number;
   /** ticks gained on the server since the start: frames shorter than a tick add, longer ones take */
   private gained = 0;
   /** the ticks whose input waited a frame for its datagram (a steady key), until reported */
@@ -47,12 +50,13 @@ export class InputClock {
    */
   constructor(serverTick: number, roundTripMs: number, tickMs: number) {
     this.tick = serverTick + Math.ceil(roundTripMs / tickMs) + FIRST_MARGIN;
-    this.firstTick = this.tick;
+    this.newestReported = this.tick - 1;
   }
 
   /** The state of `tick` said that the input of its tick arrived `early` ticks before it (-1: none). */
   reported(tick: number, early: number): void {
-    if (tick < this.firstTick) return;
+    if (tick <= this.newestReported) return;
+    this.newestReported = tick;
     this.early = early;
     // Had it gone in its own frame, it would have arrived a tick earlier: that is what the clock
     // keeps on time. (Missed, it would have been less than a tick early: hurrying is right.)

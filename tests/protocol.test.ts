@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Delta, SquareChange } from "../lib/delta.ts";
 import { INPUTS } from "../lib/game.ts";
-import { REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
+import { FUTURE_TICKS, REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
 import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
 import { HOUSE_MAP, MANSION_MAP } from "../lib/map.ts";
 import * as step02 from "../steps/02-tcp-squares/protocol.ts";
@@ -209,8 +209,8 @@ const deltaOf = (acks: boolean): fc.Arbitrary<Delta> =>
     });
 const delta = deltaOf(true);
 
-/** How early a step 11 server had an input: -1 (missed its tick) or a count of ticks. */
-const early = fc.integer({ min: -1, max: 1e6 });
+/** How early a step 11 server had an input: -1 (missed its tick) or at most FUTURE_TICKS ticks. */
+const early = fc.integer({ min: -1, max: FUTURE_TICKS });
 
 /** A step 11 INPUT: its latest inputs, for 1 to REDUNDANT_INPUTS ticks in a row. */
 const tickedInputs = fc
@@ -633,6 +633,8 @@ describe("step 11's DELTA", () => {
     ["DELTA tick=5 base=4 0,1,2 END", "malformed DELTA: no early"],
     ["DELTA tick=5 early=-2 END", "malformed DELTA: no early"],
     ["DELTA tick=5 early=x END", "malformed DELTA: no early"],
+    ["DELTA tick=5 early=21 END", "DELTA early 21 is beyond 20 ticks"],
+    ["DELTA tick=5 early=999999999999999 END", "DELTA early 999999999999999 is beyond 20 ticks"],
     ["DELTA tick=5 early=0 ghost=ann END", "malformed DELTA change ghost=ann"],
     ["DELTA tick=5 early=0 0=ann,1,2,3,4 END", "malformed DELTA change 0=ann,1,2,3,4"],
     ["DELTA tick=5 base=4 early=0 0,1,2,3 END", "malformed DELTA change 0,1,2,3"],

@@ -20,8 +20,8 @@ import {
 import * as protocol from "../steps/11-input-buffer/protocol.ts";
 
 const STEP = "11-input-buffer";
-/** How far ahead the tests aim their inputs: 1 s at 20 Hz, time enough to send them all first. */
-const AHEAD = 20;
+/** How far ahead the tests aim their inputs: 400 ms at 20 Hz, time enough to send them all first. */
+const AHEAD = 8;
 
 /** A whole state (a DELTA without base: our peers never say they hold one) as a GameState. */
 function stateOf(delta: Delta): GameState & { tick: number } {
@@ -115,7 +115,8 @@ describe("step 11: the input buffer", () => {
     peer.close();
   });
 
-  it("keeps the first input for a tick: a different one for the same tick gets an ERROR", async () => {
+  it("keeps the first input for a tick: a different one is counted, not answered", async () => {
+    // An ERROR for each would be traffic a forger writing the player's address sends the player.
     const { peer, welcome } = await player("carol");
     const now = stateOf((await nextOfType(peer, "DELTA")).delta);
     const direction = freeDirection(welcome.map, now, "carol");
@@ -124,15 +125,20 @@ describe("step 11: the input buffer", () => {
     const send = (line: string) => peer.send(line, server.port);
     send(`INPUT carol 0 ${tick} ${direction} NONE`);
     send(`INPUT carol 0 ${tick} ${direction === "UP" ? "DOWN" : "UP"} NONE`);
-    const refusal = await peer.next((d) => d.message.type === "ERROR");
-    expect(refusal?.message).toMatchObject({
-      type: "ERROR",
-      reason: expect.stringMatching(
-        /^a tick's input cannot change once sent \(the server is at tick \d+\)$/,
-      ),
-    });
     const { states } = await statesUntil(peer, tick + 1);
     expect(placeIn(states.get(tick + 1)!, "carol")).toEqual(stepFrom(start, direction));
+    expect(await peer.next((d) => d.message.type === "ERROR", 0)).toBeUndefined();
+    peer.close();
+  });
+
+  it("answers no ERROR to a client fallen behind whose oldest copies are long past", async () => {
+    const { peer } = await player("carl");
+    const { states: seen } = await statesUntil(peer, REDUNDANT_INPUTS);
+    const now = Math.max(...seen.keys());
+    // 2 ticks behind: its newest input missed its tick, its oldest copies are older than any kept
+    peer.send(`INPUT carl 0 ${now - REDUNDANT_INPUTS} NONE*${REDUNDANT_INPUTS}`, server.port);
+    await statesUntil(peer, now + 2);
+    expect(await peer.next((d) => d.message.type === "ERROR", 0)).toBeUndefined();
     peer.close();
   });
 

@@ -302,7 +302,7 @@ export function inputsForTicks(
   bot: BotContext,
   protocol: Pick<BotProtocol<never>, "parseServerMessage">,
 ): Play<TickedInputs> {
-  const received = new ReceivedStates(bot.name, false);
+  const received = new ReceivedStates(bot.name, { acks: false });
   const recent = new RecentInputs();
   let tick = 0;
   return {

@@ -11,7 +11,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Summary } from "../../lib/player.ts";
-import { type Experiment, bot, parseTraceLine, printTable, progress, server } from "./lab.ts";
+import {
+  type Experiment,
+  bot,
+  figure,
+  parseTraceLine,
+  printTable,
+  progress,
+  server,
+} from "./lab.ts";
 
 const SECONDS = 60;
 const NETWORK = ["--loss", "30", "--jitter", "30", "--lag", "100"];
@@ -98,6 +106,8 @@ export const experiment: Experiment = {
           upBytesPerSecond: Math.round(median(runs.map(({ sentBytes }) => sentBytes)) / SECONDS),
           shownP50Ms: median(runs.map(({ summary }) => summary.rttMs.p50 ?? NaN)),
         };
+        for (const [name, value] of Object.entries(figures[step]!))
+          figure(`${step}.${name}`, value);
         return runs.map(({ summary, sentBytes }) => [
           step,
           summary.name,
