@@ -22,8 +22,11 @@ import {
 } from "./udp.ts";
 
 const STEP = "12-lag-compensation";
-/** How far ahead the tests aim their inputs: 1 s at 20 Hz, time enough to send them all first. */
-const AHEAD = 20;
+/**
+ * How far ahead the tests aim their inputs: 0.6 s at 20 Hz, time enough to send them all first,
+ * and with the ghost's 3 ticks later still inside what the server keeps (FUTURE_TICKS).
+ */
+const AHEAD = 12;
 /** The cap at the default 20 ticks a second: 11 ticks. */
 const CAP = rewindTicks(1000 / 20);
 const DIRECTIONS = ["UP", "DOWN", "LEFT", "RIGHT"] as const;

@@ -66,7 +66,12 @@
  */
 import type { Delta, SquareChange } from "../../lib/delta.ts";
 import { INPUTS, type Input } from "../../lib/game.ts";
-import { MISSED, REDUNDANT_INPUTS, type TickedInput } from "../../lib/input-buffer.ts";
+import {
+  FUTURE_TICKS,
+  MISSED,
+  REDUNDANT_INPUTS,
+  type TickedInput,
+} from "../../lib/input-buffer.ts";
 import { MOST_SQUARES_LIT } from "../../lib/lantern.ts";
 import { type GameMap, MAPS, type MapName, type Position, isMapName } from "../../lib/map.ts";
 import {
@@ -442,6 +447,8 @@ function parseDelta(words: string[]): { delta: Delta; early: number; verdict?: V
   if (base !== undefined && base >= tick) return `DELTA base ${base} is not older than its tick`;
   if (ghostWord !== undefined && usernameProblem(ghostWord)) return "malformed DELTA: bad ghost";
   if (early === undefined) return "malformed DELTA: no early";
+  // The server keeps no input further ahead: a larger one is a hostile server's, or a forger's.
+  if (early > FUTURE_TICKS) return `DELTA early ${early} is beyond ${FUTURE_TICKS} ticks`;
   const verdict = verdictWord === undefined ? undefined : parseVerdict(verdictWord);
   if (verdictWord !== undefined && !verdict) return "malformed DELTA: bad verdict";
   const changes: SquareChange[] = [];
