@@ -3,24 +3,25 @@
  * value in exactly the bits its range needs. A datagram is one message; its last byte is padded
  * with zero bits. Each line below is one message, its fields in order, `name:bits` each:
  *
- *   client → server  CONNECT type:2=0 <username> hascookie:1 [<cookie>] zeros to 100 bytes
+ *   client → server  CONNECT type:2=0 <username> <cookie?> zeros to 100 bytes
  *   client → server  INPUT type:2=1 <username> held:32 seen:32 tick:32 count:3 <direction:3> …
  *   client → server  GETSTATE type:2=2 <username>
  *   client → server  DISCONNECT type:2=3 <username> <cookie>
  *   server → client  CHALLENGE type:3=0 <cookie>
  *   server → client  CONNECTED type:3=1 port:16 <username> map:1 width:8 height:7 <state>
- *   server → client  DELTA type:3=2 tick:32 hasbase:1 [back:5] hasghost:1 [<ghost>] early:6 hasverdict:1 [<verdict>] count:6 <change> …
+ *   server → client  DELTA type:3=2 tick:32 <back?> <ghost?> early:6 <verdict?> count:6 <change> …
  *   server → client  DISCONNECTED type:3=3 <username>
  *   server → client  ERROR type:3=4 length:8 <character:8> …
  *
- * <username> is length-1:4 then length characters of 6 bits each, from the 64 that a username may
- * use (letters, digits, _ and -): `ann` is 22 bits. <cookie> is length-1:6 then its characters,
- * 6 bits each (a cookie is base64url: the same 64 characters). <direction:3> is UP, DOWN, LEFT,
- * RIGHT or NONE, 0 to 4. A position is x:8 y:7: the mansion, the largest map, is 153 × 81 cells.
- * map:1 is the map's number, house 0 or mansion 1: the client knows the maps (lib/map.ts), and
- * width and height must be that map's. <state> is tick:32 hasghost:1 [<ghost>] count:6, then
- * count squares, each <name> x:8 y:7.
- *
+ * <field?> is a bit, 1 if the field follows, 0 if it is left out. back:5 is how many ticks the
+ * base is behind tick, less one. <username> (and <ghost>, <name>) is length-1:4, then each
+ * character in 6 bits, from the 64 that a username may use (letters, digits, _ and -): `ann` is
+ * 22 bits. <cookie> is length-1:6 then its characters, 6 bits each (a cookie is base64url: the
+ * same 64 characters). <direction:3> is UP, DOWN, LEFT, RIGHT or NONE, 0 to 4. A position is
+ * x:8 y:7: the mansion, the largest map, is 153 × 81 cells. map:1 is the map's number, house 0
+ * or mansion 1: the client knows the maps (lib/map.ts), and width and height must be that map's.
+ * <state> is tick:32 <ghost?> count:6, then count squares, each <name> x:8 y:7.
+
  * As in step 12, what each field means:
  * - CONNECT is padded with zero bytes to 100: the server answers an address it has not verified
  *   with no more bytes than it received. Without a cookie it gets a CHALLENGE, with it the welcome.
@@ -38,7 +39,7 @@
  *     kind 2, leave                   a square of the base state that left the light
  *   A client applies a DELTA only to the very state its base names.
  * - <verdict>, only to the ghost in the tick of its tag attempt: seentick:32 seen x:8 y:7
- *   hasreal:1 [real x:8 y:7] tagged:1: the tick the server judged the ghost to have seen, where
+ *   <real x:8 y:7?> tagged:1: the tick the server judged the ghost to have seen, where
  *   the human stood then and where they really were (absent if they had left).
  *
  * Every read is checked: a datagram too short for its fields, with a whole byte or a bit set
@@ -139,9 +140,11 @@ const MAP_NAMES = Object.keys(MAPS) as MapName[];
 const CHARACTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
 const USERNAME_LENGTHS = 16;
 const COOKIE_LENGTHS = 64;
-/** Positions in the bits the largest map needs: x below 256, y below 128 on the mansion. */
-const X_BITS = bitsFor(Math.max(...MAP_NAMES.map((name) => MAPS[name].width)));
-const Y_BITS = bitsFor(Math.max(...MAP_NAMES.map((name) => MAPS[name].height)));
+/** The largest map's size: a position takes the bits it needs, 8 and 7 for the mansion's 153 × 81. */
+const WIDTH = Math.max(...MAP_NAMES.map((name) => MAPS[name].width));
+const HEIGHT = Math.max(...MAP_NAMES.map((name) => MAPS[name].height));
+const X_BITS = bitsFor(WIDTH);
+const Y_BITS = bitsFor(HEIGHT);
 /** A tick: 32 bits, 6.8 years at 20 ticks a second. */
 const TICK_BITS = 32;
 /** A base is at most this many ticks back, the states the server keeps (lib/delta.ts). */
@@ -293,7 +296,7 @@ const readCookie = (reader: BitReader) => readText(reader, COOKIE_LENGTHS, "cook
 const readGhost = (reader: BitReader) => (reader.readFlag() ? readUsername(reader, "ghost") : null);
 
 function readPosition(reader: BitReader): Position {
-  return { x: reader.read(X_BITS), y: reader.read(Y_BITS) };
+  return { x: reader.readBelow(WIDTH, "x"), y: reader.readBelow(HEIGHT, "y") };
 }
 
 function readSquare(reader: BitReader): Square {

@@ -417,7 +417,8 @@ setInterval(() => {
   const byTheSystem = kernelDrops(socket.address()) ?? 0;
   const report =
     `dropped: ${unverified} from unverified addresses, ${overJoinRate} over an address's join rate, ` +
-    `${tooLong} too long, ${unreadable} unreadable, ${notTheirs} not a player's own, ${overRate} over a player's rate, ` +
+    `${tooLong} too long, ${unreadable} unreadable, ${notTheirs} not a player's own, ` +
+    `${overRate} over a player's rate, ` +
     `${byTheSystem} by the system, its queue full; not answered: ${tooBigToAnswer}; ` +
     `inputs dropped: ${late} late, ${conflict} changing a tick, ${tooOld} long past, ${tooEarly} too far ahead`;
   const counts = [...Object.values(dropped), ...Object.values(droppedInputs)];
