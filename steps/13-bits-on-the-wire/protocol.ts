@@ -330,7 +330,13 @@ export function parseClientMessage(datagram: Uint8Array): Parsed<ClientMessage> 
  * because what a stranger sends gets no ERROR: an unverified address gets a CHALLENGE or nothing.
  */
 export function parseConnect(datagram: Uint8Array): Connect | undefined {
-  const parsed = readWhole(
+  const parsed = readConnect(datagram);
+  return parsed.ok ? parsed.message : undefined;
+}
+
+/** A CONNECT, padded to CONNECT_BYTES, or why the datagram is not one. */
+function readConnect(datagram: Uint8Array): Parsed<Connect> {
+  return readWhole(
     datagram,
     (reader): Connect => {
       const type = CLIENT_TYPES[reader.read(bitsFor(CLIENT_TYPES.length))]!;
@@ -342,7 +348,6 @@ export function parseConnect(datagram: Uint8Array): Connect | undefined {
     },
     CONNECT_BYTES,
   );
-  return parsed.ok ? parsed.message : undefined;
 }
 
 /** Parses what a server sent; a client that gets something else drops it, and counts it. */
@@ -432,9 +437,11 @@ function readVerdict(reader: BitReader): Verdict {
 
 /** For --trace: what a client sent, as step 12's text, or why it cannot be read. */
 export function describeClientDatagram(datagram: Uint8Array): string {
-  const connect = parseConnect(datagram);
-  if (connect) return textOfClientMessage(connect);
-  const parsed = parseClientMessage(datagram);
+  const typeBits = bitsFor(CLIENT_TYPES.length);
+  const isConnect =
+    datagram.length > 0 &&
+    new BitReader(datagram).read(typeBits) === CLIENT_TYPES.indexOf("CONNECT");
+  const parsed = isConnect ? readConnect(datagram) : parseClientMessage(datagram);
   return parsed.ok ? textOfClientMessage(parsed.message) : `(unreadable: ${parsed.reason})`;
 }
 
