@@ -31,23 +31,43 @@ const SHOWN_SQUARES = 3;
 /** Longer texts (a flood, the echo of a long line) are cut here: one line stays one line. */
 const SHOWN_CHARACTERS = 200;
 
+/**
+ * How a step whose datagrams are not text (binary, bit-packed) has them traced: its
+ * own reading of what it sends and what it receives, as readable text (or why they
+ * cannot be read). The trace still prints each one's real size.
+ */
+export interface Decoder {
+  sent(bytes: Uint8Array): string;
+  received(bytes: Uint8Array): string;
+}
+
 export class Trace {
-  constructor(private readonly writeLine: (line: string) => void) {}
+  constructor(
+    private readonly writeLine: (line: string) => void,
+    private readonly decoder?: Decoder,
+  ) {}
 
   /** A message this program sent, and what the simulated network did to it (nothing: no fate). */
   sent(to: Peer, message: Message, fate = ""): void {
-    this.write("→", to, message, fate);
+    this.write("→", to, message, this.decoder?.sent, fate);
   }
 
   /** A message (UDP) or a piece of the stream (TCP) this program received. */
   received(from: Peer, message: Message): void {
-    this.write("←", from, message, "");
+    this.write("←", from, message, this.decoder?.received, "");
   }
 
-  private write(arrow: string, peer: Peer, message: Message, fate: string): void {
+  private write(
+    arrow: string,
+    peer: Peer,
+    message: Message,
+    decode: ((bytes: Uint8Array) => string) | undefined,
+    fate: string,
+  ): void {
     const milliseconds = performance.now().toFixed(1).padStart(9);
     const bytes = String(byteLength(message)).padStart(5);
-    const text = visible(shorten(textOf(message))).replaceAll('"', '\\"');
+    const read = decode && typeof message !== "string" ? decode(message) : textOf(message);
+    const text = visible(shorten(read)).replaceAll('"', '\\"');
     const line = `${milliseconds} ms ${arrow} ${addressOf(peer).padEnd(21)} ${bytes} B "${text}"`;
     this.writeLine(fate === "" ? line : `${line}  ${fate}`);
   }
@@ -130,11 +150,15 @@ export const TRACE_OPTIONS = {
 /**
  * The trace the options ask for, or undefined when they ask for none: callers write
  * `trace?.sent(…)`, so a trace that is off costs one check, and its arguments are not even built.
+ * A step whose datagrams are binary passes its decoder, and the trace prints them as it reads them.
  */
-export function traceFrom(values: { trace: boolean; "trace-file"?: string }): Trace | undefined {
+export function traceFrom(
+  values: { trace: boolean; "trace-file"?: string },
+  decoder?: Decoder,
+): Trace | undefined {
   const file = values["trace-file"];
-  if (file !== undefined) return new Trace(lineWriter(file));
-  if (values.trace) return new Trace((line) => process.stderr.write(`${line}\n`));
+  if (file !== undefined) return new Trace(lineWriter(file), decoder);
+  if (values.trace) return new Trace((line) => process.stderr.write(`${line}\n`), decoder);
   return undefined;
 }
 

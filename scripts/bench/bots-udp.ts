@@ -59,6 +59,12 @@ interface Play<Message extends InputMessage | TickedInputs> {
 }
 
 /**
+ * A datagram as a bot's protocol reads it: one character a byte (latin1), so that the bytes of a
+ * binary step (13) reach its protocol unchanged, and a text step's ASCII reads as in UTF-8.
+ */
+const textOf = (datagram: Buffer) => datagram.toString("latin1");
+
+/**
  * A bot's UDP socket, bound to the bot's own address: every datagram it sends or
  * receives from the server's `port()` is metered; a join waits for the next one.
  */
@@ -77,7 +83,7 @@ function botSocket(bot: BotContext, port: () => number) {
       await once(socket, "listening");
     },
     send(text: string): void {
-      const datagram = Buffer.from(text);
+      const datagram = Buffer.from(text, "latin1");
       bot.meter.sent(datagram.length);
       socket.send(datagram, port(), bot.server.host);
     },
@@ -118,7 +124,7 @@ export function dedicatedPort<Message extends InputMessage>(
         send({ type: "CONNECTED", username: bot.name });
         const welcome = await socket.next();
         if (!welcome) continue;
-        const answer = joinAnswerOf(protocol.expectServerMessage(welcome.toString("utf8")));
+        const answer = joinAnswerOf(protocol.expectServerMessage(textOf(welcome)));
         if (answer.seated) {
           serverPort = answer.port;
           socket.play(play.datagram);
@@ -160,7 +166,7 @@ export function oneSocket<Message extends InputMessage | TickedInputs>(
         send({ type: "CONNECT", username: bot.name, cookie });
         const datagram = await socket.next();
         if (!datagram) continue;
-        const message = protocol.expectServerMessage(datagram.toString("utf8"));
+        const message = protocol.expectServerMessage(textOf(datagram));
         if (message.type === "CHALLENGE") {
           cookie = message.cookie;
           continue;
@@ -277,7 +283,7 @@ export function inputChangesHoldingStates(
       return true;
     },
     datagram(datagram) {
-      const parsed = protocol.parseServerMessage(datagram.toString("utf8"));
+      const parsed = protocol.parseServerMessage(textOf(datagram));
       if (!parsed.ok || parsed.message.type !== "DELTA") return;
       const made = received.apply(parsed.message.delta);
       if (!made.ok) return;
@@ -317,7 +323,7 @@ export function inputsForTicks(
       return true;
     },
     datagram(datagram) {
-      const parsed = protocol.parseServerMessage(datagram.toString("utf8"));
+      const parsed = protocol.parseServerMessage(textOf(datagram));
       if (!parsed.ok || parsed.message.type !== "DELTA") return;
       const made = received.apply(parsed.message.delta);
       if (made.ok) bot.meter.state(made.message.tick);

@@ -29,6 +29,7 @@ import * as step09 from "../../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../../steps/11-input-buffer/protocol.ts";
 import * as step12 from "../../steps/12-lag-compensation/protocol.ts";
+import * as step13 from "../../steps/13-bits-on-the-wire/protocol.ts";
 
 /**
  * What a probe's ping measures: the time from a request to its answer (steps 02
@@ -50,6 +51,22 @@ interface BenchedStep {
    */
   serverArgs(game: { players: number }): string[];
 }
+
+/**
+ * Step 13's protocol as the bots carry every step's: in strings of one character a byte (latin1,
+ * as bots-udp.ts reads and sends them), since its datagrams are bytes, not text.
+ */
+const binaryStep13 = {
+  encodeClientMessage: (message: Parameters<typeof step13.encodeClientMessage>[0]) =>
+    step13.encodeClientMessage(message).toString("latin1"),
+  parseServerMessage: (line: string) => step13.parseServerMessage(Buffer.from(line, "latin1")),
+  expectServerMessage(line: string) {
+    const parsed = step13.parseServerMessage(Buffer.from(line, "latin1"));
+    if (!parsed.ok)
+      throw new Error(`the server sent something a bot cannot read (${parsed.reason})`);
+    return parsed.message;
+  },
+};
 
 /** States a second the servers send at (--tick-rate), the same as the bots' frame rate. */
 export const TICK_RATE = FRAME_RATE;
@@ -121,6 +138,12 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   },
   "12": {
     adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, step12)),
+    transport: "udp",
+    latency: "input to state shown",
+    serverArgs: tickServer,
+  },
+  "13": {
+    adapter: (bot) => oneSocket(bot, binaryStep13, inputsForTicks(bot, binaryStep13)),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,

@@ -1,0 +1,337 @@
+/**
+ * Step 13 (steps/13-bits-on-the-wire): step 12's messages in binary. Every message reads back as
+ * itself over the whole range of its values; random, cut or extended bytes are refused whole,
+ * never read half or out of range; and on real sockets the step plays, while a seated player's
+ * junk is dropped and counted without the others noticing.
+ */
+import dgram from "node:dgram";
+import { once } from "node:events";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { INPUTS } from "../lib/game.ts";
+import { FUTURE_TICKS, MISSED, REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
+import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
+import { MAPS, type MapName } from "../lib/map.ts";
+import { startServer } from "../scripts/harness/launch.ts";
+import { BitReader, BitWriter } from "../steps/13-bits-on-the-wire/bits.ts";
+import {
+  CONNECT_BYTES,
+  type ClientMessage,
+  type Connect,
+  type ServerMessage,
+  describeServerDatagram,
+  encodeClientMessage,
+  encodeServerMessage,
+  parseClientMessage,
+  parseConnect,
+  parseServerMessage,
+} from "../steps/13-bits-on-the-wire/protocol.ts";
+import { runBot } from "./helpers.ts";
+
+const STEP = "13-bits-on-the-wire";
+const MANSION = MAPS.mansion;
+
+const username = fc.stringMatching(/^[A-Za-z0-9_-]{1,16}$/);
+const cookie = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/);
+const tick = fc.nat({ max: 2 ** 32 - 1 });
+const x = fc.nat({ max: MANSION.width - 1 });
+const y = fc.nat({ max: MANSION.height - 1 });
+const position = fc.record({ x, y });
+const square = fc.record({ name: username, x, y });
+const ids = fc.uniqueArray(fc.nat({ max: MOST_SQUARES_LIT - 1 }), { maxLength: MOST_SQUARES_LIT });
+
+const connect: fc.Arbitrary<Connect> = fc.oneof(
+  fc.record({ type: fc.constant("CONNECT" as const), username }),
+  fc.record({ type: fc.constant("CONNECT" as const), username, cookie }),
+);
+
+const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
+  fc
+    .record({
+      username,
+      held: tick,
+      seen: tick,
+      first: fc.nat({ max: 2 ** 32 - REDUNDANT_INPUTS }),
+      directions: fc.array(fc.constantFrom(...INPUTS), {
+        minLength: 1,
+        maxLength: REDUNDANT_INPUTS,
+      }),
+    })
+    .map(({ username, held, seen, first, directions }) => ({
+      type: "INPUT" as const,
+      username,
+      held,
+      seen,
+      inputs: directions.map((input, i) => ({ tick: first + i, input })),
+    })),
+  fc.record({ type: fc.constant("GETSTATE" as const), username }),
+  fc.record({ type: fc.constant("DISCONNECT" as const), username, cookie }),
+);
+
+/** A DELTA's changes: distinct ids, distinct names; with no base, squares that come only. */
+const changes = (withBase: boolean) =>
+  fc
+    .tuple(
+      ids,
+      fc.uniqueArray(username, { minLength: MOST_SQUARES_LIT, maxLength: MOST_SQUARES_LIT }),
+    )
+    .chain(([chosen, names]) =>
+      fc.tuple(
+        ...chosen.map((id, i) =>
+          fc.oneof(
+            square.map((place) => ({ kind: "enter" as const, id, ...place, name: names[i]! })),
+            ...(withBase
+              ? [
+                  position.map((place) => ({ kind: "move" as const, id, ...place })),
+                  fc.constant({ kind: "leave" as const, id }),
+                ]
+              : []),
+          ),
+        ),
+      ),
+    );
+
+const delta = fc
+  .record({
+    tick: fc.integer({ min: 32, max: 2 ** 32 - 1 }),
+    back: fc.option(fc.integer({ min: 1, max: 32 }), { nil: undefined }),
+    ghost: fc.option(username),
+    early: fc.integer({ min: MISSED, max: FUTURE_TICKS }),
+    verdict: fc.option(
+      fc.record({
+        seenTick: tick,
+        seen: position,
+        real: fc.option(position, { nil: undefined }),
+        tagged: fc.boolean(),
+      }),
+      { nil: undefined },
+    ),
+  })
+  .chain(({ tick, back, ghost, early, verdict }) =>
+    changes(back !== undefined).map((made) => ({
+      type: "DELTA" as const,
+      delta: { tick, ...(back === undefined ? {} : { base: tick - back }), ghost, changes: made },
+      early,
+      ...(verdict && { verdict }),
+    })),
+  );
+
+const welcome = fc
+  .record({
+    port: fc.nat({ max: 65535 }),
+    username,
+    mapName: fc.constantFrom(...(Object.keys(MAPS) as MapName[])),
+    tick,
+    ghost: fc.option(username),
+    players: fc.uniqueArray(square, { maxLength: MOST_SQUARES_LIT, selector: (one) => one.name }),
+  })
+  .map(({ port, username, mapName, tick, ghost, players }) => ({
+    type: "CONNECTED" as const,
+    port,
+    username,
+    map: MAPS[mapName],
+    mapName,
+    state: { tick, ghost, players },
+  }));
+
+const serverMessage: fc.Arbitrary<ServerMessage> = fc.oneof(
+  fc.record({ type: fc.constant("CHALLENGE" as const), cookie }),
+  welcome,
+  delta,
+  fc.record({ type: fc.constant("DISCONNECTED" as const), username }),
+  fc.record({
+    type: fc.constant("ERROR" as const),
+    reason: fc.stringMatching(/^[!-~]( ?[!-~]){0,100}$/),
+  }),
+);
+
+const bytes = fc.uint8Array({ maxLength: 300 });
+
+describe("the bit writer and reader", () => {
+  it("reads back every value in the bits it was written in", () => {
+    const field = fc
+      .integer({ min: 1, max: 32 })
+      .chain((bits) => fc.tuple(fc.constant(bits), fc.nat({ max: 2 ** bits - 1 })));
+    fc.assert(
+      fc.property(fc.array(field), (fields) => {
+        const writer = new BitWriter();
+        for (const [bits, value] of fields) writer.write(value, bits);
+        const reader = new BitReader(writer.finish());
+        for (const [bits, value] of fields) expect(reader.read(bits)).toBe(value);
+        reader.finish();
+      }),
+    );
+  });
+
+  it("refuses to write a value that does not fit", () => {
+    expect(() => new BitWriter().write(32, 5)).toThrow(RangeError);
+  });
+});
+
+describe("step 13's messages", () => {
+  it("reads every client message back as itself", () => {
+    fc.assert(
+      fc.property(clientMessage, (message) => {
+        expect(parseClientMessage(encodeClientMessage(message))).toEqual({ ok: true, message });
+      }),
+    );
+  });
+
+  it("reads every CONNECT back as itself, padded to 100 bytes", () => {
+    fc.assert(
+      fc.property(connect, (message) => {
+        const datagram = encodeClientMessage(message);
+        expect(datagram.length).toBe(CONNECT_BYTES);
+        expect(parseConnect(datagram)).toEqual(message);
+      }),
+    );
+  });
+
+  it("reads every server message back as itself", () => {
+    fc.assert(
+      fc.property(serverMessage, (message) => {
+        expect(parseServerMessage(encodeServerMessage(message))).toEqual({ ok: true, message });
+      }),
+    );
+  });
+
+  it("answers a CONNECT with a CHALLENGE smaller than it, whatever its cookie", () => {
+    fc.assert(
+      fc.property(
+        cookie.filter((text) => text.length <= 22),
+        (text) => {
+          expect(encodeServerMessage({ type: "CHALLENGE", cookie: text }).length).toBeLessThan(
+            CONNECT_BYTES,
+          );
+        },
+      ),
+    );
+  });
+
+  it("refuses a datagram cut short or with a byte more, whatever the message", () => {
+    fc.assert(
+      fc.property(fc.oneof(clientMessage, connect), fc.nat(), (message, cut) => {
+        const datagram = encodeClientMessage(message);
+        const short = datagram.subarray(0, cut % datagram.length);
+        const long = Buffer.concat([datagram, Buffer.from([cut % 256])]);
+        const read = (bytes: Buffer) =>
+          parseConnect(bytes) ?? (parseClientMessage(bytes).ok || undefined);
+        expect(read(short)).toBeUndefined();
+        expect(read(long)).toBeUndefined();
+      }),
+    );
+    fc.assert(
+      fc.property(serverMessage, fc.nat(), (message, cut) => {
+        const datagram = encodeServerMessage(message);
+        expect(parseServerMessage(datagram.subarray(0, cut % datagram.length)).ok).toBe(false);
+        expect(parseServerMessage(Buffer.concat([datagram, Buffer.from([cut % 256])])).ok).toBe(
+          false,
+        );
+      }),
+    );
+  });
+
+  it("never crashes on random bytes, and what it reads from them is in range", () => {
+    fc.assert(
+      fc.property(bytes, (datagram) => {
+        parseConnect(datagram);
+        const client = parseClientMessage(datagram);
+        if (client.ok && client.message.type === "INPUT") {
+          expect(client.message.inputs.length).toBeLessThanOrEqual(REDUNDANT_INPUTS);
+          for (const { input } of client.message.inputs) expect(INPUTS).toContain(input);
+        }
+        const server = parseServerMessage(datagram);
+        if (server.ok && server.message.type === "DELTA") {
+          const { delta, early } = server.message;
+          expect(early).toBeGreaterThanOrEqual(MISSED);
+          expect(early).toBeLessThanOrEqual(FUTURE_TICKS);
+          for (const change of delta.changes) {
+            expect(change.id).toBeLessThan(MOST_SQUARES_LIT);
+            if (change.kind !== "leave") expect(change.x).toBeLessThan(MANSION.width);
+          }
+        }
+        expect(describeServerDatagram(datagram)).toBeTypeOf("string");
+      }),
+    );
+  });
+});
+
+describe("step 13's README", () => {
+  it("shows a DELTA bit by bit as the encoder writes it", () => {
+    const readme = readFileSync(new URL(`../steps/${STEP}/README.md`, import.meta.url), "utf8");
+    // the block after <!-- bits -->: each line's bits, then two spaces or more and what they are
+    const block = /<!-- bits -->\n+```text\n([\s\S]*?)\n```/.exec(readme)?.[1] ?? "";
+    const bits = block
+      .split("\n")
+      .map((line) => line.split(/ {2,}/)[0]!.replaceAll(" ", ""))
+      .join("");
+    const hex = /^\d+ bits, \d+ bytes: `([0-9a-f ]+)`/m.exec(readme)?.[1];
+    const message: ServerMessage = {
+      type: "DELTA",
+      delta: {
+        tick: 1838,
+        base: 1836,
+        ghost: "ann",
+        changes: [{ kind: "move", id: 0, x: 97, y: 43 }],
+      },
+      early: 2,
+    };
+    const datagram = encodeServerMessage(message);
+    const written = [...datagram].map((byte) => byte.toString(2).padStart(8, "0")).join("");
+    expect(bits).toBe(written);
+    expect(hex).toBe(datagram.toString("hex").replace(/(..)(?!$)/g, "$1 "));
+  });
+});
+
+/** A raw UDP socket on 127.0.0.1 that keeps the datagrams it receives. */
+async function rawPeer() {
+  const socket = dgram.createSocket("udp4");
+  socket.bind(0, "127.0.0.1");
+  await once(socket, "listening");
+  const received: Buffer[] = [];
+  socket.on("message", (datagram) => received.push(datagram));
+  return { socket, received };
+}
+
+describe("step 13 on real sockets", () => {
+  it("plays: a bot joins and moves, while a seated player's junk is dropped and counted", async () => {
+    const server = await startServer(STEP, []);
+    const intruder = await rawPeer();
+    try {
+      const send = (datagram: Uint8Array) =>
+        intruder.socket.send(datagram, server.port, "127.0.0.1");
+      const answer = async (type: ServerMessage["type"]) => {
+        for (let tries = 0; tries < 100; tries++) {
+          const found = intruder.received
+            .map((datagram) => parseServerMessage(datagram))
+            .find((parsed) => parsed.ok && parsed.message.type === type);
+          if (found?.ok) return found.message;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error(`no ${type}`);
+      };
+      send(encodeClientMessage({ type: "CONNECT", username: "eve" }));
+      const challenge = await answer("CHALLENGE");
+      if (challenge.type !== "CHALLENGE") throw new Error("no challenge");
+      send(encodeClientMessage({ type: "CONNECT", username: "eve", cookie: challenge.cookie }));
+      await answer("CONNECTED");
+      const played = runBot(STEP, server.port, "bob", 3);
+      // an INPUT cut short, and text, which reads as nothing
+      send(
+        Buffer.from([0x4f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+      );
+      send(Buffer.from("junk that is no message at all"));
+      const { code, summary } = await played;
+      expect(code).toBe(0);
+      expect(summary?.connected).toBe(true);
+      expect(summary?.moves).toBeGreaterThan(0);
+      // 3 s at 20 states a second, on loopback: none lost
+      expect(summary?.states).toBeGreaterThan(40);
+      expect(await server.line(/2 unreadable/, 7000)).toBeDefined();
+    } finally {
+      intruder.socket.close();
+      await server.stop();
+    }
+  }, 20_000);
+});
