@@ -211,7 +211,7 @@ try {
   // From now on the client does not wait for answers:
   // states arrive when the server's tick sends them.
   // Our square comes without acks: the tick of a state says which of our inputs it holds.
-  let received = new ReceivedStates(username, false);
+  let received = new ReceivedStates(username, { acks: false });
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
@@ -339,7 +339,7 @@ try {
       inputClock = new InputClock(welcome.state.tick, roundTripMs, clock.tickMs);
       prediction = new TickedPrediction(welcome.map, username);
       interpolation = new Interpolation(welcome.map, clock);
-      received = new ReceivedStates(username, false);
+      received = new ReceivedStates(username, { acks: false });
       recent = new RecentInputs();
       watch();
       [newestTick, newestAt, frameDue] = [-1, performance.now(), performance.now()];

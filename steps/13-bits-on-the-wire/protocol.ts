@@ -9,7 +9,7 @@
  *   client → server  DISCONNECT type:2=3 <username> <cookie>
  *   server → client  CHALLENGE type:3=0 <cookie>
  *   server → client  CONNECTED type:3=1 port:16 <username> map:1 width:8 height:7 <state>
- *   server → client  DELTA type:3=2 tick:32 <back?> <ghost?> early:6 <verdict?> count:6 <change> …
+ *   server → client  DELTA type:3=2 tick:32 <back?> <ghost?> early:5 <verdict?> count:6 <change> …
  *   server → client  DISCONNECTED type:3=3 <username>
  *   server → client  ERROR type:3=4 length:8 <character:8> …
  *
@@ -32,7 +32,7 @@
  *   <tick>+1, …: at most REDUNDANT_INPUTS (8), three bits each.
  * - DELTA: the state of tick <tick>, as its changes from the state of tick <tick> - back - 1
  *   (a state the server still keeps, lib/delta.ts: 32 ticks at most); without a base, a full
- *   state. early:6 is early+1: -1 (no input had arrived) to 40 (FUTURE_TICKS). A <change> is
+ *   state. early:5 is early+1: -1 (no input had arrived) to 20 (FUTURE_TICKS). A <change> is
  *   kind:2 then id:5 (a square's short id, below 32):
  *     kind 0, enter: <name> x:8 y:7   a square that came into the light, with its name
  *     kind 1, move:  x:8 y:7          a square of the base state that moved

@@ -298,9 +298,11 @@ function play(seat: Seat, datagram: Buffer): void {
   }
   const { message } = parsed;
   // An INPUT has no sequence number to push ahead: each input names its tick, and the buffer keeps
-  // none further ahead of the server's than a client's clock runs (FUTURE_TICKS, 2 s). A forged
-  // one can take only the tick it names, where step 10's number, pushed 100 ahead, froze the
-  // player for the rest of the game.
+  // none further ahead of the server's than an honest clock runs (FUTURE_TICKS, 1 s): a forged
+  // one takes only the ticks it names, where step 10's number, pushed 100 ahead, froze the player
+  // for the rest of the game. A forger who knows the address and port can still race the player
+  // to the few ticks between the player's lead and that bound, where the first input is final;
+  // only a secret on every datagram (connect tokens and encryption, a later step) stops that.
   const forged = message.type === "DISCONNECT" && !sameCookie(message.cookie, seat.cookie);
   if (forged) {
     dropped.notTheirs++;
@@ -315,10 +317,11 @@ function play(seat: Seat, datagram: Buffer): void {
     const newest = inputs.at(-1)!.tick;
     const seenBy = (input: TickedInput) => ({ ...input, seen: seen - (newest - input.tick) });
     // Most are copies of inputs the buffer holds or has applied (every INPUT repeats the last
-    // ones): those change nothing. Only what a client keeping its clock cannot send is answered.
-    const refused = inputs
-      .map((input) => REFUSED[seat.inputs.receive(seenBy(input))])
-      .find(Boolean);
+    // ones): those change nothing. Only what a client keeping its clock cannot send is answered,
+    // and only by the newest input: its oldest copies may be long past for a client that fell
+    // a tick or two behind.
+    const receipts = inputs.map((input) => seat.inputs.receive(seenBy(input)));
+    const refused = REFUSED[receipts.at(-1)!];
     if (refused) return answer(room.refuse(`${refused} (the server is at tick ${tick})`));
   }
   if (message.type === "DISCONNECT") {
@@ -342,14 +345,16 @@ function provesSeat(seat: Seat, { username, cookie }: Connect): boolean {
 }
 
 /**
- * What an INPUT is told when one of its inputs cannot be kept: one ERROR for the datagram. A late
+ * What an INPUT is told when its newest input cannot be kept: one ERROR for the datagram. A late
  * input is only counted: its client learns it from `early=-1`, and the next inputs will be in time.
+ * A different input for a tick that has one is only counted too: an ERROR for each would be
+ * traffic a forger writing the player's address makes the server send to the player.
  */
 const REFUSED: Record<Receipt, string | undefined> = {
   kept: undefined,
   copy: undefined,
   late: undefined,
-  conflict: "a tick's input cannot change once sent",
+  conflict: undefined,
   "too old": "an input for a tick long past",
   "too early": "an input for a tick too far ahead",
 };
