@@ -147,6 +147,11 @@ const X_BITS = bitsFor(WIDTH);
 const Y_BITS = bitsFor(HEIGHT);
 /** A tick: 32 bits, 6.8 years at 20 ticks a second. */
 const TICK_BITS = 32;
+/**
+ * A server's tick is below half that (3.4 years): a client counts its inputs' ticks ahead of it,
+ * and a forged tick near 2³² would make them too big for their 32 bits.
+ */
+const MOST_SERVER_TICKS = 2 ** 31;
 /** A base is at most this many ticks back, the states the server keeps (lib/delta.ts). */
 const MOST_TICKS_BACK = 32;
 /** early - MISSED: from MISSED (-1) to FUTURE_TICKS, the furthest ahead an input is kept. */
@@ -365,7 +370,7 @@ export function parseServerMessage(datagram: Uint8Array): Parsed<ServerMessage> 
         if (reader.read(X_BITS) !== map.width || reader.read(Y_BITS) !== map.height) {
           throw new Unreadable("MAP does not match the size");
         }
-        const tick = reader.read(TICK_BITS);
+        const tick = readServerTick(reader);
         const ghost = readGhost(reader);
         const count = reader.readBelow(MOST_SQUARES_LIT + 1, "square count");
         const players: Square[] = [];
@@ -392,13 +397,21 @@ export function parseServerMessage(datagram: Uint8Array): Parsed<ServerMessage> 
   });
 }
 
+/** A tick of the server's, in its 32 bits, and below MOST_SERVER_TICKS. */
+function readServerTick(reader: BitReader): number {
+  const tick = reader.read(TICK_BITS);
+  if (tick >= MOST_SERVER_TICKS)
+    throw new Unreadable(`tick ${tick} is beyond ${MOST_SERVER_TICKS}`);
+  return tick;
+}
+
 /**
  * A DELTA's fields, checked as strictly as what a client sends: an id changed twice, a square
  * brought twice, or a full state that moves or removes squares it never had are refused here, so
  * that applying a delta (lib/delta.ts) has only to check it against the state it names.
  */
 function readDelta(reader: BitReader): { delta: Delta; early: number; verdict?: Verdict } {
-  const tick = reader.read(TICK_BITS);
+  const tick = readServerTick(reader);
   const back = reader.readFlag() ? reader.read(bitsFor(MOST_TICKS_BACK)) + 1 : undefined;
   if (back !== undefined && back > tick) throw new Unreadable(`DELTA base before tick 0`);
   const ghost = readGhost(reader);
