@@ -131,6 +131,7 @@ describe("step 03: one persistent TCP connection per player", () => {
     const bot = runBot(STEP, server.port, "bot3", 30);
     // the server goes away once bot3 plays (a loaded machine can take more than a second to start it)
     expect(await server.line(/bot3 joined/, 10_000)).toBeDefined();
+    await sleep(500); // the welcome on its way when the line was written: bot3 reads it first
     await server.stop();
     const result = await bot;
     expect(result.code).toBe(1);
