@@ -34,8 +34,8 @@ export class Prediction {
   private readonly firstFrames = new Map<number, number>();
 
   constructor(
-    private readonly map: GameMap,
-    private readonly name: string,
+    readonly map: GameMap,
+    readonly name: string,
   ) {}
 
   /** One local frame: move the own square now, among the others as last seen. */
@@ -62,13 +62,7 @@ export class Prediction {
     );
 
     const inputs = this.history.map(({ input }) => input);
-    this.position = correct(
-      this.position,
-      replay(this.map, this.name, own, inputs, state),
-      state,
-      this.name,
-      { corrections: this.corrections, reach: inputs.length },
-    );
+    this.position = correct(this.position, this, own, inputs, state);
   }
 }
 
@@ -101,18 +95,25 @@ export function fixesInWords({ count, cells }: Prediction["corrections"]): strin
 const cellsBetween = (a: Position, b: Position) => Math.abs(a.x - b.x) + Math.abs(a.y - b.y);
 
 /**
- * The new guess, counted as a correction when it differs from the old one. A correction with
- * another square within `reach` cells (plus 2: it may have stood next to us, and moved since) of
- * either place is counted as `blocked`: that square may have stood in the way on the server or
- * in the replay, and no clock or input buffer can foresee another player's move.
+ * The new guess: the server's square `own` with the `inputs` it has not applied yet replayed on
+ * it, counted as a correction when it differs from the old guess. A correction with another
+ * square within as many cells as inputs replayed (plus 2: it may have stood next to us, and moved
+ * since) of either place is counted as `blocked`: that square may have stood in the way on the
+ * server or in the replay, and no clock or input buffer can foresee another player's move.
  */
 export function correct(
   guess: Position | undefined,
-  replayed: Position,
+  {
+    map,
+    name,
+    corrections,
+  }: { map: GameMap; name: string; corrections: Prediction["corrections"] },
+  own: Position,
+  inputs: Input[],
   state: GameState,
-  name: string,
-  { corrections, reach }: { corrections: Prediction["corrections"]; reach: number },
 ): Position {
+  const replayed = replay(map, name, own, inputs, state);
+  const reach = inputs.length;
   if (!guess || cellsBetween(guess, replayed) === 0) return replayed;
   corrections.count++;
   corrections.cells += cellsBetween(guess, replayed);

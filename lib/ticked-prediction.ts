@@ -28,8 +28,8 @@ export class TickedPrediction {
   }
 
   constructor(
-    private readonly map: GameMap,
-    private readonly name: string,
+    readonly map: GameMap,
+    readonly name: string,
   ) {}
 
   /** The input for `tick`, sent: move the own square now, among the others as last seen. */
@@ -44,12 +44,6 @@ export class TickedPrediction {
     if (!own) return;
     for (const tick of this.pending.keys()) if (tick <= state.tick) this.pending.delete(tick);
     const inputs = [...this.pending.values()];
-    this.position = correct(
-      this.position,
-      replay(this.map, this.name, own, inputs, state),
-      state,
-      this.name,
-      { corrections: this.corrections, reach: inputs.length },
-    );
+    this.position = correct(this.position, this, own, inputs, state);
   }
 }
