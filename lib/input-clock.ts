@@ -1,5 +1,5 @@
 /**
- * The client's tick clock for tick-tagged inputs (step 11): which server tick
+ * The client's tick clock for tick-tagged inputs: which server tick
  * the client's next input is for, kept just far enough ahead of the server's
  * that the input arrives before its tick.
  *
@@ -8,10 +8,12 @@
  * jumps: it makes its frames a little shorter to get further ahead, or a little
  * longer to come closer, as Overwatch's "time dilation" does.
  */
+import { REDUNDANT_INPUTS } from "./input-buffer.ts";
 
 /**
- * The reports the clock looks back over: 100 ticks, 5 s at 20 Hz. The clock keeps the least early
- * of them on time, so a burst of losses seen in the last 5 s is one the next inputs survive.
+ * The reports the clock looks back over: 100, 5 s to 20 s at 20 Hz (a held key's inputs, sent
+ * every 4th frame, report 1 tick in 4). The clock keeps the least early input of them on time,
+ * so a burst of losses seen in that time is one the next inputs survive.
  */
 const WINDOW = 100;
 /**
@@ -20,17 +22,22 @@ const WINDOW = 100;
  */
 const HURRY = 0.1;
 /**
- * How much longer a frame is while every input of the window had 2 ticks or more to spare: 2 %,
- * a tick given back every 50 frames. Too early only costs latency, so the clock is in no hurry.
+ * How much longer a frame is while every report of the window says a tick or more early: 5 %, a
+ * tick given back every 20 frames. Too early only costs latency, so the clock hurries less to
+ * give it back; but it must not take longer than a game's first seconds (at 2 %, the bench's
+ * 5 s runs measured 100 ms from a key to its state on loopback, step 10's 16 ms).
  */
-const EASE = 0.02;
-/** Ticks added to the first guess of the lead (a round trip), before any report has come. */
-const FIRST_MARGIN = 2;
+const EASE = 0.05;
+/**
+ * Ticks added to the first guess of the lead (a round trip), before any report has come: 1, so
+ * that on loopback the first inputs arrive a tick early; on a worse network the clock hurries.
+ */
+const FIRST_MARGIN = 1;
 
 export class InputClock {
   /** the server tick the client's next input is for */
   tick: number;
-  /** how many ticks early the server had the input of the newest state reported (-1: none in time) */
+  /** how many ticks early the server had the newest input sent in its own frame (-1: none in time) */
   early: number | undefined;
   /**
    * the newest tick reported, at first the one before the client's first input (the states of
@@ -39,10 +46,10 @@ export class InputClock {
   private newestReported: number;
   /** ticks gained on the server since the start: frames shorter than a tick add, longer ones take */
   private gained = 0;
-  /** the ticks whose input waited a frame for its datagram (a steady key), until reported */
+  /** the ticks whose input waited for a later frame's datagram (a held key), until reported */
   private readonly sentLate = new Set<number>();
-  /** the latest reports of how early an input arrived, less what the clock had gained then */
-  private readonly reports: number[] = [];
+  /** the reports of the last WINDOW ticks: how early an input arrived, and what the clock had gained then */
+  private readonly reports: { tick: number; early: number; gained: number }[] = [];
 
   /**
    * `serverTick`: the tick of the state in the welcome; `roundTripMs`: how long the welcome took
@@ -57,16 +64,16 @@ export class InputClock {
   reported(tick: number, early: number): void {
     if (tick <= this.newestReported) return;
     this.newestReported = tick;
-    this.early = early;
-    // Had it gone in its own frame, it would have arrived a tick earlier: that is what the clock
-    // keeps on time. (Missed, it would have been less than a tick early: hurrying is right.)
-    const sentOnTime = this.sentLate.delete(tick) && early >= 0 ? early + 1 : early;
     for (const late of this.sentLate) if (late < tick - WINDOW) this.sentLate.delete(late);
-    this.reports.push(sentOnTime - this.gained);
+    // An input that waited for a later frame's datagram (a held key's, 3 frames in 4) arrived as
+    // late as that frame made it: it says nothing of the clock.
+    if (this.sentLate.delete(tick)) return;
+    this.early = early;
+    this.reports.push({ tick, early, gained: this.gained });
     if (this.reports.length > WINDOW) this.reports.shift();
   }
 
-  /** The input of `tick` waits for the next frame's datagram: its report will be a tick short. */
+  /** The input of `tick` waits for a later frame's datagram: its report says nothing of the clock. */
   wentLate(tick: number): void {
     this.sentLate.add(tick);
   }
@@ -77,13 +84,29 @@ export class InputClock {
    */
   get spare(): number | undefined {
     if (this.reports.length === 0) return undefined;
-    return Math.min(...this.reports) + this.gained;
+    return Math.min(...this.reports.map(({ early, gained }) => early - gained)) + this.gained;
+  }
+
+  /**
+   * How many datagrams in a row can bring an input before its tick: a copy sent k frames after the
+   * first arrives k ticks later, in time only for an input k ticks early or more. So: one more than
+   * the most any report of the window said. All of them until a report comes.
+   */
+  get copiesInTime(): number {
+    if (this.reports.length === 0) return REDUNDANT_INPUTS;
+    const mostEarly = Math.max(...this.reports.map(({ early }) => early));
+    return Math.min(REDUNDANT_INPUTS, mostEarly + 1);
   }
 
   /** Moves on to the next tick's input; returns how long this frame lasts, for `tickMs` a tick. */
   nextFrame(tickMs: number): number {
     const spare = this.spare;
-    const stretch = spare === undefined ? 0 : spare < 1 ? -HURRY : spare >= 2 ? EASE : 0;
+    // A report is in whole ticks: `early=1` arrived 1 to 2 ticks before its tick. So the clock eases
+    // while every report of the window says 1 or more, and stops at the first 0: inputs then come
+    // just under a tick early. (Easing until `spare`, which counts what it gave back, fell below 1
+    // took 5 s a step: each stretch made the older reports look closer.)
+    const easing = this.reports.every(({ early }) => early >= 1);
+    const stretch = spare === undefined ? 0 : spare < 0 ? -HURRY : easing ? EASE : 0;
     this.gained -= stretch;
     this.tick++;
     return tickMs * (1 + stretch);

@@ -1,11 +1,11 @@
 /**
- * Lag compensation (step 12): the ghost tags what its screen showed.
+ * Lag compensation: the ghost tags what its screen showed.
  *
  * A client draws the others in the past: interpolation shows them
  * INTERPOLATION_DELAY_TICKS (2) ticks behind the newest state, which is itself
  * half a round trip old; and the ghost's move is applied half a round trip
- * later still, plus the ticks its input waits in the server's buffer (step 11
- * keeps it 1 to 2 ticks early, more with jitter). At a 250 ms round trip and 20
+ * later still, plus the ticks its input waits in the server's buffer (the
+ * input clock keeps it under a tick early, up to 2 with jitter). At a 250 ms round trip and 20
  * ticks a second that is 5 + 2 + 2 = 9 ticks or more, 450 ms: a human walking
  * steadily (a cell a tick) left the cell where the ghost saw them 8 ticks before
  * the ghost arrives. Without help, a ghost that steps onto what it sees misses

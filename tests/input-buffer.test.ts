@@ -14,7 +14,7 @@ import {
   MISSED,
   REDUNDANT_INPUTS,
   RecentInputs,
-  STEADY_TICKS,
+  STEADY_SEND_FRAMES,
   type TickedInput,
 } from "../lib/input-buffer.ts";
 import { InputClock } from "../lib/input-clock.ts";
@@ -92,6 +92,15 @@ describe("the server's input buffer", () => {
     expect(buffer.receive({ tick: 1, input: "UP" })).toBe("late");
     expect(buffer.receive({ tick: 1, input: "UP" })).toBe("copy");
     expect(buffer.dropped.late).toBe(1);
+  });
+
+  it("takes a held key's input that comes after its tick as a copy: the server repeated that key", () => {
+    const buffer = new InputBuffer(0);
+    buffer.receive({ tick: 1, input: "UP" });
+    buffer.next();
+    expect(buffer.next()).toEqual({ tick: 2, input: "UP", early: MISSED });
+    expect(buffer.receive({ tick: 2, input: "UP" })).toBe("copy");
+    expect(buffer.dropped.late).toBe(0);
   });
 
   it("keeps the first input for a tick: a different one for the same tick is dropped and counted", () => {
@@ -182,12 +191,12 @@ describe("INPUT with ticks", () => {
 
 describe("the client's input clock", () => {
   it("starts a round trip and a margin ahead of the welcome's tick", () => {
-    expect(new InputClock(100, 120, 50).tick).toBe(100 + 3 + 2);
+    expect(new InputClock(100, 120, 50).tick).toBe(100 + 3 + 1);
   });
 
   it("takes no report of a tick before its first input's: no input of its own was missed there", () => {
     const clock = new InputClock(100, 0, 50);
-    clock.reported(101, MISSED);
+    clock.reported(clock.tick - 1, MISSED);
     expect(clock.spare).toBeUndefined();
     expect(clock.nextFrame(50)).toBe(50);
   });
@@ -195,16 +204,14 @@ describe("the client's input clock", () => {
   it("takes each tick's report once: a state duplicated or reordered does not count again", () => {
     const clock = new InputClock(0, 0, 50);
     const tick = clock.tick;
-    clock.wentLate(tick);
-    clock.reported(tick, 1); // had it gone in its own frame: 2 ticks to spare
     clock.reported(tick + 1, 2);
     clock.reported(tick + 1, 2); // twice
-    clock.reported(tick, 1); // late: counted again, it would be a tick short
+    clock.reported(tick, MISSED); // late: its tick was reported by the newer state already
     expect(clock.spare).toBe(2);
     expect(clock.early).toBe(2);
   });
 
-  it("never jumps: one tick a frame, each at most 10 % shorter or 2 % longer", () => {
+  it("never jumps: one tick a frame, each at most 10 % shorter or 5 % longer", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1, max: 40 }), { maxLength: 300 }), (reports) => {
         const clock = new InputClock(0, 0, 50);
@@ -214,39 +221,61 @@ describe("the client's input clock", () => {
           const frameMs = clock.nextFrame(50);
           expect(clock.tick).toBe(tick + 1);
           expect(frameMs).toBeGreaterThanOrEqual(45);
-          expect(frameMs).toBeLessThanOrEqual(51);
+          expect(frameMs).toBeLessThanOrEqual(52.5);
         }
       }),
     );
   });
 
-  it("hurries while an input of its window missed, and eases while all had ticks to spare", () => {
+  it("hurries while an input of its window missed, and eases while all had a tick to spare", () => {
     const late = new InputClock(0, 0, 50);
     late.reported(late.tick, MISSED);
     expect(late.nextFrame(50)).toBeLessThan(50);
     const early = new InputClock(0, 0, 50);
-    early.reported(early.tick, 5);
+    early.reported(early.tick, 1);
     expect(early.nextFrame(50)).toBeGreaterThan(50);
+    const justInTime = new InputClock(0, 0, 50);
+    justInTime.reported(justInTime.tick, 0);
+    expect(justInTime.nextFrame(50)).toBe(50);
     // Hurrying gains ticks: the report it had is worth that much more now, and it stops.
-    for (let frame = 0; frame < 19; frame++) late.nextFrame(50);
-    expect(late.spare).toBeCloseTo(1);
+    for (let frame = 0; frame < 10; frame++) late.nextFrame(50);
+    expect(late.spare).toBeCloseTo(0.1);
     expect(late.nextFrame(50)).toBe(50);
   });
 
-  it("counts an input that waited a frame for its datagram as a tick earlier, unless it missed", () => {
+  it("learns nothing from an input that waited for a later frame's datagram", () => {
     const clock = new InputClock(0, 0, 50);
+    clock.reported(clock.tick, 0);
+    clock.nextFrame(50);
     clock.wentLate(clock.tick);
-    clock.reported(clock.tick, 0); // had it gone in its own frame: 1 tick to spare
-    expect(clock.spare).toBe(1);
+    clock.reported(clock.tick, MISSED); // a held key's tick, sent a few frames late: no hurry
+    expect(clock.spare).toBe(0);
+    expect(clock.early).toBe(0);
     expect(clock.nextFrame(50)).toBe(50);
-    clock.wentLate(clock.tick);
-    clock.reported(clock.tick, MISSED); // less than a tick to spare even then: hurry
-    expect(clock.nextFrame(50)).toBeLessThan(50);
+  });
+
+  it("sends a change again as long as a copy can come in time: one more than the most early report", () => {
+    const clock = new InputClock(0, 0, 50);
+    expect(clock.copiesInTime).toBe(REDUNDANT_INPUTS); // before any report: all of them
+    clock.reported(clock.tick, 0);
+    expect(clock.copiesInTime).toBe(1);
+    clock.reported(clock.tick + 1, 3);
+    expect(clock.copiesInTime).toBe(4);
+  });
+
+  it("forgets the reports older than its window of 100, and eases back", () => {
+    const clock = new InputClock(0, 0, 50);
+    clock.reported(clock.tick, MISSED);
+    for (let report = 1; report < 100; report++) clock.reported(clock.tick + report, 3);
+    expect(clock.spare).toBe(-1);
+    clock.reported(clock.tick + 100, 3);
+    expect(clock.spare).toBe(3);
+    expect(clock.nextFrame(50)).toBeGreaterThan(50);
   });
 });
 
 describe("the client's datagrams", () => {
-  it("go every frame for STEADY_TICKS - 1 frames after a change, then every other frame", () => {
+  it("go every frame while a copy of the change can come in time, then every 4th frame", () => {
     const recent = new RecentInputs();
     const keys: Input[] = [
       "UP",
@@ -256,31 +285,41 @@ describe("the client's datagrams", () => {
       "UP",
       "UP",
       "UP",
-      "LEFT",
-      "LEFT",
+      "UP",
+      "UP",
       "LEFT",
       "LEFT",
       "LEFT",
     ];
     const due = keys.map((input, i) => {
       recent.add(i + 1, input);
-      return recent.due();
+      return recent.due(2);
     });
-    expect(STEADY_TICKS).toBe(4);
+    expect(STEADY_SEND_FRAMES).toBe(4);
+    // UP is new at tick 1 (nothing before it): ticks 1 and 2, then 6. LEFT at tick 10: 10 and 11.
     expect(due).toEqual([
       true,
       true,
-      true,
+      false,
+      false,
       false,
       true,
       false,
-      true,
-      true,
+      false,
+      false,
       true,
       true,
       false,
-      true,
     ]);
+  });
+
+  it("go every frame before the clock has a report: every copy may come in time", () => {
+    const recent = new RecentInputs();
+    const due = Array.from({ length: 12 }, (_, i) => {
+      recent.add(i + 1, "DOWN");
+      return recent.due(REDUNDANT_INPUTS);
+    });
+    expect(due.every(Boolean)).toBe(true);
   });
 });
 
@@ -358,6 +397,8 @@ describe("a whole game across a bad network, without sockets", () => {
       let shown = { tick: 0, players: [{ name: "ann", x: 2, y: 2 }], ghost: null };
       let serverTick = 0;
       let nextFrameAt = 0;
+      let input: Input = "NONE";
+      const made = new Map<number, Input>();
       let misses = 0;
       let correctionsInWarmUp = 0;
       for (let now = 0; now < 60_000; now++) {
@@ -366,7 +407,9 @@ describe("a whole game across a bad network, without sockets", () => {
           const { tick, input, early } = buffer.next();
           serverTick = tick;
           applyInput(world, "ann", input, now);
-          if (early === MISSED && tick > WARM_UP_TICKS) misses++;
+          // A held key's tick has no input of its own (its datagram waited): the server's repeat is
+          // right. A miss is a tick where the server applied another input than the player's.
+          if (input !== made.get(tick) && tick > WARM_UP_TICKS) misses++;
           const { x, y } = world.players.get("ann")!;
           down.send({ tick, early, x, y }, now);
         }
@@ -377,17 +420,19 @@ describe("a whole game across a bad network, without sockets", () => {
           prediction.reconcile(shown);
         }
         if (now >= nextFrameAt) {
-          // A player who turns often: a new direction every few ticks, at random.
-          const input = INPUTS[Math.floor(random() * 4)]!;
+          // A player who turns often: a new direction every 1 to 8 ticks, at random.
+          if (random() < 0.25) input = INPUTS[Math.floor(random() * 4)]!;
           recent.add(clock.tick, input);
+          made.set(clock.tick, input);
           prediction.step(clock.tick, input, shown);
-          up.send([...recent.latest], now);
+          if (recent.due(clock.copiesInTime)) up.send([...recent.latest], now);
+          else clock.wentLate(clock.tick);
           nextFrameAt += clock.nextFrame(TICK_MS);
         }
         if (serverTick <= WARM_UP_TICKS) correctionsInWarmUp = prediction.corrections.count;
       }
       // A burst of losses longer than any of the last 5 s still comes now and then: rarely.
-      expect(misses, `seed ${seed}`).toBeLessThanOrEqual(2);
+      expect(misses, `seed ${seed}`).toBeLessThanOrEqual(3);
       // Alone on the map, the prediction is wrong only where the server had no input to apply.
       expect(
         prediction.corrections.count - correctionsInWarmUp,

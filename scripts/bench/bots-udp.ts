@@ -295,9 +295,10 @@ export function inputChangesHoldingStates(
 
 /**
  * Ticks ahead of the newest state a step 11 bot aims its inputs: on loopback a state and an
- * input each take well under a tick, so 3 are plenty, and the bench needs no clock of its own.
+ * input each take well under a tick, and a real client's clock (lib/input-clock.ts) settles 1 or
+ * 2 ticks ahead of the state it holds, so the bench needs no clock of its own.
  */
-const BENCH_LEAD_TICKS = 3;
+const BENCH_LEAD_TICKS = 2;
 
 /**
  * Steps 11 on: the input for a tick just ahead of the newest state's, with the ones
@@ -317,7 +318,9 @@ export function inputsForTicks(
       if (held === undefined) return true;
       tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
       recent.add(tick, input);
-      if (recent.due()) {
+      // Aimed BENCH_LEAD_TICKS ahead of the state it holds, an input arrives about that many ticks
+      // early: so many copies of a change can come in time (lib/input-clock.ts).
+      if (recent.due(tick - held)) {
         send({ type: "INPUT", username: bot.name, held, seen: held, inputs: recent.latest });
       }
       return true;

@@ -263,9 +263,10 @@ try {
     player.summaryExtra = { corrections: count, correctedCells: cells, blocked, implausibleTicks };
     player.draw();
     // This tick's input and the ones before it again: a datagram lost costs nothing, the next
-    // one carries the same inputs. Every frame after a change; every other frame while a key is
-    // held, since a tick with no input of its own repeats the last one (half the bytes up).
-    if (recent.due()) {
+    // one carries the same inputs. Every frame after a change, as long as a copy can still come
+    // in time; every 4th frame while a key is held, since a tick with no input of its own repeats
+    // the last one.
+    if (recent.due(inputClock.copiesInTime)) {
       // Holding no state yet, we say 0: the server never sends a tick 0, so it writes whole states.
       const held = received.newestTick ?? 0;
       const message: ClientMessage = { type: "INPUT", username, held, inputs: recent.latest };
