@@ -5,6 +5,8 @@
  * a note of the run, never an exception: a count that the machine or the step
  * cannot hold is a result too.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -98,7 +100,7 @@ export async function measureRun(
 
     progress(`measuring for ${plan.seconds} s`);
     if (plan.profileDir !== undefined) server.process.kill("SIGUSR2"); // cpu-profile.ts starts
-    const samples = await measureWindow(plan.seconds, crowd, server);
+    const samples = await profiledCrowd(plan, () => measureWindow(plan.seconds, crowd, server));
     if (plan.probes > 0) progress("the probes are leaving");
     for (const probe of probes) probe.stop();
     const reports = await Promise.all(probes.map((probe) => probe.report));
@@ -138,6 +140,28 @@ async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T>
     return await start();
   } finally {
     process.env = before;
+  }
+}
+
+/**
+ * With `plan.profileDir`, records this process's CPU profile (the crowd's) over `window`, as
+ * <dir>/<step>-<players>[-floor]-crowd.cpuprofile: the crowd must stay cheap, or it, not the
+ * server, limits the players the bench can measure.
+ */
+async function profiledCrowd<T>(plan: RunPlan, window: () => Promise<T>): Promise<T> {
+  if (plan.profileDir === undefined) return window();
+  const floor = plan.floorBytes === undefined ? "" : "-floor";
+  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}-crowd.cpuprofile`);
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await window();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
   }
 }
 

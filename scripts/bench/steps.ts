@@ -17,6 +17,7 @@ import {
   requestAndAnswer,
 } from "./bots-udp.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
+import { ProtocolDeltas, TextDeltas } from "./held-deltas.ts";
 // Each bot speaks its step's protocol through that step's own protocol.ts.
 import * as step02 from "../../steps/02-tcp-squares/protocol.ts";
 import * as step03 from "../../steps/03-tcp-persistent/protocol.ts";
@@ -125,25 +126,31 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
     serverArgs: tickServer,
   },
   "10": {
-    adapter: (bot) => oneSocket(bot, step10, inputChangesHoldingStates(bot, step10)),
+    adapter: (bot) =>
+      oneSocket(bot, step10, inputChangesHoldingStates(bot, new TextDeltas(bot.name, true))),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "11": {
-    adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, step11)),
+    adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, new TextDeltas(bot.name, false))),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "12": {
-    adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, step12)),
+    adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, new TextDeltas(bot.name, false))),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "13": {
-    adapter: (bot) => oneSocket(bot, binaryStep13, inputsForTicks(bot, binaryStep13)),
+    adapter: (bot) =>
+      oneSocket(
+        bot,
+        binaryStep13,
+        inputsForTicks(bot, new ProtocolDeltas(bot.name, binaryStep13, false)),
+      ),
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
