@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../harness/launch.ts";
 import { PORT_TRIES } from "../../lib/port-pool.ts";
+import { LINES_PER_WINDOW, LOG_WINDOW_MS } from "../../lib/serve.ts";
 import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
@@ -90,7 +91,11 @@ export async function measureRun(
     const mapFull = seating.mapSeats !== undefined && plan.players > seating.mapSeats;
     if (seating.seated === 0) return finish({ seated: 0, mapFull, notes });
 
-    if (plan.probes > 0) progress(`starting ${plan.probes} probe${plan.probes > 1 ? "s" : ""}`);
+    if (plan.probes > 0) {
+      progress("waiting for the server's log to write joins again");
+      await joinsLoggedAgain(server, seating.seated + plan.probes);
+      progress(`starting ${plan.probes} probe${plan.probes > 1 ? "s" : ""}`);
+    }
     const probeSeconds = PROBE_JOIN_TIMEOUT_SECONDS + SETTLE_SECONDS + plan.seconds + 5;
     for (let i = 1; i <= plan.probes; i++)
       probes.push(new Probe(`probe${i}`, plan.folder, server, probeSeconds));
@@ -188,6 +193,22 @@ async function measureWindow(
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     },
   };
+}
+
+/**
+ * The server writes who joins at most LINES_PER_WINDOW times a window (lib/serve.ts's
+ * RateLimitedLog) and only counts the others: a probe that joined in the window of the crowd's
+ * last joins was never seen joining (at 1,000 players each one was waited for 15 s in vain). So,
+ * when `joins` could fill a window, the probes start once that window has closed: the server has
+ * written how many lines it left out, or a whole window has passed.
+ */
+async function joinsLoggedAgain(server: RunningServer, joins: number): Promise<void> {
+  if (joins <= LINES_PER_WINDOW) return;
+  const from = server.output.length;
+  const closesAt = performance.now() + LOG_WINDOW_MS;
+  const leftOutCounted = (line: string) => /… and \d+ more in the last \d+ s$/.test(line);
+  while (performance.now() < closesAt && !server.output.slice(from).some(leftOutCounted))
+    await sleep(100);
 }
 
 /**
