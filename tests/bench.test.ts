@@ -149,7 +149,18 @@ describe("a crowd bot's reading of the DELTAs", () => {
     expect(quick.read(Buffer.from("DELTA tick=6 base=5 1,1,2 END"))).toBeUndefined();
     expect(quick.read(Buffer.from("DELTA tick=6 base=4 0,1,2 END"))).toBeUndefined();
     expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,2x END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,3 -4 END"))).toBeUndefined();
     expect(quick.read(Buffer.from("DELTA tick=6 base=5 ghost=bot7 early=-1 0,1,3 END"))).toBe(6);
+  });
+
+  it("reads a step 10 DELTA only with your square's acks, and keeps them", () => {
+    const quick = new TextDeltas(you, true);
+    expect(quick.read(Buffer.from("DELTA tick=5 0=bot7,1,2 1=bot,3,4 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=5 0=bot7,1,2,3,4 1=bot,3,4 END"))).toBe(5);
+    expect(quick.ack).toBe(3);
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 1,3,5 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,2,9,6 -1 END"))).toBe(6);
+    expect(quick.ack).toBe(9);
   });
 });
 
