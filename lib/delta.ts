@@ -148,8 +148,10 @@ export class SentStates {
     this.number(state.players);
     const changes = this.changesFrom(baseline === undefined ? -1 : baseline % KEPT_STATES);
     this.keep(state.tick);
-    const base = baseline === undefined ? {} : { base: baseline };
-    return { tick: state.tick, ...base, ghost: state.ghost, changes };
+    const { tick, ghost } = state;
+    // Written out, not spread from a { base }: that spread was 3 % of a profile of SentStates.
+    if (baseline === undefined) return { tick, ghost, changes };
+    return { tick, base: baseline, ghost, changes };
   }
 
   private holds(tick: number): boolean {
