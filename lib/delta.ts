@@ -102,7 +102,7 @@ const newcomers: PlayerState[] = [];
  * Its ring of states is flat arrays, written in place. States kept for 1.6 s outlive V8's young
  * generation: kept as arrays of squares, 20,000 a second at 1,000 players, they were copied to the
  * old one and collected there, and step 10's server peaked at 185 to 245 MB (step 09's: 130 MB);
- * written in place, at 143 to 176 MB.
+ * written in place, at 143 to 185 MB (ten runs, the machine shared).
  */
 export class SentStates {
   /** the tick of the state in each slot (one for each tick modulo KEPT_STATES), -1 for none */
