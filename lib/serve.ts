@@ -83,6 +83,8 @@ export function kernelDrops({
 
 /** The lines a RateLimitedLog writes in one window at most, whatever else comes. */
 export const LINES_PER_WINDOW = 20;
+/** A RateLimitedLog's window. */
+export const LOG_WINDOW_MS = 5000;
 
 /**
  * A log that a flood cannot flood. In each window of a few seconds it writes
@@ -101,7 +103,7 @@ export class RateLimitedLog {
     private readonly write: (line: string) => void = log,
     private readonly sameLinePerWindow = 3,
     private readonly linesPerWindow = LINES_PER_WINDOW,
-    private readonly windowMs = 5000,
+    private readonly windowMs = LOG_WINDOW_MS,
   ) {}
 
   line(text: string, now = performance.now()): void {

@@ -30,12 +30,11 @@ export type Place = Omit<PlayerState, "name">;
 
 /** Just the place of a square (its name and any other field left out), with no undefined acks in it. */
 export function placeOf({ x, y, ack, ackTick }: Place): Place {
-  return {
-    x,
-    y,
-    ...(ack === undefined ? {} : { ack }),
-    ...(ackTick === undefined ? {} : { ackTick }),
-  };
+  // Fields added, not spread from objects made for them: 3 % of a profile of SentStates.
+  const place: Place = { x, y };
+  if (ack !== undefined) place.ack = ack;
+  if (ackTick !== undefined) place.ackTick = ackTick;
+  return place;
 }
 
 /** The state of the world as the server sends it. */

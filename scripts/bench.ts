@@ -16,8 +16,16 @@ import { label, resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
 import { hasFloor, meanStateBytes } from "./bench/floor.ts";
 import { BENCHED_STEPS } from "./bench/steps.ts";
+import { floorCells } from "./bench/crowd.ts";
+import { MAPS, type MapName } from "../lib/map.ts";
+import { mapOption } from "../lib/room.ts";
 
 const DEFAULT_PLAYERS = "1,16,64,256,512,1000";
+/**
+ * On a map that holds them (the mansion, steps 09 on), the default run goes on to this many: the
+ * house's 624 seats are full at 1,000 already.
+ */
+const MOST_PLAYERS = 2000;
 const QUICK = { players: "16,512", seconds: "2" };
 
 const { values } = parseOptions(
@@ -36,7 +44,7 @@ const { values } = parseOptions(
     players: {
       type: "string",
       placeholder: "N,N",
-      description: `the player counts to measure (default: ${DEFAULT_PLAYERS})`,
+      description: `the player counts to measure (default: ${DEFAULT_PLAYERS}, and ${MOST_PLAYERS} where the map holds them)`,
     },
     seconds: {
       type: "string",
@@ -115,6 +123,16 @@ function playerCounts(list: string): number[] {
 
 const folders = chosenSteps(values.steps);
 const counts = playerCounts(values.players ?? (values.quick ? QUICK.players : DEFAULT_PLAYERS));
+const map = values.map === undefined ? undefined : mapOption(values.map);
+
+/** The player counts for a step: with no --players, MOST_PLAYERS too on a map that holds them. */
+function countsFor(folder: string): number[] {
+  const onMap: MapName = map ?? BENCHED_STEPS[stepNumber(folder)]!.map;
+  const holdsMost = floorCells(MAPS[onMap]) >= MOST_PLAYERS;
+  return values.players === undefined && !values.quick && holdsMost
+    ? [...counts, MOST_PLAYERS]
+    : counts;
+}
 const seconds = numberOption(values.seconds ?? (values.quick ? QUICK.seconds : "5"), "--seconds", {
   min: 0.5,
   max: 600,
@@ -125,12 +143,12 @@ const fullRun =
   values.map === undefined &&
   values.profile === undefined &&
   folders.join() === benchedFolders.join() &&
-  counts.join() === playerCounts(DEFAULT_PLAYERS).join();
+  values.players === undefined;
 if (values.profile !== undefined) mkdirSync(values.profile, { recursive: true });
 // Only a full run replaces the committed results, so a quick try never overwrites them.
 const outDir = values.out ?? (fullRun ? join(ROOT, "bench") : undefined);
 const plans: RunPlan[] = folders.flatMap((folder) =>
-  counts.flatMap((players) => {
+  countsFor(folder).flatMap((players) => {
     const plan: RunPlan = {
       step: stepNumber(folder),
       folder,
@@ -138,7 +156,7 @@ const plans: RunPlan[] = folders.flatMap((folder) =>
       seconds,
       // at least one bot of the crowd, which counts what a player receives
       probes: Math.min(probes, players - 1),
-      ...(values.map === undefined ? {} : { map: values.map }),
+      ...(map === undefined ? {} : { map }),
       ...(values.profile === undefined ? {} : { profileDir: values.profile }),
     };
     // its floor right after it, back to back on the same machine (floor.ts)

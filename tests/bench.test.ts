@@ -15,6 +15,10 @@ import { ROOT } from "../scripts/harness/steps.ts";
 import * as step02 from "../steps/02-tcp-squares/protocol.ts";
 import * as step06 from "../steps/06-input-changes/protocol.ts";
 import * as step09 from "../steps/09-lantern-interest/protocol.ts";
+import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
+import * as step11 from "../steps/11-input-buffer/protocol.ts";
+import { SentStates } from "../lib/delta.ts";
+import { ProtocolDeltas, TextDeltas } from "../scripts/bench/held-deltas.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
 import { startFloorServer } from "../scripts/bench/floor.ts";
@@ -70,6 +74,95 @@ describe("a crowd bot's reading of a state", () => {
 });
 
 const STEPS = ["02", "03", "06"];
+
+describe("a crowd bot's reading of the DELTAs", () => {
+  const you = "bot7";
+  const cell = fc.nat({ max: 200 });
+  const other = fc.record({
+    name: fc.constantFrom("a", "bot", "bot70", "bot7x", "z-_9"),
+    x: cell,
+    y: cell,
+  });
+  /** each tick: the others lit, your own square, whether the DELTA arrives, whether you ack it */
+  const ticks = fc.array(
+    fc.record({
+      others: fc.uniqueArray(other, { selector: (square) => square.name, maxLength: 5 }),
+      own: fc.record({ x: cell, y: cell, ack: fc.nat({ max: 99 }), ackTick: fc.nat({ max: 999 }) }),
+      withOwn: fc.boolean(),
+      arrives: fc.boolean(),
+      acknowledged: fc.boolean(),
+    }),
+    { maxLength: 60 },
+  );
+
+  for (const [step, acks, encode] of [
+    [
+      "10",
+      true,
+      (delta: Parameters<typeof step10.encodeServerMessage>[0]) =>
+        step10.encodeServerMessage(delta),
+    ],
+    [
+      "11",
+      false,
+      (delta: Parameters<typeof step10.encodeServerMessage>[0]) =>
+        step11.encodeServerMessage({ ...delta, early: -1 } as Parameters<
+          typeof step11.encodeServerMessage
+        >[0]),
+    ],
+  ] as const)
+    it(`holds the states step ${step}'s protocol.ts and lib/delta.ts hold, DELTA by DELTA`, () => {
+      fc.assert(
+        fc.property(ticks, fc.nat({ max: 100 }), (states, first) => {
+          const sent = new SentStates(you);
+          const quick = new TextDeltas(you, acks);
+          const full = new ProtocolDeltas(you, step10, acks);
+          for (const [index, { others, own, withOwn, arrives, acknowledged }] of states.entries()) {
+            const tick = first + 1 + index;
+            const players = [...others, ...(withOwn ? [{ name: you, ...own }] : [])];
+            const delta = sent.next({ tick, ghost: others[0]?.name ?? null, players });
+            if (!arrives) continue;
+            const datagram = Buffer.from(encode({ type: "DELTA", delta }), "latin1");
+            const read = full.read(
+              Buffer.from(step10.encodeServerMessage({ type: "DELTA", delta })),
+            );
+            expect(quick.read(datagram)).toBe(read);
+            expect(quick.newestTick).toBe(full.newestTick);
+            if (read !== undefined && acks) expect(quick.ack).toBe(full.ack);
+            if (acknowledged && quick.newestTick !== undefined) sent.acknowledge(quick.newestTick);
+          }
+        }),
+      );
+    });
+
+  it("reads nothing from a datagram that is not a whole DELTA", () => {
+    const quick = new TextDeltas(you, false);
+    for (const text of [
+      "",
+      "DELTA",
+      "DELTA tick=5 0=bot7,1,2",
+      "STATE tick=5 bot7,1,2 END",
+      "DELTA 0=bot7,1,2 END",
+    ])
+      expect(quick.read(Buffer.from(text))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=5 0=bot7,1,2 END"))).toBe(5);
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 1,1,2 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=4 0,1,2 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,2x END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,3 -4 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 ghost=bot7 early=-1 0,1,3 END"))).toBe(6);
+  });
+
+  it("reads a step 10 DELTA only with your square's acks, and keeps them", () => {
+    const quick = new TextDeltas(you, true);
+    expect(quick.read(Buffer.from("DELTA tick=5 0=bot7,1,2 1=bot,3,4 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=5 0=bot7,1,2,3,4 1=bot,3,4 END"))).toBe(5);
+    expect(quick.ack).toBe(3);
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 1,3,5 END"))).toBeUndefined();
+    expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,2,9,6 -1 END"))).toBe(6);
+    expect(quick.ack).toBe(9);
+  });
+});
 
 describe("npm run bench", () => {
   const out = mkdtempSync(join(tmpdir(), "bench-test-"));

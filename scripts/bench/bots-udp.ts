@@ -9,7 +9,6 @@
  */
 import dgram from "node:dgram";
 import { once } from "node:events";
-import { ReceivedStates } from "../../lib/delta.ts";
 import type { Input } from "../../lib/game.ts";
 import { RecentInputs, type TickedInput } from "../../lib/input-buffer.ts";
 import {
@@ -19,6 +18,7 @@ import {
   type ProtocolBot,
   joinAnswerOf,
 } from "./crowd.ts";
+import type { HeldStates } from "./held-deltas.ts";
 import { ackOf, messageType, tickOf } from "./peek.ts";
 
 /** The write-up's SOCKET_TIMEOUT: how long a client waits for an answer before asking again. */
@@ -267,28 +267,23 @@ export function inputChanges(bot: BotContext): Play<InputMessage & { seq: number
 
 /**
  * Step 10: step 06's input changes, and states that come as deltas. The bot
- * applies each DELTA to the state it names (lib/delta.ts), as the real client
+ * applies each DELTA to the state it names (held-deltas.ts), as the real client
  * does, and every input, at least 5 a second, says the newest tick it holds.
  */
 export function inputChangesHoldingStates(
   bot: BotContext,
-  protocol: Pick<BotProtocol<never>, "parseServerMessage">,
+  states: HeldStates,
 ): Play<InputMessage & { seq: number }> {
-  const received = new ReceivedStates(bot.name);
   const inputs = changedInputs(HELD_HEARTBEAT_MS);
   return {
     frame(next, now, send) {
       const change = inputs.toSend(next, now);
-      if (change) send({ type: "INPUT", username: bot.name, ...change, held: received.newestTick });
+      if (change) send({ type: "INPUT", username: bot.name, ...change, held: states.newestTick });
       return true;
     },
     datagram(datagram) {
-      const parsed = protocol.parseServerMessage(textOf(datagram));
-      if (!parsed.ok || parsed.message.type !== "DELTA") return;
-      const made = received.apply(parsed.message.delta);
-      if (!made.ok) return;
-      const own = made.message.players.find(({ name }) => name === bot.name);
-      if (bot.meter.state(made.message.tick)) inputs.acknowledge(own?.ack);
+      const tick = states.read(datagram);
+      if (tick !== undefined && bot.meter.state(tick)) inputs.acknowledge(states.ack);
     },
   };
 }
@@ -305,16 +300,12 @@ const BENCH_LEAD_TICKS = 2;
  * before it, every frame or every other one as the client sends them (lib/input-buffer.ts);
  * states come as deltas, as in step 10, with no acks.
  */
-export function inputsForTicks(
-  bot: BotContext,
-  protocol: Pick<BotProtocol<never>, "parseServerMessage">,
-): Play<TickedInputs> {
-  const received = new ReceivedStates(bot.name, { acks: false });
+export function inputsForTicks(bot: BotContext, states: HeldStates): Play<TickedInputs> {
   const recent = new RecentInputs();
   let tick = 0;
   return {
     frame(input, _now, send) {
-      const held = received.newestTick;
+      const held = states.newestTick;
       if (held === undefined) return true;
       tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
       recent.add(tick, input);
@@ -326,10 +317,8 @@ export function inputsForTicks(
       return true;
     },
     datagram(datagram) {
-      const parsed = protocol.parseServerMessage(textOf(datagram));
-      if (!parsed.ok || parsed.message.type !== "DELTA") return;
-      const made = received.apply(parsed.message.delta);
-      if (made.ok) bot.meter.state(made.message.tick);
+      const tick = states.read(datagram);
+      if (tick !== undefined) bot.meter.state(tick);
     },
   };
 }

@@ -344,7 +344,7 @@ function sourceAddress(index: number): string {
 }
 
 /** The players a map holds: one on each floor cell. */
-function floorCells(map: GameMap): number {
+export function floorCells(map: GameMap): number {
   return map.rows.reduce(
     (sum, row) => sum + row.split("").filter((cell) => cell === ".").length,
     0,

@@ -5,11 +5,14 @@
  * a note of the run, never an exception: a count that the machine or the step
  * cannot hold is a result too.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../harness/launch.ts";
 import { PORT_TRIES } from "../../lib/port-pool.ts";
+import { LINES_PER_WINDOW, LOG_WINDOW_MS } from "../../lib/serve.ts";
 import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
@@ -88,7 +91,11 @@ export async function measureRun(
     const mapFull = seating.mapSeats !== undefined && plan.players > seating.mapSeats;
     if (seating.seated === 0) return finish({ seated: 0, mapFull, notes });
 
-    if (plan.probes > 0) progress(`starting ${plan.probes} probe${plan.probes > 1 ? "s" : ""}`);
+    if (plan.probes > 0) {
+      progress("waiting for the server's log to write joins again");
+      await joinsLoggedAgain(server, seating.seated + plan.probes);
+      progress(`starting ${plan.probes} probe${plan.probes > 1 ? "s" : ""}`);
+    }
     const probeSeconds = PROBE_JOIN_TIMEOUT_SECONDS + SETTLE_SECONDS + plan.seconds + 5;
     for (let i = 1; i <= plan.probes; i++)
       probes.push(new Probe(`probe${i}`, plan.folder, server, probeSeconds));
@@ -98,7 +105,7 @@ export async function measureRun(
 
     progress(`measuring for ${plan.seconds} s`);
     if (plan.profileDir !== undefined) server.process.kill("SIGUSR2"); // cpu-profile.ts starts
-    const samples = await measureWindow(plan.seconds, crowd, server);
+    const samples = await profiledCrowd(plan, () => measureWindow(plan.seconds, crowd, server));
     if (plan.probes > 0) progress("the probes are leaving");
     for (const probe of probes) probe.stop();
     const reports = await Promise.all(probes.map((probe) => probe.report));
@@ -141,6 +148,28 @@ async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * With `plan.profileDir`, records this process's CPU profile (the crowd's) over `window`, as
+ * <dir>/<step>-<players>[-floor]-crowd.cpuprofile: the crowd must stay cheap, or it, not the
+ * server, limits the players the bench can measure.
+ */
+async function profiledCrowd<T>(plan: RunPlan, window: () => Promise<T>): Promise<T> {
+  if (plan.profileDir === undefined) return window();
+  const floor = plan.floorBytes === undefined ? "" : "-floor";
+  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}-crowd.cpuprofile`);
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  try {
+    return await window();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 /** Samples the server and the crowd at both ends of `seconds`; undefined if the server is gone. */
 async function measureWindow(
   seconds: number,
@@ -164,6 +193,22 @@ async function measureWindow(
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
     },
   };
+}
+
+/**
+ * The server writes who joins at most LINES_PER_WINDOW times a window (lib/serve.ts's
+ * RateLimitedLog) and only counts the others: a probe that joined in the window of the crowd's
+ * last joins was never seen joining (at 1,000 players each one was waited for 15 s in vain). So,
+ * when `joins` could fill a window, the probes start once that window has closed: the server has
+ * written how many lines it left out, or a whole window has passed.
+ */
+async function joinsLoggedAgain(server: RunningServer, joins: number): Promise<void> {
+  if (joins <= LINES_PER_WINDOW) return;
+  const from = server.output.length;
+  const closesAt = performance.now() + LOG_WINDOW_MS;
+  const leftOutCounted = (line: string) => /… and \d+ more in the last \d+ s$/.test(line);
+  while (performance.now() < closesAt && !server.output.slice(from).some(leftOutCounted))
+    await sleep(100);
 }
 
 /**

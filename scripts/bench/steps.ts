@@ -16,7 +16,9 @@ import {
   oneSocket,
   requestAndAnswer,
 } from "./bots-udp.ts";
+import type { MapName } from "../../lib/map.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
+import { ProtocolDeltas, TextDeltas } from "./held-deltas.ts";
 // Each bot speaks its step's protocol through that step's own protocol.ts.
 import * as step02 from "../../steps/02-tcp-squares/protocol.ts";
 import * as step03 from "../../steps/03-tcp-persistent/protocol.ts";
@@ -40,6 +42,8 @@ export type Latency = "round trip" | "input to state shown";
 
 interface BenchedStep {
   adapter: BotAdapter;
+  /** the map its server plays on unless --map names another */
+  map: MapName;
   /**
    * on a datagram step, a message larger than 1,200 bytes is a problem; on a stream step it is not
    */
@@ -78,72 +82,90 @@ const tickServer = () => ["--tick-rate", String(TICK_RATE)];
 export const BENCHED_STEPS: Record<string, BenchedStep> = {
   "02": {
     adapter: (bot) => connectionPerMessage(bot, step02),
+    map: "house",
     transport: "tcp",
     latency: "round trip",
     serverArgs: tcpServer,
   },
   "03": {
     adapter: (bot) => persistentConnection(bot, step03),
+    map: "house",
     transport: "tcp",
     latency: "round trip",
     serverArgs: tcpServer,
   },
   "04": {
     adapter: (bot) => dedicatedPort(bot, step04, requestAndAnswer(bot)),
+    map: "house",
     transport: "udp",
     latency: "round trip",
     serverArgs: () => [],
   },
   "05": {
     adapter: (bot) => dedicatedPort(bot, step05, inputEveryFrame(bot)),
+    map: "house",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "06": {
     adapter: (bot) => dedicatedPort(bot, step06, inputChanges(bot)),
+    map: "house",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "07": {
     adapter: (bot) => dedicatedPort(bot, step07, inputChanges(bot)),
+    map: "house",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "08": {
     adapter: (bot) => oneSocket(bot, step08, inputChanges(bot)),
+    map: "house",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "09": {
     adapter: (bot) => oneSocket(bot, step09, inputChanges(bot)),
+    map: "mansion",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "10": {
-    adapter: (bot) => oneSocket(bot, step10, inputChangesHoldingStates(bot, step10)),
+    adapter: (bot) =>
+      oneSocket(bot, step10, inputChangesHoldingStates(bot, new TextDeltas(bot.name, true))),
+    map: "mansion",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "11": {
-    adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, step11)),
+    adapter: (bot) => oneSocket(bot, step11, inputsForTicks(bot, new TextDeltas(bot.name, false))),
+    map: "mansion",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "12": {
-    adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, step12)),
+    adapter: (bot) => oneSocket(bot, step12, inputsForTicks(bot, new TextDeltas(bot.name, false))),
+    map: "mansion",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
   },
   "13": {
-    adapter: (bot) => oneSocket(bot, binaryStep13, inputsForTicks(bot, binaryStep13)),
+    adapter: (bot) =>
+      oneSocket(
+        bot,
+        binaryStep13,
+        inputsForTicks(bot, new ProtocolDeltas(bot.name, binaryStep13, false)),
+      ),
+    map: "mansion",
     transport: "udp",
     latency: "input to state shown",
     serverArgs: tickServer,
