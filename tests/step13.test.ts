@@ -18,7 +18,6 @@ import { BitReader, BitWriter } from "../steps/13-bits-on-the-wire/bits.ts";
 import {
   Bases,
   CONNECT_BYTES,
-  NEAR,
   type ClientMessage,
   type Connect,
   type ServerMessage,
@@ -143,7 +142,10 @@ const deltaAgainstBase = fc
           ...entered.map(({ id, x: wasX, y: wasY }) =>
             fc.oneof(
               fc
-                .tuple(fc.integer({ min: -NEAR, max: NEAR }), fc.integer({ min: -NEAR, max: NEAR }))
+                .tuple(
+                  fc.integer({ min: -fields.back, max: fields.back }),
+                  fc.integer({ min: -fields.back, max: fields.back }),
+                )
                 .filter(
                   ([dx, dy]) =>
                     MANSION.width > wasX + dx &&
@@ -300,13 +302,14 @@ describe("step 13's messages", () => {
   });
 
   it("refuses a step out of its range, from a square the base has not, or off the map", () => {
-    // a step of dx 7 - 3 = 4: it fits its 3 bits, but a step is at most 3 cells
+    // against a base 2 ticks back, a step of dx 7 - 2 = 5 cells: it fits the 3 bits that 5 values
+    // (-2 to 2) need, but in 2 ticks a square walks 2 cells at most
     const writer = new BitWriter();
     for (const [value, bits] of DELTA_OF_ONE_CHANGE) writer.write(value, bits);
     writer.write(3, 2); // kind 3: a step
     writer.write(0, 5); // id 0
-    writer.write(7, 3); // dx 7 - 3
-    writer.write(3, 3); // dy 3 - 3
+    writer.write(7, 3); // dx 7 - 2
+    writer.write(2, 3); // dy 2 - 2
     expect(parseServerMessage(writer.finish())).toEqual({ ok: false, reason: "dx 7 out of range" });
 
     const bases = new Bases();
@@ -389,8 +392,9 @@ describe("step 13's messages", () => {
           for (const change of delta.changes) {
             expect(change.id).toBeLessThan(MOST_SQUARES_LIT);
             if (change.kind === "step") {
-              expect(Math.abs(change.dx)).toBeLessThanOrEqual(NEAR);
-              expect(Math.abs(change.dy)).toBeLessThanOrEqual(NEAR);
+              const back = delta.tick - delta.base!;
+              expect(Math.abs(change.dx)).toBeLessThanOrEqual(back);
+              expect(Math.abs(change.dy)).toBeLessThanOrEqual(back);
             } else if (change.kind !== "leave") expect(change.x).toBeLessThan(MANSION.width);
           }
         }
@@ -410,17 +414,19 @@ describe("step 13's README", () => {
       .map((line) => line.split(/ {2,}/)[0]!.replaceAll(" ", ""))
       .join("");
     const hex = /^\d+ bits, \d+ bytes: `([0-9a-f ]+)`/m.exec(readme)?.[1];
+    // ann, at 96,43 in the base, the state of tick 1836, moves one cell right
+    const bases = new Bases();
+    bases.keep({
+      tick: 1836,
+      ghost: "ann",
+      changes: [{ kind: "enter", id: 0, name: "ann", x: 96, y: 43 }],
+    });
     const message: ServerMessage = {
       type: "DELTA",
-      delta: {
-        tick: 1838,
-        base: 1836,
-        ghost: "ann",
-        changes: [{ kind: "move", id: 0, x: 97, y: 43 }],
-      },
+      delta: { tick: 1838, base: 1836, ghost: "ann", changes: [move(0, 97, 43)] },
       early: 2,
     };
-    const datagram = encodeServerMessage(message);
+    const datagram = encodeServerMessage(message, bases);
     const written = [...datagram].map((byte) => byte.toString(2).padStart(8, "0")).join("");
     expect(bits).toBe(written);
     expect(hex).toBe(datagram.toString("hex").replace(/(..)(?!$)/g, "$1 "));

@@ -41,12 +41,14 @@
  *     kind 0, enter: <name> x:8 y:7   a square that came into the light, with its name
  *     kind 1, move:  x:8 y:7          a square of the base state that moved further
  *     kind 2, leave                   a square of the base state that left the light
- *     kind 3, step:  dx:3 dy:3        a square of the base state that moved a few cells
- *   A step is the move since the base, -3 to +3 cells each way, written plus 3 (0 to 6, and 7
- *   is refused): a square walks a cell a tick, and the base is a tick or two back, so nearly
- *   every move is a step, 13 bits instead of 22. The reader needs the base's cells to place it,
- *   so both ends keep the cells of the states they sent or hold (Bases, below), and --trace,
- *   which has none, prints a step as it travels: `1,+1,-1`.
+ *     kind 3, step:  dx dy            a square of the base state that walked there
+ *   A square walks at most a cell a tick: since a base `back` ticks old, at most `back` cells
+ *   each way. A step is that walk, dx and dy each from -back to back, written plus back in the
+ *   bits 2 × back + 1 values need: a base 1 tick back, 2 bits each (0 to 2, and 3 is refused),
+ *   2 ticks back, 3 bits; a step of 11 to 15 bits where a move is 22, while the base is under
+ *   8 ticks back. A jump further (a human tagged, sent back to the start) is a move. The reader
+ *   needs the base's cells to place a step, so both ends keep the cells of the states they sent
+ *   or hold (Bases, below); --trace, which has none, prints a step as it travels: `1,+1,-1`.
  *   A client applies a DELTA only to the very state its base names.
  * - <verdict>, only to the ghost in the tick of its tag attempt: seentick:32 seen x:8 y:7
  *   <real x:8 y:7?> tagged:1: the tick the server judged the ghost to have seen, where
@@ -126,7 +128,7 @@ export type Welcome = {
   state: TickedState;
 };
 
-/** A square that moved a few cells since the base: by dx, dy, each -NEAR to NEAR. */
+/** A square that walked since the base, `back` ticks old: by dx, dy, each -back to back. */
 export type Step = { kind: "step"; id: number; dx: number; dy: number };
 
 /**
@@ -189,9 +191,8 @@ const MOST_TICKS_BACK = 32;
 const EARLY_VALUES = FUTURE_TICKS + 2;
 const CHANGE_KINDS = ["enter", "move", "leave", "step"] as const;
 const KIND_BITS = bitsFor(CHANGE_KINDS.length);
-/** A step is at most this many cells each way: -3 to 3, 7 values in 3 bits. */
-export const NEAR = 3;
-const OFFSET_VALUES = 2 * NEAR + 1;
+/** How many values a step's dx (or dy) takes, against a base `back` ticks old: -back to back. */
+export const stepValues = (back: number) => 2 * back + 1;
 const ERROR_BYTES = 255;
 
 export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
@@ -255,7 +256,8 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.writeFlag(message.verdict !== undefined);
       if (message.verdict) writeVerdict(writer, message.verdict);
       writer.write(changes.length, bitsFor(MOST_SQUARES_LIT + 1));
-      for (const change of changes) writeChange(writer, change, base !== undefined, baseline);
+      const back = base === undefined ? undefined : tick - base;
+      for (const change of changes) writeChange(writer, change, back, baseline);
       break;
     }
     case "DISCONNECTED":
@@ -294,31 +296,32 @@ function writeSquare(writer: BitWriter, square: Square): void {
 }
 
 /**
- * A change: its kind, then its id and fields. A move of at most NEAR cells each way from its cell
- * in `baseline` is a step. Without a base every change brings a square: its kind, with one value
- * left, takes no bits (2 a square of a full state, 64 bits in a crowd of 32).
+ * A change: its kind, then its id and fields. A move of at most `back` cells each way from its
+ * cell in `baseline` (`back` ticks old) is a step. Without a base every change brings a square:
+ * its kind, with one value left, takes no bits (2 a square of a full state, 64 in a crowd of 32).
  */
 function writeChange(
   writer: BitWriter,
   change: SquareChange,
-  hasBase: boolean,
+  back: number | undefined,
   baseline: Baseline | undefined,
 ): void {
   const was = baseline?.cells[change.id];
-  const step = change.kind === "move" && was ? stepBetween(was, change) : undefined;
-  if (hasBase) writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
+  const step = change.kind === "move" && was && back ? stepBetween(was, change, back) : undefined;
+  if (back !== undefined)
+    writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
   writer.write(change.id, bitsFor(MOST_SQUARES_LIT));
-  if (step) {
-    writer.write(step.dx + NEAR, bitsFor(OFFSET_VALUES));
-    writer.write(step.dy + NEAR, bitsFor(OFFSET_VALUES));
+  if (step && back) {
+    writer.write(step.dx + back, bitsFor(stepValues(back)));
+    writer.write(step.dy + back, bitsFor(stepValues(back)));
   } else if (change.kind === "enter") writeSquare(writer, change);
   else if (change.kind === "move") writePosition(writer, change);
 }
 
-/** The move from `was` to `now`, if it is of NEAR cells or fewer each way. */
-function stepBetween(was: Position, now: Position): { dx: number; dy: number } | undefined {
+/** The move from `was` to `now`, if it is of `reach` cells or fewer each way. */
+function stepBetween(was: Position, now: Position, reach: number) {
   const [dx, dy] = [now.x - was.x, now.y - was.y];
-  return Math.abs(dx) <= NEAR && Math.abs(dy) <= NEAR ? { dx, dy } : undefined;
+  return Math.abs(dx) <= reach && Math.abs(dy) <= reach ? { dx, dy } : undefined;
 }
 
 function writeVerdict(writer: BitWriter, { seenTick, seen, real, tagged }: Verdict): void {
@@ -498,8 +501,8 @@ function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdic
       changes.push({ kind, id, ...square });
     } else if (kind === "move") changes.push({ kind, id, ...readPosition(reader) });
     else if (kind === "step") {
-      const dx = reader.readBelow(OFFSET_VALUES, "dx") - NEAR;
-      changes.push({ kind, id, dx, dy: reader.readBelow(OFFSET_VALUES, "dy") - NEAR });
+      const dx = reader.readBelow(stepValues(back!), "dx") - back!;
+      changes.push({ kind, id, dx, dy: reader.readBelow(stepValues(back!), "dy") - back! });
     } else changes.push({ kind, id });
   }
   const delta = { tick, ...(back === undefined ? {} : { base: tick - back }), ghost, changes };
