@@ -9,7 +9,7 @@
  *   client → server  DISCONNECT type:2=3 <username> <cookie>
  *   server → client  CHALLENGE type:3=0 <cookie>
  *   server → client  CONNECTED type:3=1 port:16 <username> map:1 width:8 height:7 <state>
- *   server → client  DELTA type:3=2 tick:32 <back?> <ghost> early:5 <verdict?> count:6 <change> …
+ *   server → client  DELTA type:3=2 tick:32 <back?> <ghost> early:5 <verdict?> ids:6 <changed?> … <change> …
  *   server → client  DISCONNECTED type:3=3 <username>
  *   server → client  ERROR type:3=4 length:8 <character:8> …
  *
@@ -36,8 +36,10 @@
  *   state. Against a base, <ghost> is <changed?> then, only if the ghost is not the base's,
  *   <ghost?>: a name of 6 characters costs 41 bits, and the ghost changes once a game or so.
  *   Without a base it is <ghost?>. early:5 is early+1: -1 (no input had arrived) to 20
- *   (FUTURE_TICKS). A <change> is kind:2 then id:5 (a square's short id, below 32); without a
- *   base, every change is an enter, and its kind is left out:
+ *   (FUTURE_TICKS). ids:6 is one more than the highest short id (below 32) the DELTA changes,
+ *   then a bit for each id up to it, 1 if it changed: a bit a square where an id was 5 bits a
+ *   change (Fiedler's "changed" bit for each cube). Then each change, in the order of its id,
+ *   is kind:2 and its fields; without a base every change is an enter, and its kind is left out:
  *     kind 0, enter: <name> x:8 y:7   a square that came into the light, with its name
  *     kind 1, move:  x:8 y:7          a square of the base state that moved further
  *     kind 2, leave                   a square of the base state that left the light
@@ -255,9 +257,12 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.write(message.early - MISSED, bitsFor(EARLY_VALUES));
       writer.writeFlag(message.verdict !== undefined);
       if (message.verdict) writeVerdict(writer, message.verdict);
-      writer.write(changes.length, bitsFor(MOST_SQUARES_LIT + 1));
+      const byId: (SquareChange | undefined)[] = [];
+      for (const change of changes) byId[change.id] = change;
+      writer.write(byId.length, bitsFor(MOST_SQUARES_LIT + 1));
+      for (const change of byId) writer.writeFlag(change !== undefined);
       const back = base === undefined ? undefined : tick - base;
-      for (const change of changes) writeChange(writer, change, back, baseline);
+      for (const change of byId) if (change) writeChange(writer, change, back, baseline);
       break;
     }
     case "DISCONNECTED":
@@ -296,7 +301,7 @@ function writeSquare(writer: BitWriter, square: Square): void {
 }
 
 /**
- * A change: its kind, then its id and fields. A move of at most `back` cells each way from its
+ * A change: its kind, then its fields. A move of at most `back` cells each way from its
  * cell in `baseline` (`back` ticks old) is a step. Without a base every change brings a square:
  * its kind, with one value left, takes no bits (2 a square of a full state, 64 in a crowd of 32).
  */
@@ -310,7 +315,6 @@ function writeChange(
   const step = change.kind === "move" && was && back ? stepBetween(was, change, back) : undefined;
   if (back !== undefined)
     writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
-  writer.write(change.id, bitsFor(MOST_SQUARES_LIT));
   if (step && back) {
     writer.write(step.dx + back, bitsFor(stepValues(back)));
     writer.write(step.dy + back, bitsFor(stepValues(back)));
@@ -473,8 +477,7 @@ function readServerTick(reader: BitReader): number {
 }
 
 /**
- * A DELTA's fields, checked as strictly as what a client sends: an id changed twice, a square
- * brought twice, or a full state that moves or removes squares it never had are refused here, so
+ * A DELTA's fields, checked as strictly as what a client sends: a square brought twice, or a full state that moves or removes squares it never had are refused here, so
  * that applying a delta (lib/delta.ts) has only to check it against the state it names.
  */
 function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdict?: Verdict } {
@@ -485,15 +488,15 @@ function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdic
   const ghost = ghostChanged ? readGhost(reader) : undefined;
   const early = reader.readBelow(EARLY_VALUES, "early") + MISSED;
   const verdict = reader.readFlag() ? readVerdict(reader) : undefined;
-  const count = reader.readBelow(MOST_SQUARES_LIT + 1, "change count");
+  const idCount = reader.readBelow(MOST_SQUARES_LIT + 1, "id count");
+  const ids: number[] = [];
+  for (let id = 0; id < idCount; id++) if (reader.readFlag()) ids.push(id);
+  // ids:6 is one more than the last id changed: one DELTA, one way to write it
+  if (idCount > 0 && ids.at(-1) !== idCount - 1) throw new Unreadable("id count past the last id");
   const changes: (SquareChange | Step)[] = [];
-  const ids = new Set<number>();
   const names = new Set<string>();
-  for (let i = 0; i < count; i++) {
+  for (const id of ids) {
     const kind = back === undefined ? "enter" : CHANGE_KINDS[reader.read(KIND_BITS)]!;
-    const id = reader.read(bitsFor(MOST_SQUARES_LIT));
-    if (ids.has(id)) throw new Unreadable(`DELTA changes id ${id} twice`);
-    ids.add(id);
     if (kind === "enter") {
       const square = readSquare(reader);
       if (names.has(square.name)) throw new Unreadable(`DELTA brings ${square.name} twice`);
