@@ -534,7 +534,7 @@ export class Bases {
   /** Keeps the baseline `delta` makes of its base's: the server, for each DELTA it sends. */
   keep(delta: Delta): void {
     const from = delta.base === undefined ? undefined : this.get(delta.base);
-    const cells = from ? [...from.cells] : [];
+    const cells = from ? from.cells.slice() : [];
     for (const change of delta.changes) {
       cells[change.id] = change.kind === "leave" ? undefined : change;
     }
