@@ -312,20 +312,19 @@ function writeChange(
   baseline: Baseline | undefined,
 ): void {
   const was = baseline?.cells[change.id];
-  const step = change.kind === "move" && was && back ? stepBetween(was, change, back) : undefined;
+  const step = change.kind === "move" && was !== undefined && back && isStep(was, change, back);
   if (back !== undefined)
     writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
-  if (step && back) {
-    writer.write(step.dx + back, bitsFor(stepValues(back)));
-    writer.write(step.dy + back, bitsFor(stepValues(back)));
+  if (step) {
+    writer.write(change.x - was.x + back, bitsFor(stepValues(back)));
+    writer.write(change.y - was.y + back, bitsFor(stepValues(back)));
   } else if (change.kind === "enter") writeSquare(writer, change);
   else if (change.kind === "move") writePosition(writer, change);
 }
 
-/** The move from `was` to `now`, if it is of `reach` cells or fewer each way. */
-function stepBetween(was: Position, now: Position, reach: number) {
-  const [dx, dy] = [now.x - was.x, now.y - was.y];
-  return Math.abs(dx) <= reach && Math.abs(dy) <= reach ? { dx, dy } : undefined;
+/** Whether the move from `was` to `now` is of `reach` cells or fewer each way. */
+function isStep(was: Position, now: Position, reach: number): boolean {
+  return Math.abs(now.x - was.x) <= reach && Math.abs(now.y - was.y) <= reach;
 }
 
 function writeVerdict(writer: BitWriter, { seenTick, seen, real, tagged }: Verdict): void {
