@@ -57,8 +57,9 @@
  *   the human stood then and where they really were (absent if they had left).
  *
  * Every read is checked: a datagram too short for its fields, with a whole byte or a bit set
- * after them, or with a value out of its range (a direction 5, a kind 3, an id changed twice) is
- * refused whole, never half applied. --trace prints each datagram as step 12's text (describe…).
+ * after them, or with a value out of its range (a direction 5, a step longer than its base is
+ * old, ids:6 past the last id changed) is refused whole, never half applied. --trace prints
+ * each datagram as step 12's text (describe…).
  */
 import { BitReader, BitWriter, Unreadable, bitsFor } from "./bits.ts";
 import { type Delta, KEPT_STATES, type SquareChange } from "../../lib/delta.ts";
