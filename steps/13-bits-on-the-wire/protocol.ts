@@ -477,8 +477,9 @@ function readServerTick(reader: BitReader): number {
 }
 
 /**
- * A DELTA's fields, checked as strictly as what a client sends: a square brought twice, or a full state that moves or removes squares it never had are refused here, so
- * that applying a delta (lib/delta.ts) has only to check it against the state it names.
+ * A DELTA's fields, checked as strictly as what a client sends: a square brought twice is refused
+ * here, and a full state can only bring squares (its changes have no kind), so that applying a
+ * delta (Bases, then lib/delta.ts) has only to check it against the state it names.
  */
 function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdict?: Verdict } {
   const tick = readServerTick(reader);
