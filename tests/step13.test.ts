@@ -16,6 +16,7 @@ import { MAPS, type MapName } from "../lib/map.ts";
 import { startServer } from "../scripts/harness/launch.ts";
 import { BitReader, BitWriter } from "../steps/13-bits-on-the-wire/bits.ts";
 import {
+  Bases,
   CONNECT_BYTES,
   type ClientMessage,
   type Connect,
@@ -92,7 +93,9 @@ const changes = (withBase: boolean) =>
           ),
         ),
       ),
-    );
+    )
+    // a DELTA carries its changes in the order of their ids
+    .map((made) => made.sort((one, other) => one.id - other.id));
 
 const delta = fc
   .record({
@@ -118,6 +121,74 @@ const delta = fc
       ...(verdict && { verdict }),
     })),
   );
+
+const move = (id: number, x: number, y: number) => ({ kind: "move" as const, id, x, y });
+
+/**
+ * A base state (a full one, its squares by id) and a DELTA against it: a ghost kept or changed,
+ * its squares moved a few cells or far, left, or replaced by others.
+ */
+const deltaAgainstBase = fc
+  .record({
+    baseTick: fc.integer({ min: 0, max: 2 ** 31 - 40 }),
+    back: fc.integer({ min: 1, max: 32 }),
+    ghost: fc.option(username),
+    newGhost: fc.option(fc.option(username), { nil: undefined }),
+    early: fc.integer({ min: MISSED, max: FUTURE_TICKS }),
+  })
+  .chain((fields) =>
+    changes(false).chain((full) => {
+      const entered = full.filter((change) => change.kind === "enter");
+      return fc
+        .tuple(
+          ...entered.map(({ id, x: wasX, y: wasY }) =>
+            fc.oneof(
+              fc
+                .tuple(
+                  fc.integer({ min: -fields.back, max: fields.back }),
+                  fc.integer({ min: -fields.back, max: fields.back }),
+                )
+                .filter(
+                  ([dx, dy]) =>
+                    MANSION.width > wasX + dx &&
+                    wasX + dx >= 0 &&
+                    MANSION.height > wasY + dy &&
+                    wasY + dy >= 0,
+                )
+                .map(([dx, dy]) => [move(id, wasX + dx, wasY + dy)]),
+              position.map(({ x, y }) => [move(id, x, y)]),
+              fc.constant([{ kind: "leave" as const, id }]),
+              fc.constant([]),
+            ),
+          ),
+        )
+        .map((made) => {
+          const { baseTick, back, ghost, newGhost, early } = fields;
+          const base = { tick: baseTick, ghost, changes: entered };
+          const tick = baseTick + back;
+          const delta = {
+            tick,
+            base: baseTick,
+            ghost: newGhost === undefined ? ghost : newGhost,
+            changes: made.flat(),
+          };
+          return { base, message: { type: "DELTA" as const, delta, early } };
+        });
+    }),
+  );
+
+/** A DELTA's fields up to its changes, as [value, bits], for one change: tick 1838, base 1836. */
+const DELTA_OF_ONE_CHANGE = [
+  [2, 3],
+  [1838, 32],
+  [1, 1],
+  [1, 5],
+  [0, 1],
+  [3, 5],
+  [0, 1],
+  [1, 6],
+  [1, 1],
+] as const;
 
 const welcome = fc
   .record({
@@ -198,6 +269,72 @@ describe("step 13's messages", () => {
     );
   });
 
+  it("reads every DELTA back as itself against its base, a move of a few cells as a step", () => {
+    fc.assert(
+      fc.property(deltaAgainstBase, ({ base, message }) => {
+        const [serverBases, clientBases] = [new Bases(), new Bases()];
+        serverBases.keep(base);
+        clientBases.keep(base);
+        const datagram = encodeServerMessage(message, serverBases);
+        const parsed = parseServerMessage(datagram);
+        if (!parsed.ok || parsed.message.type !== "DELTA") throw new Error("not read as a DELTA");
+        const { delta, early } = parsed.message;
+        expect(early).toBe(message.early);
+        expect(clientBases.resolve(delta)).toEqual({ ok: true, message: message.delta });
+        // written whole, without its base's cells, the same DELTA is never smaller
+        expect(datagram.length).toBeLessThanOrEqual(encodeServerMessage(message).length);
+      }),
+    );
+  });
+
+  it("writes a move of one cell as a step, the base's ghost as one bit, an id as one: 8 bytes, not 13", () => {
+    const base = {
+      tick: 1836,
+      ghost: "ann",
+      changes: [{ kind: "enter" as const, id: 0, name: "ann", x: 96, y: 43 }],
+    };
+    const bases = new Bases();
+    bases.keep(base);
+    const moved = { tick: 1838, base: 1836, ghost: "ann", changes: [move(0, 97, 43)] };
+    const message = { type: "DELTA" as const, delta: moved, early: 2 };
+    expect(encodeServerMessage(message, bases).length).toBe(8);
+    expect(encodeServerMessage(message).length).toBe(12);
+    expect(describeServerDatagram(encodeServerMessage(message, bases))).toBe(
+      "DELTA tick=1838 base=1836 early=2 0,+1,+0 END",
+    );
+  });
+
+  it("refuses a step out of its range, from a square the base has not, or off the map", () => {
+    // against a base 2 ticks back, a step of dx 7 - 2 = 5 cells: it fits the 3 bits that 5 values
+    // (-2 to 2) need, but in 2 ticks a square walks 2 cells at most
+    const writer = new BitWriter();
+    for (const [value, bits] of DELTA_OF_ONE_CHANGE) writer.write(value, bits);
+    writer.write(3, 2); // kind 3: a step
+    writer.write(7, 3); // dx 7 - 2
+    writer.write(2, 3); // dy 2 - 2
+    expect(parseServerMessage(writer.finish())).toEqual({ ok: false, reason: "dx 7 out of range" });
+
+    const bases = new Bases();
+    bases.keep({
+      tick: 1836,
+      ghost: null,
+      changes: [{ kind: "enter", id: 0, name: "ann", x: 0, y: 5 }],
+    });
+    const step = (id: number, dx: number) => ({
+      tick: 1838,
+      base: 1836,
+      ghost: undefined,
+      changes: [{ kind: "step" as const, id, dx, dy: 0 }],
+    });
+    expect(bases.resolve(step(1, 1))).toMatchObject({ ok: false, reason: /id 1/ });
+    expect(bases.resolve(step(0, -1))).toMatchObject({ ok: false, reason: /off the map/ });
+    expect(bases.resolve({ ...step(0, 1), base: 1835 })).toMatchObject({
+      ok: false,
+      reason: /not held/,
+    });
+    expect(bases.resolve(step(0, 1))).toMatchObject({ ok: true });
+  });
+
   it("refuses a server's tick from 2³¹ on: the client's inputs ahead of it would not fit", () => {
     const forged = { type: "DELTA", delta: { tick: 2 ** 31, ghost: null, changes: [] }, early: 0 };
     const datagram = encodeServerMessage(forged as ServerMessage);
@@ -256,7 +393,11 @@ describe("step 13's messages", () => {
           expect(early).toBeLessThanOrEqual(FUTURE_TICKS);
           for (const change of delta.changes) {
             expect(change.id).toBeLessThan(MOST_SQUARES_LIT);
-            if (change.kind !== "leave") expect(change.x).toBeLessThan(MANSION.width);
+            if (change.kind === "step") {
+              const back = delta.tick - delta.base!;
+              expect(Math.abs(change.dx)).toBeLessThanOrEqual(back);
+              expect(Math.abs(change.dy)).toBeLessThanOrEqual(back);
+            } else if (change.kind !== "leave") expect(change.x).toBeLessThan(MANSION.width);
           }
         }
         expect(describeServerDatagram(datagram)).toBeTypeOf("string");
@@ -275,17 +416,19 @@ describe("step 13's README", () => {
       .map((line) => line.split(/ {2,}/)[0]!.replaceAll(" ", ""))
       .join("");
     const hex = /^\d+ bits, \d+ bytes: `([0-9a-f ]+)`/m.exec(readme)?.[1];
+    // ann, at 96,43 in the base, the state of tick 1836, moves one cell right
+    const bases = new Bases();
+    bases.keep({
+      tick: 1836,
+      ghost: "ann",
+      changes: [{ kind: "enter", id: 0, name: "ann", x: 96, y: 43 }],
+    });
     const message: ServerMessage = {
       type: "DELTA",
-      delta: {
-        tick: 1838,
-        base: 1836,
-        ghost: "ann",
-        changes: [{ kind: "move", id: 0, x: 97, y: 43 }],
-      },
+      delta: { tick: 1838, base: 1836, ghost: "ann", changes: [move(0, 97, 43)] },
       early: 2,
     };
-    const datagram = encodeServerMessage(message);
+    const datagram = encodeServerMessage(message, bases);
     const written = [...datagram].map((byte) => byte.toString(2).padStart(8, "0")).join("");
     expect(bits).toBe(written);
     expect(hex).toBe(datagram.toString("hex").replace(/(..)(?!$)/g, "$1 "));

@@ -19,6 +19,7 @@ import {
 import type { MapName } from "../../lib/map.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
 import { ProtocolDeltas, TextDeltas } from "./held-deltas.ts";
+import { type Parsed, ok } from "../../lib/words.ts";
 // Each bot speaks its step's protocol through that step's own protocol.ts.
 import * as step02 from "../../steps/02-tcp-squares/protocol.ts";
 import * as step03 from "../../steps/03-tcp-persistent/protocol.ts";
@@ -58,19 +59,31 @@ interface BenchedStep {
 
 /**
  * Step 13's protocol as the bots carry every step's: in strings of one character a byte (latin1,
- * as bots-udp.ts reads and sends them), since its datagrams are bytes, not text.
+ * as bots-udp.ts reads and sends them), since its datagrams are bytes, not text. Each bot keeps
+ * the cells of the states it holds, as the client does: a DELTA's steps are read against them.
  */
-const binaryStep13 = {
-  encodeClientMessage: (message: Parameters<typeof step13.encodeClientMessage>[0]) =>
-    step13.encodeClientMessage(message).toString("latin1"),
-  parseServerMessage: (line: string) => step13.parseServerMessage(Buffer.from(line, "latin1")),
-  expectServerMessage(line: string) {
+function binaryStep13() {
+  const bases = new step13.Bases();
+  const parseServerMessage = (line: string): Parsed<step13.ServerMessage> => {
     const parsed = step13.parseServerMessage(Buffer.from(line, "latin1"));
-    if (!parsed.ok)
-      throw new Error(`the server sent something a bot cannot read (${parsed.reason})`);
-    return parsed.message;
-  },
-};
+    if (!parsed.ok) return parsed;
+    const { message } = parsed;
+    if (message.type !== "DELTA") return ok(message);
+    const delta = bases.resolve(message.delta);
+    return delta.ok ? ok({ ...message, delta: delta.message }) : delta;
+  };
+  return {
+    encodeClientMessage: (message: Parameters<typeof step13.encodeClientMessage>[0]) =>
+      step13.encodeClientMessage(message).toString("latin1"),
+    parseServerMessage,
+    expectServerMessage(line: string) {
+      const parsed = parseServerMessage(line);
+      if (!parsed.ok)
+        throw new Error(`the server sent something a bot cannot read (${parsed.reason})`);
+      return parsed.message;
+    },
+  };
+}
 
 /** States a second the servers send at (--tick-rate), the same as the bots' frame rate. */
 export const TICK_RATE = FRAME_RATE;
@@ -159,12 +172,14 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
     serverArgs: tickServer,
   },
   "13": {
-    adapter: (bot) =>
-      oneSocket(
+    adapter: (bot) => {
+      const protocol = binaryStep13();
+      return oneSocket(
         bot,
-        binaryStep13,
-        inputsForTicks(bot, new ProtocolDeltas(bot.name, binaryStep13, false)),
-      ),
+        protocol,
+        inputsForTicks(bot, new ProtocolDeltas(bot.name, protocol, false)),
+      );
+    },
     map: "mansion",
     transport: "udp",
     latency: "input to state shown",

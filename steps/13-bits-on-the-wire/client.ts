@@ -28,10 +28,11 @@ import { TickClock } from "../../lib/tick-clock.ts";
 import { TickedPrediction } from "../../lib/ticked-prediction.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import {
+  Bases,
   CLIENT_TRACE,
   type ClientMessage,
   type Connect,
-  type ServerMessage,
+  type ReadServerMessage,
   type Verdict,
   type Welcome,
   encodeClientMessage,
@@ -118,8 +119,8 @@ const network = simulateNetwork(socket, conditions, {
  */
 function request(
   message: ClientMessage | Connect,
-  expected: ServerMessage["type"][],
-): Promise<ServerMessage | undefined> {
+  expected: ReadServerMessage["type"][],
+): Promise<ReadServerMessage | undefined> {
   player.sent();
   // a CONNECT comes padded to CONNECT_BYTES: the server answers no more than it received
   network.send(encodeClientMessage(message));
@@ -129,7 +130,7 @@ function request(
       const parsed = parseServerMessage(datagram);
       if (parsed.ok && expected.includes(parsed.message.type)) done(parsed.message);
     };
-    const done = (answer: ServerMessage | undefined) => {
+    const done = (answer: ReadServerMessage | undefined) => {
       clearTimeout(giveUp);
       socket.off("message", onMessage);
       resolve(answer);
@@ -139,7 +140,7 @@ function request(
 }
 
 /** What answers a CONNECT: a state that comes meanwhile does not. */
-const JOIN_ANSWERS: ServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
+const JOIN_ANSWERS: ReadServerMessage["type"][] = ["CHALLENGE", "CONNECTED", "ERROR"];
 
 /**
  * The handshake: CONNECT until the server answers with a CHALLENGE, CONNECT again with its cookie,
@@ -212,6 +213,8 @@ try {
   // states arrive when the server's tick sends them.
   // Our square comes without acks: the tick of a state says which of our inputs it holds.
   let received = new ReceivedStates(username, { acks: false });
+  // the cells of the states we hold, which a DELTA's steps are written against
+  let bases = new Bases();
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
@@ -254,7 +257,9 @@ try {
       if (verdict) player.net.tagJudged(tagMarks(verdict, aimedAt), performance.now());
       // The changes from a state we hold make the new state. A delta we cannot apply (the state
       // it changes was lost, or it is broken) is dropped: the next one will name a state we hold.
-      const made = received.apply(parsed.message.delta);
+      const delta = bases.resolve(parsed.message.delta);
+      if (!delta.ok) return;
+      const made = received.apply(delta.message);
       if (!made.ok) return;
       const state = made.message;
       // A state older than one already shown came late or
@@ -341,6 +346,7 @@ try {
       prediction = new TickedPrediction(welcome.map, username);
       interpolation = new Interpolation(welcome.map, clock);
       received = new ReceivedStates(username, { acks: false });
+      bases = new Bases();
       recent = new RecentInputs();
       watch();
       [newestTick, newestAt, frameDue] = [-1, performance.now(), performance.now()];

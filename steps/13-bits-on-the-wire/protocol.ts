@@ -9,7 +9,7 @@
  *   client → server  DISCONNECT type:2=3 <username> <cookie>
  *   server → client  CHALLENGE type:3=0 <cookie>
  *   server → client  CONNECTED type:3=1 port:16 <username> map:1 width:8 height:7 <state>
- *   server → client  DELTA type:3=2 tick:32 <back?> <ghost?> early:5 <verdict?> count:6 <change> …
+ *   server → client  DELTA type:3=2 tick:32 <back?> <ghost> early:5 <verdict?> ids:6 <changed?> … <change> …
  *   server → client  DISCONNECTED type:3=3 <username>
  *   server → client  ERROR type:3=4 length:8 <character:8> …
  *
@@ -20,7 +20,8 @@
  * same 64 characters). <direction:3> is UP, DOWN, LEFT, RIGHT or NONE, 0 to 4. A position is
  * x:8 y:7: the mansion, the largest map, is 153 × 81 cells. map:1 is the map's number, house 0
  * or mansion 1: the client knows the maps (lib/map.ts), and width and height must be that map's.
- * <state> is tick:32 <ghost?> count:6, then count squares, each <name> x:8 y:7.
+ * <state> is tick:32 <ghost?> count:6, then count squares, each <name> x:8 y:7. <ghost?> is a bit,
+ * then the ghost's name if there is one.
 
  * As in step 12, what each field means:
  * - CONNECT is padded with zero bytes to 100: the server answers an address it has not verified
@@ -32,22 +33,36 @@
  *   <tick>+1, …: at most REDUNDANT_INPUTS (8), three bits each.
  * - DELTA: the state of tick <tick>, as its changes from the state of tick <tick> - back - 1
  *   (a state the server still keeps, lib/delta.ts: 32 ticks at most); without a base, a full
- *   state. early:5 is early+1: -1 (no input had arrived) to 20 (FUTURE_TICKS). A <change> is
- *   kind:2 then id:5 (a square's short id, below 32):
+ *   state. Against a base, <ghost> is <changed?> then, only if the ghost is not the base's,
+ *   <ghost?>: a name of 6 characters costs 41 bits, and the ghost changes once a game or so.
+ *   Without a base it is <ghost?>. early:5 is early+1: -1 (no input had arrived) to 20
+ *   (FUTURE_TICKS). ids:6 is one more than the highest short id (below 32) the DELTA changes,
+ *   then a bit for each id up to it, 1 if it changed: a bit a square where an id was 5 bits a
+ *   change (Fiedler's "changed" bit for each cube). Then each change, in the order of its id,
+ *   is kind:2 and its fields; without a base every change is an enter, and its kind is left out:
  *     kind 0, enter: <name> x:8 y:7   a square that came into the light, with its name
- *     kind 1, move:  x:8 y:7          a square of the base state that moved
+ *     kind 1, move:  x:8 y:7          a square of the base state that moved further
  *     kind 2, leave                   a square of the base state that left the light
+ *     kind 3, step:  dx dy            a square of the base state that walked there
+ *   A square walks at most a cell a tick: since a base `back` ticks old, at most `back` cells
+ *   each way. A step is that walk, dx and dy each from -back to back, written plus back in the
+ *   bits 2 × back + 1 values need: a base 1 tick back, 2 bits each (0 to 2, and 3 is refused),
+ *   2 ticks back, 3 bits; a step of 11 to 15 bits where a move is 22, while the base is under
+ *   8 ticks back. A move further, which walking never makes, is written whole. The reader
+ *   needs the base's cells to place a step, so both ends keep the cells of the states they sent
+ *   or hold (Bases, below); --trace, which has none, prints a step as it travels: `1,+1,-1`.
  *   A client applies a DELTA only to the very state its base names.
  * - <verdict>, only to the ghost in the tick of its tag attempt: seentick:32 seen x:8 y:7
  *   <real x:8 y:7?> tagged:1: the tick the server judged the ghost to have seen, where
  *   the human stood then and where they really were (absent if they had left).
  *
  * Every read is checked: a datagram too short for its fields, with a whole byte or a bit set
- * after them, or with a value out of its range (a direction 5, a kind 3, an id changed twice) is
- * refused whole, never half applied. --trace prints each datagram as step 12's text (describe…).
+ * after them, or with a value out of its range (a direction 5, a step longer than its base is
+ * old, ids:6 past the last id changed) is refused whole, never half applied. --trace prints
+ * each datagram as step 12's text (describe…).
  */
 import { BitReader, BitWriter, Unreadable, bitsFor } from "./bits.ts";
-import type { Delta, SquareChange } from "../../lib/delta.ts";
+import { type Delta, KEPT_STATES, type SquareChange } from "../../lib/delta.ts";
 import { INPUTS, type Input } from "../../lib/game.ts";
 import {
   FUTURE_TICKS,
@@ -116,19 +131,40 @@ export type Welcome = {
   state: TickedState;
 };
 
-export type ServerMessage =
+/** A square that walked since the base, `back` ticks old: by dx, dy, each -back to back. */
+export type Step = { kind: "step"; id: number; dx: number; dy: number };
+
+/**
+ * A DELTA as its datagram carries it, before it is read against its base: its moves of a few
+ * cells are steps, and its ghost is undefined when it is the base's.
+ */
+export interface SentDelta {
+  tick: number;
+  base?: number;
+  ghost: string | null | undefined;
+  changes: (SquareChange | Step)[];
+}
+
+/** A state's DELTA: `D` is a Delta, or a SentDelta as read from the datagram, before its base. */
+type DeltaMessage<D> = {
+  type: "DELTA";
+  delta: D;
+  /** how many ticks before this one the input applied in it arrived: MISSED (-1) if none did */
+  early: number;
+  /** to the ghost, in the tick it tried a tag: how the server judged it */
+  verdict?: Verdict;
+};
+
+type OtherServerMessage =
   | { type: "CHALLENGE"; cookie: string }
   | Welcome
-  | {
-      type: "DELTA";
-      delta: Delta;
-      /** how many ticks before this one the input applied in it arrived: MISSED (-1) if none did */
-      early: number;
-      /** to the ghost, in the tick it tried a tag: how the server judged it */
-      verdict?: Verdict;
-    }
   | { type: "DISCONNECTED"; username: string }
   | { type: "ERROR"; reason: string };
+
+/** What a server sends. */
+export type ServerMessage = OtherServerMessage | DeltaMessage<Delta>;
+/** What a client reads from a datagram: a DELTA still to be read against its base (Bases). */
+export type ReadServerMessage = OtherServerMessage | DeltaMessage<SentDelta>;
 
 /** A CONNECT's size: the server's answer to an unverified address is never bigger. */
 export const CONNECT_BYTES = 100;
@@ -156,7 +192,10 @@ const MOST_SERVER_TICKS = 2 ** 31;
 const MOST_TICKS_BACK = 32;
 /** early - MISSED: from MISSED (-1) to FUTURE_TICKS, the furthest ahead an input is kept. */
 const EARLY_VALUES = FUTURE_TICKS + 2;
-const CHANGE_KINDS = ["enter", "move", "leave"] as const;
+const CHANGE_KINDS = ["enter", "move", "leave", "step"] as const;
+const KIND_BITS = bitsFor(CHANGE_KINDS.length);
+/** How many values a step's dx (or dy) takes, against a base `back` ticks old: -back to back. */
+export const stepValues = (back: number) => 2 * back + 1;
 const ERROR_BYTES = 255;
 
 export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
@@ -184,7 +223,11 @@ export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
   }
 }
 
-export function encodeServerMessage(message: ServerMessage): Buffer {
+/**
+ * A message's datagram. A DELTA's steps and ghost are written against its base's cells in
+ * `bases` (a base not there, its moves are written whole, and its ghost).
+ */
+export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buffer {
   const writer = new BitWriter();
   writer.write(SERVER_TYPES.indexOf(message.type), bitsFor(SERVER_TYPES.length));
   switch (message.type) {
@@ -209,12 +252,18 @@ export function encodeServerMessage(message: ServerMessage): Buffer {
       writer.write(tick, TICK_BITS);
       writer.writeFlag(base !== undefined);
       if (base !== undefined) writer.write(tick - base - 1, bitsFor(MOST_TICKS_BACK));
-      writeGhost(writer, ghost);
+      const baseline = base === undefined ? undefined : bases?.get(base);
+      if (base !== undefined) writer.writeFlag(ghost !== baseline?.ghost);
+      if (base === undefined || ghost !== baseline?.ghost) writeGhost(writer, ghost);
       writer.write(message.early - MISSED, bitsFor(EARLY_VALUES));
       writer.writeFlag(message.verdict !== undefined);
       if (message.verdict) writeVerdict(writer, message.verdict);
-      writer.write(changes.length, bitsFor(MOST_SQUARES_LIT + 1));
-      for (const change of changes) writeChange(writer, change);
+      const byId: (SquareChange | undefined)[] = [];
+      for (const change of changes) byId[change.id] = change;
+      writer.write(byId.length, bitsFor(MOST_SQUARES_LIT + 1));
+      for (const change of byId) writer.writeFlag(change !== undefined);
+      const back = base === undefined ? undefined : tick - base;
+      for (const change of byId) if (change) writeChange(writer, change, back, baseline);
       break;
     }
     case "DISCONNECTED":
@@ -252,11 +301,31 @@ function writeSquare(writer: BitWriter, square: Square): void {
   writePosition(writer, square);
 }
 
-function writeChange(writer: BitWriter, change: SquareChange): void {
-  writer.write(CHANGE_KINDS.indexOf(change.kind), bitsFor(CHANGE_KINDS.length));
-  writer.write(change.id, bitsFor(MOST_SQUARES_LIT));
-  if (change.kind === "enter") writeSquare(writer, change);
-  if (change.kind === "move") writePosition(writer, change);
+/**
+ * A change: its kind, then its fields. A move of at most `back` cells each way from its
+ * cell in `baseline` (`back` ticks old) is a step. Without a base every change brings a square:
+ * its kind, with one value left, takes no bits (2 a square of a full state, 64 in a crowd of 32).
+ */
+function writeChange(
+  writer: BitWriter,
+  change: SquareChange,
+  back: number | undefined,
+  baseline: Baseline | undefined,
+): void {
+  const was = baseline?.cells[change.id];
+  const step = change.kind === "move" && was !== undefined && back && isStep(was, change, back);
+  if (back !== undefined)
+    writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
+  if (step) {
+    writer.write(change.x - was.x + back, bitsFor(stepValues(back)));
+    writer.write(change.y - was.y + back, bitsFor(stepValues(back)));
+  } else if (change.kind === "enter") writeSquare(writer, change);
+  else if (change.kind === "move") writePosition(writer, change);
+}
+
+/** Whether the move from `was` to `now` is of `reach` cells or fewer each way. */
+function isStep(was: Position, now: Position, reach: number): boolean {
+  return Math.abs(now.x - was.x) <= reach && Math.abs(now.y - was.y) <= reach;
 }
 
 function writeVerdict(writer: BitWriter, { seenTick, seen, real, tagged }: Verdict): void {
@@ -335,6 +404,8 @@ export function parseClientMessage(datagram: Uint8Array): Parsed<ClientMessage> 
  * because what a stranger sends gets no ERROR: an unverified address gets a CHALLENGE or nothing.
  */
 export function parseConnect(datagram: Uint8Array): Connect | undefined {
+  // most datagrams are not CONNECTs: their size tells, before a reader throws on them
+  if (datagram.length !== CONNECT_BYTES) return undefined;
   const parsed = readConnect(datagram);
   return parsed.ok ? parsed.message : undefined;
 }
@@ -356,8 +427,8 @@ function readConnect(datagram: Uint8Array): Parsed<Connect> {
 }
 
 /** Parses what a server sent; a client that gets something else drops it, and counts it. */
-export function parseServerMessage(datagram: Uint8Array): Parsed<ServerMessage> {
-  return readWhole(datagram, (reader): ServerMessage => {
+export function parseServerMessage(datagram: Uint8Array): Parsed<ReadServerMessage> {
+  return readWhole(datagram, (reader): ReadServerMessage => {
     const type = SERVER_TYPES[reader.readBelow(SERVER_TYPES.length, "message type")]!;
     switch (type) {
       case "CHALLENGE":
@@ -406,39 +477,106 @@ function readServerTick(reader: BitReader): number {
 }
 
 /**
- * A DELTA's fields, checked as strictly as what a client sends: an id changed twice, a square
- * brought twice, or a full state that moves or removes squares it never had are refused here, so
- * that applying a delta (lib/delta.ts) has only to check it against the state it names.
+ * A DELTA's fields, checked as strictly as what a client sends: a square brought twice is refused
+ * here, and a full state can only bring squares (its changes have no kind), so that applying a
+ * delta (Bases, then lib/delta.ts) has only to check it against the state it names.
  */
-function readDelta(reader: BitReader): { delta: Delta; early: number; verdict?: Verdict } {
+function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdict?: Verdict } {
   const tick = readServerTick(reader);
   const back = reader.readFlag() ? reader.read(bitsFor(MOST_TICKS_BACK)) + 1 : undefined;
   if (back !== undefined && back > tick) throw new Unreadable(`DELTA base before tick 0`);
-  const ghost = readGhost(reader);
+  const ghostChanged = back === undefined || reader.readFlag();
+  const ghost = ghostChanged ? readGhost(reader) : undefined;
   const early = reader.readBelow(EARLY_VALUES, "early") + MISSED;
   const verdict = reader.readFlag() ? readVerdict(reader) : undefined;
-  const count = reader.readBelow(MOST_SQUARES_LIT + 1, "change count");
-  const changes: SquareChange[] = [];
-  const ids = new Set<number>();
+  const idCount = reader.readBelow(MOST_SQUARES_LIT + 1, "id count");
+  const ids: number[] = [];
+  for (let id = 0; id < idCount; id++) if (reader.readFlag()) ids.push(id);
+  // ids:6 is one more than the last id changed: one DELTA, one way to write it
+  if (idCount > 0 && ids.at(-1) !== idCount - 1) throw new Unreadable("id count past the last id");
+  const changes: (SquareChange | Step)[] = [];
   const names = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    const kind = CHANGE_KINDS[reader.readBelow(CHANGE_KINDS.length, "change kind")]!;
-    const id = reader.read(bitsFor(MOST_SQUARES_LIT));
-    if (ids.has(id)) throw new Unreadable(`DELTA changes id ${id} twice`);
-    if (back === undefined && kind !== "enter") {
-      throw new Unreadable("a DELTA without base can only bring squares");
-    }
-    ids.add(id);
+  for (const id of ids) {
+    const kind = back === undefined ? "enter" : CHANGE_KINDS[reader.read(KIND_BITS)]!;
     if (kind === "enter") {
       const square = readSquare(reader);
       if (names.has(square.name)) throw new Unreadable(`DELTA brings ${square.name} twice`);
       names.add(square.name);
       changes.push({ kind, id, ...square });
     } else if (kind === "move") changes.push({ kind, id, ...readPosition(reader) });
-    else changes.push({ kind, id });
+    else if (kind === "step") {
+      const dx = reader.readBelow(stepValues(back!), "dx") - back!;
+      changes.push({ kind, id, dx, dy: reader.readBelow(stepValues(back!), "dy") - back! });
+    } else changes.push({ kind, id });
   }
   const delta = { tick, ...(back === undefined ? {} : { base: tick - back }), ghost, changes };
   return { delta, early, ...(verdict && { verdict }) };
+}
+
+/** The ghost and the cell of each square, by id, in one state: what a DELTA is written against. */
+interface Baseline {
+  tick: number;
+  ghost: string | null;
+  cells: readonly (Position | undefined)[];
+}
+
+/**
+ * The baselines of the last KEPT_STATES states, one each tick modulo KEPT_STATES, as lib/delta.ts
+ * keeps the states themselves: the server keeps those it sent a client, the client those it read.
+ */
+export class Bases {
+  private readonly baselines: (Baseline | undefined)[] = new Array(KEPT_STATES);
+
+  get(tick: number): Baseline | undefined {
+    const baseline = this.baselines[tick % KEPT_STATES];
+    return baseline?.tick === tick ? baseline : undefined;
+  }
+
+  /** Keeps the baseline `delta` makes of its base's: the server, for each DELTA it sends. */
+  keep(delta: Delta): void {
+    const from = delta.base === undefined ? undefined : this.get(delta.base);
+    const cells = from ? from.cells.slice() : [];
+    for (const change of delta.changes) {
+      cells[change.id] = change.kind === "leave" ? undefined : change;
+    }
+    const slot = delta.tick % KEPT_STATES;
+    if ((this.baselines[slot]?.tick ?? -1) < delta.tick) {
+      this.baselines[slot] = { tick: delta.tick, ghost: delta.ghost, cells };
+    }
+  }
+
+  /**
+   * A DELTA as read from its datagram, its steps and ghost taken from its base, and kept; or why
+   * not: its base is not held (lost, or too old), or a step leads off the map or from a square
+   * the base has not.
+   */
+  resolve(sent: SentDelta): Parsed<Delta> {
+    const baseline = sent.base === undefined ? undefined : this.get(sent.base);
+    if (sent.base !== undefined && !baseline)
+      return fail(`the state of tick ${sent.base} is not held`);
+    const changes: SquareChange[] = [];
+    for (const change of sent.changes) {
+      if (change.kind !== "step") {
+        changes.push(change);
+        continue;
+      }
+      const was = baseline?.cells[change.id];
+      if (!was) return fail(`DELTA steps id ${change.id}, which the state has not`);
+      const [x, y] = [was.x + change.dx, was.y + change.dy];
+      if (x < 0 || x >= WIDTH || y < 0 || y >= HEIGHT)
+        return fail(`a step to ${x},${y}, off the map`);
+      changes.push({ kind: "move", id: change.id, x, y });
+    }
+    const ghost = sent.ghost === undefined ? baseline!.ghost : sent.ghost;
+    const delta = {
+      tick: sent.tick,
+      ...(sent.base === undefined ? {} : { base: sent.base }),
+      ghost,
+      changes,
+    };
+    this.keep(delta);
+    return ok(delta);
+  }
 }
 
 function readVerdict(reader: BitReader): Verdict {
@@ -484,7 +622,7 @@ function textOfClientMessage(message: ClientMessage | Connect): string {
   }
 }
 
-function textOfServerMessage(message: ServerMessage): string {
+function textOfServerMessage(message: ReadServerMessage): string {
   switch (message.type) {
     case "CONNECTED": {
       const { port, username, map, mapName, state } = message;
@@ -544,8 +682,10 @@ function tickedStateWords(state: TickedState): string[] {
   ];
 }
 
-function encodeChange(change: SquareChange): string {
+function encodeChange(change: SquareChange | Step): string {
   switch (change.kind) {
+    case "step":
+      return `${change.id},${signed(change.dx)},${signed(change.dy)}`;
     case "enter":
       return `${change.id}=${encodeSquare(change)}`;
     case "move":
@@ -555,13 +695,20 @@ function encodeChange(change: SquareChange): string {
   }
 }
 
-/** `tick=<n> [base=<b>] [ghost=<name>] early=<e> [verdict=<verdict>] <change> …`, as words. */
-function deltaWords({ delta, early, verdict }: { delta: Delta; early: number; verdict?: Verdict }) {
+/** `+1`, `-1`, `+0`: a step's offset, its sign always written. */
+const signed = (offset: number) => (offset < 0 ? String(offset) : `+${offset}`);
+
+/**
+ * `tick=<n> [base=<b>] [ghost=<name>] early=<e> [verdict=<verdict>] <change> …`, as words; a
+ * ghost left out as the base's is not written, and a ghost gone since the base is `ghost=(none)`.
+ */
+function deltaWords({ delta, early, verdict }: DeltaMessage<SentDelta>) {
   const { tick, base, ghost, changes } = delta;
+  const goneSinceBase = ghost === null && base !== undefined;
   return [
     `tick=${tick}`,
     ...fieldWords("base", base),
-    ...fieldWords("ghost", ghost),
+    ...fieldWords("ghost", goneSinceBase ? "(none)" : ghost),
     `early=${early}`,
     ...fieldWords("verdict", verdict && encodeVerdict(verdict)),
     ...changes.map(encodeChange),

@@ -32,6 +32,7 @@ import { TokenBucket, TokenBuckets } from "../../lib/token-bucket.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
 import {
+  Bases,
   type Connect,
   type ServerMessage,
   type TickedState,
@@ -159,6 +160,8 @@ interface Seat {
   early: number;
   /** the last states sent to this player, and the newest of them the player holds */
   sent: SentStates;
+  /** the cells of those states, by id: what the next DELTA's steps are written against */
+  bases: Bases;
   /** the ghost's tag attempt in the last tick, judged: sent with its state, then forgotten */
   verdict: TagVerdict | undefined;
 }
@@ -237,6 +240,7 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
     inputs: new InputBuffer(tick, droppedInputs),
     early: MISSED,
     sent: new SentStates(username),
+    bases: new Bases(),
     verdict: undefined,
   };
   seats.set(username, seat);
@@ -387,13 +391,18 @@ setInterval(() => {
   // lost delta costs that tick only, never a square in a wrong place.
   const lanterns = new Lanterns(room.world);
   for (const seat of seats.values()) {
-    const delta = encodeServerMessage({
-      type: "DELTA",
-      delta: seat.sent.next(stateFor(seat, lanterns)),
-      early: seat.early,
-      ...(seat.verdict && { verdict: verdictFor(seat.verdict) }),
-    });
-    network.send(delta, seat.clientPort, seat.address);
+    const delta = seat.sent.next(stateFor(seat, lanterns));
+    const datagram = encodeServerMessage(
+      {
+        type: "DELTA",
+        delta,
+        early: seat.early,
+        ...(seat.verdict && { verdict: verdictFor(seat.verdict) }),
+      },
+      seat.bases,
+    );
+    seat.bases.keep(delta);
+    network.send(datagram, seat.clientPort, seat.address);
   }
 }, 1000 / tickRate);
 
