@@ -18,7 +18,9 @@ import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../steps/11-input-buffer/protocol.ts";
 import { SentStates } from "../lib/delta.ts";
-import { ProtocolDeltas, TextDeltas } from "../scripts/bench/held-deltas.ts";
+import * as step13 from "../steps/13-bits-on-the-wire/protocol.ts";
+import { BinaryDeltas, ProtocolDeltas, TextDeltas } from "../scripts/bench/held-deltas.ts";
+import { binaryStep13 } from "../scripts/bench/steps.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
 import { startFloorServer } from "../scripts/bench/floor.ts";
@@ -134,6 +136,39 @@ describe("a crowd bot's reading of the DELTAs", () => {
         }),
       );
     });
+
+  it("holds step 13's DELTAs in its Bases, and refuses one whose base it does not hold", () => {
+    const server = new step13.Bases();
+    const sent = new SentStates(you);
+    const held = new BinaryDeltas(binaryStep13());
+    const datagramOf = (tick: number, x: number) => {
+      const delta = sent.next({ tick, ghost: you, players: [{ name: you, x, y: 3 }] });
+      const datagram = step13.encodeServerMessage({ type: "DELTA", delta, early: 0 }, server);
+      server.keep(delta);
+      return datagram;
+    };
+    expect(held.read(datagramOf(1, 5))).toBe(1);
+    sent.acknowledge(1);
+    datagramOf(2, 6); // sent, never arrives
+    expect(held.read(datagramOf(3, 7))).toBe(3); // against tick 1, which the bot holds
+    sent.acknowledge(3);
+    expect(held.newestTick).toBe(3);
+    // Against a state the bot never read: refused, and the bot still holds tick 3.
+    const unheld = new SentStates(you);
+    unheld.next({ tick: 9, ghost: you, players: [{ name: you, x: 5, y: 3 }] });
+    unheld.acknowledge(9);
+    const elsewhere = new step13.Bases();
+    elsewhere.keep({
+      tick: 9,
+      ghost: you,
+      changes: [{ kind: "enter", id: 0, name: you, x: 5, y: 3 }],
+    });
+    const delta = unheld.next({ tick: 10, ghost: you, players: [{ name: you, x: 6, y: 3 }] });
+    expect(
+      held.read(step13.encodeServerMessage({ type: "DELTA", delta, early: 0 }, elsewhere)),
+    ).toBeUndefined();
+    expect(held.newestTick).toBe(3);
+  });
 
   it("reads nothing from a datagram that is not a whole DELTA", () => {
     const quick = new TextDeltas(you, false);

@@ -18,7 +18,7 @@ import {
 } from "./bots-udp.ts";
 import type { MapName } from "../../lib/map.ts";
 import { type BotAdapter, FRAME_RATE } from "./crowd.ts";
-import { ProtocolDeltas, TextDeltas } from "./held-deltas.ts";
+import { BinaryDeltas, TextDeltas } from "./held-deltas.ts";
 import { type Parsed, ok } from "../../lib/words.ts";
 // Each bot speaks its step's protocol through that step's own protocol.ts.
 import * as step02 from "../../steps/02-tcp-squares/protocol.ts";
@@ -62,7 +62,7 @@ interface BenchedStep {
  * as bots-udp.ts reads and sends them), since its datagrams are bytes, not text. Each bot keeps
  * the cells of the states it holds, as the client does: a DELTA's steps are read against them.
  */
-function binaryStep13() {
+export function binaryStep13() {
   const bases = new step13.Bases();
   const parseServerMessage = (line: string): Parsed<step13.ServerMessage> => {
     const parsed = step13.parseServerMessage(Buffer.from(line, "latin1"));
@@ -174,11 +174,7 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   "13": {
     adapter: (bot) => {
       const protocol = binaryStep13();
-      return oneSocket(
-        bot,
-        protocol,
-        inputsForTicks(bot, new ProtocolDeltas(bot.name, protocol, false)),
-      );
+      return oneSocket(bot, protocol, inputsForTicks(bot, new BinaryDeltas(protocol)));
     },
     map: "mansion",
     transport: "udp",
