@@ -223,8 +223,7 @@ if (outDir) {
   mkdirSync(outDir, { recursive: true });
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   writeFileSync(join(outDir, "results.md"), resultsMarkdown(results, command, new Date(), CHARTS));
-  const steps = results.filter(({ plan }) => plan.floorBytes === undefined);
-  for (const chart of CHARTS) writeFileSync(join(outDir, chart.file), chartSvg(chart, steps));
+  for (const chart of CHARTS) writeFileSync(join(outDir, chart.file), chartSvg(chart, results));
   console.error(`bench: wrote results.md and ${CHARTS.length} charts into ${outDir}`);
 } else {
   console.error("bench: a partial run, so bench/ is left as it is (--out DIR writes this one)");

@@ -23,6 +23,7 @@ import { BinaryDeltas, ProtocolDeltas, TextDeltas } from "../scripts/bench/held-
 import { binaryStep13 } from "../scripts/bench/steps.ts";
 import { Meter } from "../scripts/bench/crowd.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
+import { CHARTS, chartSvg } from "../scripts/bench/chart.ts";
 import { startFloorServer } from "../scripts/bench/floor.ts";
 import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
 import { boundUdpSocket, until } from "./helpers.ts";
@@ -291,6 +292,37 @@ describe("npm run bench", () => {
     expect(linesOf("bytes-down.svg")).toEqual(STEPS);
     expect(linesOf("largest-datagram.svg")).toEqual(["06"]);
     expect(linesOf("latency.svg")).toEqual(STEPS);
+  });
+});
+
+describe("the charts", () => {
+  /** A run of `step` with `players`, its server at `cpu` % of a core; a floor row with `floorBytes`. */
+  const result = (step: string, players: number, cpu: number, floorBytes?: number) =>
+    ({
+      plan: { step, folder: `${step}-a-step`, players, seconds: 1, probes: 0, floorBytes },
+      seated: players,
+      mapFull: false,
+      figures: { serverCpuPercent: cpu },
+      notes: [],
+      runSeconds: 1,
+    }) as unknown as RunResult;
+
+  it("draw the floor of the newest step measured with one apart, dashed, and never in a step's line", () => {
+    const chart = CHARTS.find(({ file }) => file === "server-cpu.svg")!;
+    const svg = chartSvg(chart, [
+      result("09", 16, 4),
+      result("09", 16, 1, 60),
+      result("10", 16, 5),
+      result("10", 16, 2, 80),
+      result("10", 1000, 40),
+      result("10", 1000, 10, 80),
+    ]);
+    const lines = [...svg.matchAll(/<polyline[^>]*data-step="([^"]+)"[^>]*points="([^"]*)"/g)];
+    expect(lines.map((match) => match[1])).toEqual(["09", "10", "floor"]);
+    // step 10's line has its two runs only, the floor's two points are step 10's floor rows
+    expect(lines.map((match) => match[2]!.split(" ").length)).toEqual([1, 2, 2]);
+    expect(svg).toContain("floor: only the sends, of step 10's sizes");
+    expect(svg).toMatch(/data-step="floor"[^>]*stroke-dasharray/);
   });
 });
 

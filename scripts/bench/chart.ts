@@ -26,6 +26,15 @@ const COLOURS = [
   "#7f7f7f",
 ];
 
+/** The floor's line: grey and dashed, apart from every step's colour. */
+const FLOOR_LINE = "floor";
+const FLOOR_COLOUR = "#7f7f7f";
+
+/** The newest step that has floor rows in `results`: its floor is the one a chart draws. */
+function newestFloorStep(results: RunResult[]): string | undefined {
+  return results.filter(({ plan }) => plan.floorBytes !== undefined).at(-1)?.plan.step;
+}
+
 interface Panel {
   title: string;
   yLabel: string;
@@ -35,6 +44,8 @@ interface Panel {
   shows?: (step: string) => boolean;
   /** a horizontal line across the panel, with its label */
   limit?: { value: number; label: string };
+  /** also a dashed line for the floor (floor.ts) of the newest step measured with one */
+  floor?: boolean;
 }
 
 interface Chart {
@@ -86,6 +97,7 @@ export const CHARTS: Chart[] = [
         yLabel: "% of one core",
         logY: false,
         value: (result) => result.figures?.serverCpuPercent,
+        floor: true,
       },
     ],
   },
@@ -150,10 +162,11 @@ const tickLabel = (value: number) =>
  * A step's points in a panel: (players in the game, value);
  * a log axis cannot show 0, so it shows 0.1 instead.
  */
-function pointsOf(panel: Panel, step: string, results: RunResult[]) {
+function pointsOf(panel: Panel, step: string, results: RunResult[], floor = false) {
   return results.flatMap((result) => {
     const value = panel.value(result);
-    if (result.plan.step !== step || value === null || value === undefined) return [];
+    if (result.plan.step !== step || (result.plan.floorBytes !== undefined) !== floor) return [];
+    if (value === null || value === undefined) return [];
     return [{ players: result.seated, value: Math.max(value, panel.logY ? 0.1 : 0) }];
   });
 }
@@ -171,12 +184,13 @@ function frame(panel: Panel, left: number): string[] {
   ];
 }
 
-/** One step's line, with a dot on each measured point. */
+/** One step's line, with a dot on each measured point; the floor's dashed. */
 function line(step: string, colour: string, xy: [number, number][]): string[] {
+  const dashes = step === FLOOR_LINE ? ` stroke-dasharray="6 4"` : "";
   return [
     `<polyline class="line" data-step="${escape(step)}" ` +
       `points="${xy.map(([x, y]) => `${x},${y}`).join(" ")}" ` +
-      `fill="none" stroke="${colour}" stroke-width="2.5"/>`,
+      `fill="none" stroke="${colour}" stroke-width="2.5"${dashes}/>`,
     ...xy.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3.5" fill="${colour}"/>`),
   ];
 }
@@ -196,6 +210,13 @@ function drawPanel(
       points: pointsOf(panel, step, results),
     }))
     .filter(({ step }) => panel.shows?.(step) ?? true);
+  const floorStep = newestFloorStep(results);
+  if (panel.floor && floorStep)
+    series.push({
+      step: FLOOR_LINE,
+      colour: FLOOR_COLOUR,
+      points: pointsOf(panel, floorStep, results, true),
+    });
   const values = series.flatMap(({ points }) => points.map((point) => point.value));
   const ticks = yTicks(panel.limit ? [...values, panel.limit.value] : values, panel.logY);
   const x = (players: number) =>
@@ -231,19 +252,30 @@ function drawPanel(
 /** One chart for the runs in `results`; a run that could not be measured leaves its point out. */
 export function chartSvg(chart: Chart, results: RunResult[]): string {
   const steps = [...new Set(results.map((result) => result.plan.step))];
+  const floorStep = newestFloorStep(results);
   const shown = steps.filter((step) => chart.panels.some((panel) => panel.shows?.(step) ?? true));
   const folders = new Map(results.map((result) => [result.plan.step, result.plan.folder]));
   const counts = [...new Set(results.map((result) => result.plan.players))].sort((a, b) => a - b);
   const width = PANEL.left + chart.panels.length * PANEL.gap;
   const columns = LEGEND.columnsPerPanel * chart.panels.length;
-  const legend = shown.map((step, i) => {
+  const entries = shown.map((step) => ({
+    colour: COLOURS[steps.indexOf(step) % COLOURS.length]!,
+    label: folders.get(step)!,
+    dashes: "",
+  }));
+  if (floorStep && chart.panels.some((panel) => panel.floor))
+    entries.push({
+      colour: FLOOR_COLOUR,
+      label: `floor: only the sends, of step ${floorStep}'s sizes`,
+      dashes: ` stroke-dasharray="6 4"`,
+    });
+  const legend = entries.map(({ colour, label, dashes }, i) => {
     const x = PANEL.left + (i % columns) * LEGEND.columnWidth;
     const y = LEGEND.top + Math.floor(i / columns) * LEGEND.rowHeight;
-    const colour = COLOURS[steps.indexOf(step) % COLOURS.length]!;
-    const swatch = `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"/>`;
-    return `${swatch}<text x="${x + 30}" y="${y}">${escape(folders.get(step)!)}</text>`;
+    const swatch = `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"${dashes}/>`;
+    return `${swatch}<text x="${x + 30}" y="${y}">${escape(label)}</text>`;
   });
-  const height = LEGEND.top + Math.ceil(shown.length / columns) * LEGEND.rowHeight;
+  const height = LEGEND.top + Math.ceil(entries.length / columns) * LEGEND.rowHeight;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" fill="#222">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
