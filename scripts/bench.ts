@@ -12,7 +12,7 @@ import { exitWithUsageError, numberOption, parseOptions } from "../lib/args.ts";
 import { ROOT, stepArgument, stepFolders, stepNumber } from "./harness/steps.ts";
 import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
-import { label, resultsMarkdown, resultsText } from "./bench/report.ts";
+import { SAFE_DATAGRAM_BYTES, label, resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
 import { hasFloor, meanStateBytes } from "./bench/floor.ts";
 import { BENCHED_STEPS } from "./bench/steps.ts";
@@ -202,16 +202,15 @@ for (const [index, planned] of plans.entries()) {
       `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} ` +
         `(about ${timeLeft(index, startedAt)} left)`,
     );
-  const result =
+  const noFloor =
     plan.floorBytes === 0
-      ? {
-          plan,
-          seated: 0,
-          mapFull: false,
-          notes: ["no floor: its step measured no state"],
-          runSeconds: 0,
-        }
-      : await measureRun(plan, progress);
+      ? "no floor: its step measured no state"
+      : plan.floorBytes !== undefined && plan.floorBytes > SAFE_DATAGRAM_BYTES
+        ? `no floor: its step's states (${plan.floorBytes} B) are more than the one datagram a tick it sends`
+        : undefined;
+  const result = noFloor
+    ? { plan, seated: 0, mapFull: false, notes: [noFloor], runSeconds: 0 }
+    : await measureRun(plan, progress);
   if (!result.figures) progress(`not measured: ${result.notes.join("; ")}`);
   results.push(result);
   const guessed = results.reduce((sum, { plan }) => sum + guessSeconds(plan), 0);
