@@ -44,7 +44,9 @@ const { values } = parseOptions(
     players: {
       type: "string",
       placeholder: "N,N",
-      description: `the player counts to measure (default: ${DEFAULT_PLAYERS}, and ${MOST_PLAYERS} where the map holds them)`,
+      description:
+        `the player counts to measure (default: ${DEFAULT_PLAYERS}, ` +
+        `and ${MOST_PLAYERS} where the map holds them)`,
     },
     seconds: {
       type: "string",

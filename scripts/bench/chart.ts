@@ -272,7 +272,9 @@ export function chartSvg(chart: Chart, results: RunResult[]): string {
   const legend = entries.map(({ colour, label, dashes }, i) => {
     const x = PANEL.left + (i % columns) * LEGEND.columnWidth;
     const y = LEGEND.top + Math.floor(i / columns) * LEGEND.rowHeight;
-    const swatch = `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" stroke="${colour}" stroke-width="3"${dashes}/>`;
+    const swatch =
+      `<line x1="${x}" x2="${x + 24}" y1="${y - 4}" y2="${y - 4}" ` +
+      `stroke="${colour}" stroke-width="3"${dashes}/>`;
     return `${swatch}<text x="${x + 30}" y="${y}">${escape(label)}</text>`;
   });
   const height = LEGEND.top + Math.ceil(entries.length / columns) * LEGEND.rowHeight;
