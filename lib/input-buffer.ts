@@ -173,8 +173,10 @@ export class RecentInputs {
     let sinceChange = 0;
     while (sinceChange < this.inputs.length && this.inputs.at(-1 - sinceChange)!.input === newest)
       sinceChange++;
-    this.framesWaited =
-      sinceChange <= copiesInTime ? 0 : (this.framesWaited + 1) % STEADY_SEND_FRAMES;
+    // A whole window of one input is a key held since before it: no change left to send again.
+    const held = sinceChange === REDUNDANT_INPUTS;
+    const changeRecent = !held && sinceChange <= copiesInTime;
+    this.framesWaited = changeRecent ? 0 : (this.framesWaited + 1) % STEADY_SEND_FRAMES;
     return this.framesWaited === 0;
   }
 
