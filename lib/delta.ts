@@ -87,7 +87,7 @@ class Ring {
 
 /**
  * The state SentStates is writing, until it is kept: its squares by id, and one past its highest
- * id. One for every client, as a tick is sent to one client after the other.
+ * id. One object that every SentStates shares: next() fills and empties it in one call.
  */
 const writing = {
   squares: new Array<PlayerState | undefined>(MOST_SQUARES_LIT).fill(undefined),
@@ -101,8 +101,8 @@ const newcomers: PlayerState[] = [];
  *
  * Its ring of states is flat arrays, written in place. States kept for 1.6 s outlive V8's young
  * generation: kept as arrays of squares, 20,000 a second at 1,000 players, they were copied to the
- * old one and collected there, and step 10's server peaked at 185 to 245 MB (step 09's: 130 MB);
- * written in place, at 143 to 185 MB (ten runs, the machine shared).
+ * old one and collected there, and a server sending deltas peaked at 185 to 245 MB (one sending
+ * whole states: 130 MB); written in place, at 143 to 185 MB (ten runs, the machine shared).
  */
 export class SentStates {
   /** the tick of the state in each slot (one for each tick modulo KEPT_STATES), -1 for none */
@@ -111,11 +111,12 @@ export class SentStates {
   private readonly names = new Array<string | undefined>(KEPT_STATES * MOST_SQUARES_LIT).fill(
     undefined,
   );
-  // 16 bits, not 32: every client's ring is cold by its turn in the tick, and half the bytes made next() 5-10 % faster
-  // in a benchmark of 1,000 clients. A cell past 65,535 only costs its square a move written every tick.
+  // 16 bits, not 32: every client's ring is cold by its turn in the tick, and half the bytes made
+  // next() 5-10 % faster in a benchmark of 1,000 clients. A cell past 65,535 only costs its square
+  // a move written every tick.
   private readonly xs = new Uint16Array(KEPT_STATES * MOST_SQUARES_LIT);
   private readonly ys = new Uint16Array(KEPT_STATES * MOST_SQUARES_LIT);
-  /** one past each slot's highest id: the ids above it are empty (a state holds 16 squares, not 32) */
+  /** one past each slot's highest id: the ids above it are empty (most states light fewer than MOST_SQUARES_LIT) */
   private readonly ends = new Uint8Array(KEPT_STATES);
   /** the name of each id in the last state sent: a square keeps its id from one state to the next */
   private readonly lastNames = new Array<string | undefined>(MOST_SQUARES_LIT).fill(undefined);

@@ -140,10 +140,10 @@ export class InputBuffer {
 }
 
 /**
- * How often a held key's datagram goes: every 4th frame, 200 ms at 20 Hz, as often as step 10's
- * client says which state it holds. A held key loses nothing when its datagram waits: a tick
- * without an input repeats the last one, the same key (a datagram every other frame cost 2.9
- * times step 10's bytes up in `npm run bench`, with the crowd turning every 0.5 s).
+ * How often a held key's datagram goes: every 4th frame, 200 ms at 20 Hz, as often as a client
+ * that sends only changes says which state it holds. A held key loses nothing when its datagram
+ * waits: a tick without an input repeats the last one, the same key (a datagram every other frame
+ * cost 2.9 times such a client's bytes up in `npm run bench`, with the crowd turning every 0.5 s).
  */
 export const STEADY_SEND_FRAMES = 4;
 

@@ -261,6 +261,10 @@ describe("the client's input clock", () => {
     expect(clock.copiesInTime).toBe(1);
     clock.reported(clock.tick + 1, 3);
     expect(clock.copiesInTime).toBe(4);
+    // every report a miss: still the first copy, at once
+    const missing = new InputClock(0, 0, 50);
+    missing.reported(missing.tick, MISSED);
+    expect(missing.copiesInTime).toBe(1);
   });
 
   it("forgets the reports older than its window of 100, and eases back", () => {

@@ -47,7 +47,7 @@
  *   A square walks at most a cell a tick: since a base `back` ticks old, at most `back` cells
  *   each way. A step is that walk, dx and dy each from -back to back, written plus back in the
  *   bits 2 × back + 1 values need: a base 1 tick back, 2 bits each (0 to 2, and 3 is refused),
- *   2 ticks back, 3 bits; a step of 11 to 15 bits where a move is 22, while the base is under
+ *   2 ticks back, 3 bits; a step of 6 to 10 bits where a move is 17, while the base is under
  *   8 ticks back. A move further, which walking never makes, is written whole. The reader
  *   needs the base's cells to place a step, so both ends keep the cells of the states they sent
  *   or hold (Bases, below); --trace, which has none, prints a step as it travels: `1,+1,-1`.
