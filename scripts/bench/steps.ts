@@ -70,7 +70,9 @@ export function binaryStep13() {
     const { message } = parsed;
     if (message.type !== "DELTA") return ok(message);
     const delta = bases.resolve(message.delta);
-    return delta.ok ? ok({ ...message, delta: delta.message }) : delta;
+    if (!delta.ok) return delta;
+    bases.keep(delta.message);
+    return ok({ ...message, delta: delta.message });
   };
   return {
     encodeClientMessage: (message: Parameters<typeof step13.encodeClientMessage>[0]) =>

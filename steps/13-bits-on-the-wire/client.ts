@@ -261,6 +261,8 @@ try {
       if (!delta.ok) return;
       const made = received.apply(delta.message);
       if (!made.ok) return;
+      // Kept only once applied: a DELTA refused must not stand for its tick's state.
+      bases.keep(delta.message);
       const state = made.message;
       // A state older than one already shown came late or
       // twice: showing it would move squares backwards.

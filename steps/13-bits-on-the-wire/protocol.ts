@@ -565,7 +565,7 @@ export class Bases {
   }
 
   /**
-   * A DELTA as read from its datagram, its steps and ghost taken from its base, and kept; or why
+   * A DELTA as read from its datagram, its steps and ghost taken from its base (to keep, once applied); or why
    * not: its base is not held (lost, or too old), or a step leads off the map or from a square
    * the base has not.
    */
@@ -593,7 +593,6 @@ export class Bases {
       ghost,
       changes,
     };
-    this.keep(delta);
     return ok(delta);
   }
 }
