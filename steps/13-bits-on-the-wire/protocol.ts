@@ -252,9 +252,10 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.write(tick, TICK_BITS);
       writer.writeFlag(base !== undefined);
       if (base !== undefined) writer.write(tick - base - 1, bitsFor(MOST_TICKS_BACK));
-      const baseline = base === undefined ? undefined : bases?.get(base);
-      if (base !== undefined) writer.writeFlag(ghost !== baseline?.ghost);
-      if (base === undefined || ghost !== baseline?.ghost) writeGhost(writer, ghost);
+      const held = base !== undefined && bases?.holds(base) ? base : undefined;
+      const ghostChanged = held === undefined || ghost !== bases!.ghostOf(held);
+      if (base !== undefined) writer.writeFlag(ghostChanged);
+      if (ghostChanged) writeGhost(writer, ghost);
       writer.write(message.early - MISSED, bitsFor(EARLY_VALUES));
       writer.writeFlag(message.verdict !== undefined);
       if (message.verdict) writeVerdict(writer, message.verdict);
@@ -263,7 +264,8 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.write(byId.length, bitsFor(MOST_SQUARES_LIT + 1));
       for (const change of byId) writer.writeFlag(change !== undefined);
       const back = base === undefined ? undefined : tick - base;
-      for (const change of byId) if (change) writeChange(writer, change, back, baseline);
+      const was = (id: number) => (held === undefined ? undefined : bases!.cellOf(held, id));
+      for (const change of byId) if (change) writeChange(writer, change, back, was(change.id));
       break;
     }
     case "DISCONNECTED":
@@ -302,17 +304,16 @@ function writeSquare(writer: BitWriter, square: Square): void {
 }
 
 /**
- * A change: its kind, then its fields. A move of at most `back` cells each way from its
- * cell in `baseline` (`back` ticks old) is a step. Without a base every change brings a square:
+ * A change: its kind, then its fields. A move of at most `back` cells each way from `was`, its
+ * cell in the base (`back` ticks old), is a step. Without a base every change brings a square:
  * its kind, with one value left, takes no bits (2 a square of a full state, 64 in a crowd of 32).
  */
 function writeChange(
   writer: BitWriter,
   change: SquareChange,
   back: number | undefined,
-  baseline: Baseline | undefined,
+  was: Position | undefined,
 ): void {
-  const was = baseline?.cellOf(change.id);
   const step = change.kind === "move" && was !== undefined && back && isStep(was, change, back);
   if (back !== undefined)
     writer.write(CHANGE_KINDS.indexOf(step ? "step" : change.kind), KIND_BITS);
@@ -514,54 +515,58 @@ function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdic
 }
 
 /**
- * The ghost and the cell of each square, by id, in one state: what a DELTA is written against.
- * The cells are copied as numbers, not kept as the changes that brought them: kept 1.6 s, a
- * thousand players' changes outlived V8's young generation (277 MB at 1,000 players, bench).
- */
-class Baseline {
-  tick = -1;
-  ghost: string | null = null;
-  /** each id's x and y, x -1 where the state has no square of that id */
-  private readonly xs = new Int16Array(MOST_SQUARES_LIT).fill(-1);
-  private readonly ys = new Int16Array(MOST_SQUARES_LIT);
-
-  cellOf(id: number): Position | undefined {
-    const x = this.xs[id]!;
-    return x < 0 ? undefined : { x, y: this.ys[id]! };
-  }
-
-  /** Becomes the state of `delta`: its base's cells (none without one), then its changes. */
-  become(delta: Delta, base: Baseline | undefined): void {
-    if (!base) this.xs.fill(-1);
-    else if (base !== this) {
-      this.xs.set(base.xs);
-      this.ys.set(base.ys);
-    }
-    for (const change of delta.changes) {
-      if (change.kind === "leave") this.xs[change.id] = -1;
-      else [this.xs[change.id], this.ys[change.id]] = [change.x, change.y];
-    }
-    [this.tick, this.ghost] = [delta.tick, delta.ghost];
-  }
-}
-
-/**
- * The baselines of the last KEPT_STATES states, one each tick modulo KEPT_STATES, as lib/delta.ts
- * keeps the states themselves: the server keeps those it sent a client, the client those it read.
+ * The ghost and the cell of each square, by id, of the last KEPT_STATES states, one each tick
+ * modulo KEPT_STATES, as lib/delta.ts keeps the states themselves: what a DELTA is written
+ * against. The server keeps those it sent a client, the client those it read.
+ *
+ * The cells are numbers in two flat arrays, written in place. Kept as the changes that brought
+ * them, a thousand players' changes outlived V8's young generation (277 MB at 1,000 players in the
+ * bench); as an object with two small arrays for each state, they were 19 MB of the heap at 1,000
+ * players, and V8 let the heap grow twice that before it collected (the server peaked at 257 MB;
+ * flat, at 191).
  */
 export class Bases {
-  private readonly baselines = Array.from({ length: KEPT_STATES }, () => new Baseline());
+  /** the tick of the state in each slot, -1 for none */
+  private readonly ticks = new Float64Array(KEPT_STATES).fill(-1);
+  private readonly ghosts = new Array<string | null>(KEPT_STATES).fill(null);
+  /** each slot's cells by id, MOST_SQUARES_LIT to a slot: x is -1 where the state has no square of that id */
+  private readonly xs = new Int16Array(KEPT_STATES * MOST_SQUARES_LIT).fill(-1);
+  private readonly ys = new Int16Array(KEPT_STATES * MOST_SQUARES_LIT);
 
-  get(tick: number): Baseline | undefined {
-    const baseline = this.baselines[tick % KEPT_STATES]!;
-    return baseline.tick === tick ? baseline : undefined;
+  holds(tick: number): boolean {
+    return this.ticks[tick % KEPT_STATES] === tick;
   }
 
-  /** Keeps the baseline `delta` makes of its base's: the server, for each DELTA it sends. */
+  /** The ghost in the state of `tick`, a tick held. */
+  ghostOf(tick: number): string | null {
+    return this.ghosts[tick % KEPT_STATES]!;
+  }
+
+  /** Where the square of `id` stood in the state of `tick`, a tick held; undefined if it had none. */
+  cellOf(tick: number, id: number): Position | undefined {
+    const cell = (tick % KEPT_STATES) * MOST_SQUARES_LIT + id;
+    const x = this.xs[cell]!;
+    return x < 0 ? undefined : { x, y: this.ys[cell]! };
+  }
+
+  /** Keeps the state `delta` makes of its base's (none without one): the server, for each DELTA it sends. */
   keep(delta: Delta): void {
-    const slot = this.baselines[delta.tick % KEPT_STATES]!;
-    if (slot.tick >= delta.tick) return;
-    slot.become(delta, delta.base === undefined ? undefined : this.get(delta.base));
+    const slot = delta.tick % KEPT_STATES;
+    if (this.ticks[slot]! >= delta.tick) return;
+    const first = slot * MOST_SQUARES_LIT;
+    const end = first + MOST_SQUARES_LIT;
+    if (delta.base === undefined || !this.holds(delta.base)) this.xs.fill(-1, first, end);
+    else {
+      const baseFirst = (delta.base % KEPT_STATES) * MOST_SQUARES_LIT;
+      this.xs.copyWithin(first, baseFirst, baseFirst + MOST_SQUARES_LIT);
+      this.ys.copyWithin(first, baseFirst, baseFirst + MOST_SQUARES_LIT);
+    }
+    for (const change of delta.changes) {
+      if (change.kind === "leave") this.xs[first + change.id] = -1;
+      else [this.xs[first + change.id], this.ys[first + change.id]] = [change.x, change.y];
+    }
+    this.ticks[slot] = delta.tick;
+    this.ghosts[slot] = delta.ghost;
   }
 
   /**
@@ -570,29 +575,24 @@ export class Bases {
    * the base has not.
    */
   resolve(sent: SentDelta): Parsed<Delta> {
-    const baseline = sent.base === undefined ? undefined : this.get(sent.base);
-    if (sent.base !== undefined && !baseline)
-      return fail(`the state of tick ${sent.base} is not held`);
+    const { base } = sent;
+    if (base !== undefined && !this.holds(base))
+      return fail(`the state of tick ${base} is not held`);
     const changes: SquareChange[] = [];
     for (const change of sent.changes) {
       if (change.kind !== "step") {
         changes.push(change);
         continue;
       }
-      const was = baseline?.cellOf(change.id);
+      const was = base === undefined ? undefined : this.cellOf(base, change.id);
       if (!was) return fail(`DELTA steps id ${change.id}, which the state has not`);
       const [x, y] = [was.x + change.dx, was.y + change.dy];
       if (x < 0 || x >= WIDTH || y < 0 || y >= HEIGHT)
         return fail(`a step to ${x},${y}, off the map`);
       changes.push({ kind: "move", id: change.id, x, y });
     }
-    const ghost = sent.ghost === undefined ? baseline!.ghost : sent.ghost;
-    const delta = {
-      tick: sent.tick,
-      ...(sent.base === undefined ? {} : { base: sent.base }),
-      ghost,
-      changes,
-    };
+    const ghost = sent.ghost === undefined ? this.ghostOf(base!) : sent.ghost;
+    const delta = { tick: sent.tick, ...(base === undefined ? {} : { base }), ghost, changes };
     return ok(delta);
   }
 }
