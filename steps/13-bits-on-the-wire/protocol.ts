@@ -264,8 +264,11 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.write(byId.length, bitsFor(MOST_SQUARES_LIT + 1));
       for (const change of byId) writer.writeFlag(change !== undefined);
       const back = base === undefined ? undefined : tick - base;
-      const was = (id: number) => (held === undefined ? undefined : bases!.cellOf(held, id));
-      for (const change of byId) if (change) writeChange(writer, change, back, was(change.id));
+      for (const change of byId) {
+        if (!change) continue;
+        const was = held === undefined ? undefined : bases!.cellOf(held, change.id);
+        writeChange(writer, change, back, was);
+      }
       break;
     }
     case "DISCONNECTED":

@@ -319,7 +319,12 @@ function play(seat: Seat, datagram: Buffer): void {
     seat.sent.acknowledge(held);
     // The screen showed `seen` when the newest input was made, and one tick less a frame before.
     const newest = inputs.at(-1)!.tick;
-    const seenBy = (input: TickedInput) => ({ ...input, seen: seen - (newest - input.tick) });
+    // Written out, not { ...input, seen }: V8 takes 0.4 µs to copy an object and add a field.
+    const seenBy = ({ tick: inputTick, input }: TickedInput) => ({
+      tick: inputTick,
+      input,
+      seen: seen - (newest - inputTick),
+    });
     // Most are copies of inputs the buffer holds or has applied (every INPUT repeats the last
     // ones): those change nothing. Only what a client keeping its clock cannot send is answered,
     // and only by the newest input: its oldest copies may be long past for a client that fell
