@@ -69,7 +69,15 @@ export interface RunResult {
 /** What the run sampled at the measured window's two ends. */
 export interface WindowSamples {
   seconds: number;
-  server: { opened: ProcessSample; closed: ProcessSample };
+  server: {
+    opened: ProcessSample;
+    closed: ProcessSample;
+    /**
+     * the datagrams to the server's (main) socket that the system dropped in the window, its
+     * receive queue full: inputs the server never saw; undefined where the system does not say
+     */
+    kernelDrops: number | undefined;
+  };
   crowd: {
     opened: Map<string, Counts>;
     closed: Map<string, Counts>;

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { type RunningServer, startServer } from "../harness/launch.ts";
 import { PORT_TRIES } from "../../lib/port-pool.ts";
-import { LINES_PER_WINDOW, LOG_WINDOW_MS } from "../../lib/serve.ts";
+import { LINES_PER_WINDOW, LOG_WINDOW_MS, kernelDrops } from "../../lib/serve.ts";
 import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
@@ -112,6 +112,9 @@ export async function measureRun(
     for (const { name, summary, error } of reports)
       if (!summary?.connected) notes.push(`${name}: ${error ?? "no summary"}`);
     for (const [reason, count] of crowd.failures) notes.push(`${count} bots stopped: ${reason}`);
+    const dropped = samples?.server.kernelDrops;
+    if (dropped)
+      notes.push(`the system dropped ${dropped} datagrams to the server's socket, its queue full`);
 
     const seated =
       (samples?.crowd.closed.size ?? 0) +
@@ -177,15 +180,22 @@ async function measureWindow(
   server: RunningServer,
 ): Promise<WindowSamples | undefined> {
   const opened = { server: sampleProcess(server.process.pid!), crowd: crowd.counts() };
+  const socket = { address: server.host, port: server.port };
+  const dropsAtOpen = kernelDrops(socket);
   crowd.takeLargestMessage();
   const cpuAtOpen = process.cpuUsage();
   await sleep(seconds * 1000);
   const cpu = process.cpuUsage(cpuAtOpen);
   const closed = { server: sampleProcess(server.process.pid!), crowd: crowd.counts() };
+  const dropsAtClose = kernelDrops(socket);
   if (!opened.server || !closed.server) return undefined;
+  const dropped =
+    dropsAtOpen === undefined || dropsAtClose === undefined
+      ? undefined
+      : dropsAtClose - dropsAtOpen;
   return {
     seconds: (closed.server.at - opened.server.at) / 1000,
-    server: { opened: opened.server, closed: closed.server },
+    server: { opened: opened.server, closed: closed.server, kernelDrops: dropped },
     crowd: {
       opened: opened.crowd,
       closed: closed.crowd,
