@@ -186,8 +186,10 @@ export class SentStates {
       if (free >= end) end = free + 1;
     }
     newcomers.length = 0;
-    // Only the ids that either state holds: all MOST_SQUARES_LIT of them were 15 % of next().
-    for (let id = 0; id < Math.max(end, this.lastEnd); id++) lastNames[id] = squares[id]?.name;
+    // Only the ids that either state holds (the others have no name in either, keep() having
+    // emptied `writing`): all MOST_SQUARES_LIT of them were 15 % of next().
+    const heldByEither = Math.max(end, this.lastEnd);
+    for (let id = 0; id < heldByEither; id++) lastNames[id] = squares[id]?.name;
     this.lastEnd = end;
     writing.end = end;
   }

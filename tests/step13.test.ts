@@ -333,6 +333,10 @@ describe("step 13's messages", () => {
       reason: /not held/,
     });
     expect(bases.resolve(step(0, 1))).toMatchObject({ ok: true });
+    expect(bases.resolve({ tick: 1838, ghost: undefined, changes: [] })).toMatchObject({
+      ok: false,
+      reason: /without its ghost/,
+    });
     // Resolved is not kept: a DELTA the client then refuses (a forger's, say) must not stand for
     // tick 1838, or the real one could not take its place.
     expect(bases.holds(1838)).toBe(false);
@@ -340,6 +344,53 @@ describe("step 13's messages", () => {
     if (!real.ok) throw new Error(real.reason);
     bases.keep(real.message);
     expect(bases.cellOf(1838, 0)).toEqual({ x: 2, y: 5 });
+  });
+
+  it("keeps each state's cells from its base's: a chain of DELTAs, a base 32 ticks back, a base not held", () => {
+    const bases = new Bases();
+    const annAt = (x: number) => ({ kind: "move" as const, id: 0, x, y: 5 });
+    bases.keep({
+      tick: 100,
+      ghost: "bob",
+      changes: [
+        { kind: "enter", id: 0, name: "ann", x: 0, y: 5 },
+        { kind: "enter", id: 1, name: "bob", x: 9, y: 9 },
+      ],
+    });
+    bases.keep({ tick: 101, base: 100, ghost: "bob", changes: [annAt(1)] });
+    bases.keep({
+      tick: 102,
+      base: 101,
+      ghost: "ann",
+      changes: [annAt(2), { kind: "leave", id: 1 }],
+    });
+    expect([bases.cellOf(102, 0), bases.cellOf(102, 1), bases.ghostOf(102)]).toEqual([
+      { x: 2, y: 5 },
+      undefined,
+      "ann",
+    ]);
+    // the states it was built from are still there, as they were
+    expect([bases.cellOf(101, 0), bases.cellOf(101, 1)]).toEqual([
+      { x: 1, y: 5 },
+      { x: 9, y: 9 },
+    ]);
+    // tick 132 takes the place of its base, tick 100, 32 ticks back: the same slot
+    bases.keep({ tick: 132, base: 100, ghost: "bob", changes: [annAt(3)] });
+    expect([bases.holds(100), bases.cellOf(132, 0), bases.cellOf(132, 1)]).toEqual([
+      false,
+      { x: 3, y: 5 },
+      { x: 9, y: 9 },
+    ]);
+    // a base it does not hold: the state is its changes alone, and only its own slot changes
+    bases.keep({ tick: 140, base: 120, ghost: null, changes: [annAt(4)] });
+    expect([bases.cellOf(140, 0), bases.cellOf(140, 1), bases.cellOf(102, 0)]).toEqual([
+      { x: 4, y: 5 },
+      undefined,
+      { x: 2, y: 5 },
+    ]);
+    // a late DELTA never takes the place of a newer state
+    bases.keep({ tick: 108, base: 101, ghost: null, changes: [annAt(7)] });
+    expect(bases.cellOf(140, 0)).toEqual({ x: 4, y: 5 });
   });
 
   it("refuses a server's tick from 2³¹ on: the client's inputs ahead of it would not fit", () => {

@@ -21,7 +21,8 @@ function tablesOf(text: string): string[][][] {
   for (const line of [...text.split("\n"), ""]) {
     if (line.startsWith("|")) {
       const cells = line.split("|").slice(1, -1);
-      if (!cells.every((cell) => /^\s*-+\s*$/.test(cell)))
+      // the line under the header, `| --- | ---: |`, is no row
+      if (!cells.every((cell) => /^\s*:?-+:?\s*$/.test(cell)))
         table.push(cells.map((cell) => cell.trim()));
     } else if (table.length > 0) {
       tables.push(table);
@@ -34,41 +35,51 @@ function tablesOf(text: string): string[][][] {
 const isBenchHeader = (header: string[] | undefined) =>
   header?.[0] === "step" && header[1] === "players";
 
-/** A figure as written, without the thousands' commas and the ⚠ results.md puts after a shortfall. */
-const figure = (cell: string) => cell.replaceAll(",", "").replace("⚠", "").trim();
+/** A figure as written, without the thousands' commas (a README's `2,483` is results.md's `2483`). */
+const figure = (cell: string) => cell.replaceAll(",", "");
+
+/** A README's bench rows, checked: how many it quotes, and what they get wrong, a line each. */
+export interface BenchQuotes {
+  rows: number;
+  problems: string[];
+}
 
 /**
- * What a README's quoted bench rows get wrong against `results` (results.md's text): one line
- * each, with `file` and the row; none when every quoted cell is the run's.
+ * Checks the bench rows `readme` (the text of `file`) quotes against `results` (results.md's
+ * text): every cell of a quoted row must read as the run wrote it, its ⚠ included.
  */
-export function benchQuoteMismatches(readme: string, file: string, results: string): string[] {
+export function checkBenchQuotes(readme: string, file: string, results: string): BenchQuotes {
   const run = tablesOf(results).find(([header]) => isBenchHeader(header));
-  if (!run) return [`${file}: results.md has no table of runs`];
+  if (!run) return { rows: 0, problems: [`${file}: results.md has no table of runs`] };
   const [runHeader, ...runRows] = run as [string[], ...string[][]];
   const runRow = (step: string, players: string) =>
-    runRows.find((row) => row[0] === step && row[1] === players);
-  const problems: string[] = [];
+    runRows.find((row) => row[0] === step && row[1] === figure(players));
+  const quoted = { rows: 0, problems: [] as string[] };
+  const problem = (text: string) => quoted.problems.push(`${file}: ${text}`);
   for (const [header, ...rows] of tablesOf(readme)) {
     if (!isBenchHeader(header)) continue;
     const columns = header!.map((name) => runHeader.indexOf(COLUMN_NAMES[name] ?? name));
     const unknown = header!.filter((_, i) => columns[i] === -1);
-    if (unknown.length > 0)
-      problems.push(`${file}: no such column in results.md: ${unknown.join(", ")}`);
+    if (unknown.length > 0) problem(`no such column in results.md: ${unknown.join(", ")}`);
+    if (header!.length < 3) problem("a table of bench rows quotes no figure");
     for (const row of rows) {
+      quoted.rows++;
       const [step = "", players = ""] = row;
       const measured = runRow(step, players);
-      if (!measured) {
-        problems.push(`${file}: results.md has no run of step ${step} with ${players} players`);
-        continue;
-      }
-      row.forEach((cell, i) => {
-        const wrote = measured[columns[i]!];
-        if (columns[i] !== -1 && figure(cell) !== figure(wrote ?? ""))
-          problems.push(
-            `${file}: step ${step}, ${players} players, ${header![i]}: ${cell}, results.md says ${wrote}`,
-          );
-      });
+      if (row.length !== header!.length)
+        problem(
+          `step ${step}, ${players} players: ${row.length} cells under ${header!.length} columns`,
+        );
+      else if (!measured) problem(`results.md has no run of step ${step} with ${players} players`);
+      else
+        row.forEach((cell, i) => {
+          const wrote = measured[columns[i]!];
+          if (columns[i] !== -1 && figure(cell) !== wrote)
+            problem(
+              `step ${step}, ${players} players, ${header![i]}: ${cell}, results.md says ${wrote}`,
+            );
+        });
     }
   }
-  return problems;
+  return quoted;
 }

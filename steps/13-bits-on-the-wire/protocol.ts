@@ -227,7 +227,7 @@ export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
  * A message's datagram. A DELTA's steps and ghost are written against its base's cells in
  * `bases` (a base not there, its moves are written whole, and its ghost).
  */
-export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buffer {
+export function encodeServerMessage(message: ServerMessage, bases: Bases = NO_BASES): Buffer {
   const writer = new BitWriter();
   writer.write(SERVER_TYPES.indexOf(message.type), bitsFor(SERVER_TYPES.length));
   switch (message.type) {
@@ -252,8 +252,8 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       writer.write(tick, TICK_BITS);
       writer.writeFlag(base !== undefined);
       if (base !== undefined) writer.write(tick - base - 1, bitsFor(MOST_TICKS_BACK));
-      const held = base !== undefined && bases?.holds(base) ? base : undefined;
-      const ghostChanged = held === undefined || ghost !== bases!.ghostOf(held);
+      const held = base !== undefined && bases.holds(base) ? base : undefined;
+      const ghostChanged = held === undefined || ghost !== bases.ghostOf(held);
       if (base !== undefined) writer.writeFlag(ghostChanged);
       if (ghostChanged) writeGhost(writer, ghost);
       writer.write(message.early - MISSED, bitsFor(EARLY_VALUES));
@@ -266,7 +266,7 @@ export function encodeServerMessage(message: ServerMessage, bases?: Bases): Buff
       const back = base === undefined ? undefined : tick - base;
       for (const change of byId) {
         if (!change) continue;
-        const was = held === undefined ? undefined : bases!.cellOf(held, change.id);
+        const was = held === undefined ? undefined : bases.cellOf(held, change.id);
         writeChange(writer, change, back, was);
       }
       break;
@@ -594,11 +594,16 @@ export class Bases {
         return fail(`a step to ${x},${y}, off the map`);
       changes.push({ kind: "move", id: change.id, x, y });
     }
+    if (sent.ghost === undefined && base === undefined)
+      return fail("a whole state without its ghost");
     const ghost = sent.ghost === undefined ? this.ghostOf(base!) : sent.ghost;
     const delta = { tick: sent.tick, ...(base === undefined ? {} : { base }), ghost, changes };
     return ok(delta);
   }
 }
+
+/** The bases of a message sent without any (a welcome, a trace): none held, so a DELTA is written whole. */
+const NO_BASES = new Bases();
 
 function readVerdict(reader: BitReader): Verdict {
   const seenTick = reader.read(TICK_BITS);

@@ -7,13 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import dgram from "node:dgram";
 import { numberOption, serverOptions } from "../../lib/args.ts";
 import { SentStates } from "../../lib/delta.ts";
-import {
-  InputBuffer,
-  MISSED,
-  type Receipt,
-  type TickedInput,
-  noInputsDropped,
-} from "../../lib/input-buffer.ts";
+import { InputBuffer, MISSED, type Receipt, noInputsDropped } from "../../lib/input-buffer.ts";
 import { Lanterns } from "../../lib/lantern.ts";
 import { SOURCE_LIMIT_OPTIONS, type Source, SourceLimits, endpoint } from "../../lib/limits.ts";
 import { NETWORK_OPTIONS, networkConditions, simulateNetwork } from "../../lib/netsim.ts";
@@ -319,17 +313,14 @@ function play(seat: Seat, datagram: Buffer): void {
     seat.sent.acknowledge(held);
     // The screen showed `seen` when the newest input was made, and one tick less a frame before.
     const newest = inputs.at(-1)!.tick;
-    // Written out, not { ...input, seen }: V8 takes 0.4 µs to copy an object and add a field.
-    const seenBy = ({ tick: inputTick, input }: TickedInput) => ({
-      tick: inputTick,
-      input,
-      seen: seen - (newest - inputTick),
-    });
     // Most are copies of inputs the buffer holds or has applied (every INPUT repeats the last
     // ones): those change nothing. Only what a client keeping its clock cannot send is answered,
     // and only by the newest input: its oldest copies may be long past for a client that fell
-    // a tick or two behind.
-    const receipts = inputs.map((input) => seat.inputs.receive(seenBy(input)));
+    // a tick or two behind. (Each written out, not { ...input, seen }: V8 takes 0.4 µs to copy an
+    // object and add a field.)
+    const receipts = inputs.map(({ tick: inputTick, input }) =>
+      seat.inputs.receive({ tick: inputTick, input, seen: seen - (newest - inputTick) }),
+    );
     const refused = REFUSED[receipts.at(-1)!];
     if (refused) return answer(room.refuse(`${refused} (the server is at tick ${tick})`));
   }
