@@ -21,7 +21,8 @@ import { SentStates } from "../lib/delta.ts";
 import * as step13 from "../steps/13-bits-on-the-wire/protocol.ts";
 import { BinaryDeltas, ProtocolDeltas, TextDeltas } from "../scripts/bench/held-deltas.ts";
 import { binaryStep13 } from "../scripts/bench/steps.ts";
-import { Meter } from "../scripts/bench/crowd.ts";
+import { type BotContext, Meter } from "../scripts/bench/crowd.ts";
+import { type TickedInputs, inputsForTicks } from "../scripts/bench/bots-udp.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
 import { CHARTS, chartSvg } from "../scripts/bench/chart.ts";
 import { startFloorServer } from "../scripts/bench/floor.ts";
@@ -197,6 +198,31 @@ describe("a crowd bot's reading of the DELTAs", () => {
     expect(quick.read(Buffer.from("DELTA tick=6 base=5 1,3,5 END"))).toBeUndefined();
     expect(quick.read(Buffer.from("DELTA tick=6 base=5 0,1,2,9,6 -1 END"))).toBe(6);
     expect(quick.ack).toBe(9);
+  });
+});
+
+describe("a step 11 crowd bot's inputs", () => {
+  it("go no further ahead of the newest state while the server's ticks run late, and on as they come", () => {
+    const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
+    const server = { host: "127.0.0.1", port: 0 };
+    const bot: BotContext = {
+      name: "bot",
+      localAddress: "127.0.0.1",
+      server,
+      meter: new Meter(),
+      fail() {},
+    };
+    const play = inputsForTicks(bot, states);
+    const sent: TickedInputs[] = [];
+    const newestSent = () =>
+      Math.max(...sent.flatMap(({ inputs }) => inputs.map(({ tick }) => tick)));
+    // A second of frames with no new state, a turn every 5th frame: the bot aims 2 or 3 ticks ahead.
+    for (let frame = 0; frame < 20; frame++)
+      play.frame(frame % 10 < 5 ? "UP" : "LEFT", frame * 50, (message) => sent.push(message));
+    expect(newestSent()).toBe(103);
+    states.newestTick = 110;
+    play.frame("UP", 1000, (message) => sent.push(message));
+    expect(newestSent()).toBe(112);
   });
 });
 
