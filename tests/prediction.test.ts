@@ -300,7 +300,10 @@ function watch(walk: Position[], delays: (number | undefined)[]): Position[] {
   return drawn;
 }
 
-/** Delays in ms for `count` states: about 1 in 3 lost (undefined), the others late by up to `maxMs`, so some overtake others. */
+/**
+ * Delays in ms for `count` states: about 1 in 3 lost (undefined), the others late by up to `maxMs`,
+ * so some overtake others.
+ */
 const delaysArb = (count: number, maxMs: number) =>
   fc.array(fc.option(fc.nat({ max: maxMs }), { nil: undefined, freq: 3 }), {
     minLength: count,

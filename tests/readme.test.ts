@@ -23,7 +23,8 @@
  *   (a remark)         ignored
  *
  * In a MESSAGE, `{cookie}` stands for the cookie of the last CHALLENGE that socket received
- * (step 08 on), and `{tick}` for the tick of the last state it was awaiting (step 10's <held>). In an ANSWER, `…` stands for any text and `*` for any number (a tick). Ports read as a server
+ * (step 08 on), and `{tick}` for the tick of the last state it was awaiting (step 10's <held>). In
+ * an ANSWER, `…` stands for any text and `*` for any number (a tick). Ports read as a server
  * started with its defaults gives them: the main port is 9999, the dedicated ports 10000 on. A
  * MESSAGE `TEXT… (N bytes)` is TEXT with its last character repeated until it is N bytes long.
  * A table's first cell is its first code span, or one of the phrases in SENT_PHRASES.

@@ -109,7 +109,7 @@ describe("a tag judged at the displayed tick", () => {
     expect(new Rewind(4).seenTick(3, 5)).toBe(5);
   });
 
-  it("a human who was not on the cell at the displayed tick, but stands there now, blocks the ghost and is not tagged", () => {
+  it("a human not on the cell at the displayed tick, but there now, blocks the ghost and is not tagged", () => {
     const rewind = new Rewind(4);
     const room = roomWith(["ghost", 4, 2], ["bob", 3, 1]);
     rewind.record(1, room.world);

@@ -1,4 +1,7 @@
-/** Step 04 (steps/04-udp-dedicated-ports): the game over UDP, a dedicated port per player, an answer to every message. */
+/**
+ * Step 04 (steps/04-udp-dedicated-ports): the game over UDP, a dedicated port per player, an answer
+ * to every message.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { portPool, runBot } from "./helpers.ts";

@@ -1,4 +1,7 @@
-/** Step 07 (steps/07-client-prediction): step 06's server; the client predicts its own square and interpolates the others. */
+/**
+ * Step 07 (steps/07-client-prediction): step 06's server; the client predicts its own square and
+ * interpolates the others.
+ */
 import { beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../scripts/harness/launch.ts";
 import type { Summary } from "../lib/player.ts";

@@ -1,4 +1,7 @@
-/** Step 09 (steps/09-lantern-interest): the dark mansion, each player's state holding only what their lantern lights. */
+/**
+ * Step 09 (steps/09-lantern-interest): the dark mansion, each player's state holding only what their
+ * lantern lights.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../scripts/harness/launch.ts";
 import { LANTERN_REACH, isLit } from "../lib/lantern.ts";

@@ -282,7 +282,8 @@ export function dedicatedPortTests(folder: string): void {
               Array.from({ length: Math.floor(random() * 1500) }, () => Math.floor(random() * 256)),
             );
       flooder.socket.send(bytes, i % 3 ? server.port : alicePort, "127.0.0.1");
-      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve)); // let the server breathe, as a real network would
+      // let the server breathe, as a real network would
+      if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     flooder.close();
     expect(server.process.exitCode).toBeNull();
@@ -488,7 +489,7 @@ export function forgerTests(
       carol.close();
     });
   else
-    it("keeps no input for a tick further ahead than a client's clock runs: the player's own still counts", async () => {
+    it("keeps no input for a tick further ahead than a client's clock runs: the player's own counts", async () => {
       const { peer: carol, welcome } = await seated("carol", "127.0.4.3");
       /** The first whole DELTA of tick `tick` or later: its tick, its squares, and carol's. */
       const stateFrom = async (tick: number) => {

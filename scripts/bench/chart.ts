@@ -279,7 +279,8 @@ export function chartSvg(chart: Chart, results: RunResult[]): string {
   });
   const height = LEGEND.top + Math.ceil(entries.length / columns) * LEGEND.rowHeight;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" fill="#222">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" fill="#222">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...chart.panels.flatMap((panel, i) =>
       drawPanel(panel, PANEL.left + i * PANEL.gap, steps, counts, results),

@@ -147,7 +147,8 @@ function legend(results: RunResult[]): string[] {
     "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
     "- **floor**: a server that only sends each player a datagram a tick, of the step's mean size.",
     "- **× floor**: the step's server CPU per player over that of its floor, measured right after it.",
-    `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, that process was the limit.`,
+    `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, ` +
+      "that process was the limit.",
   ];
 }
 
