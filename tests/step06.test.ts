@@ -60,7 +60,7 @@ describe("step 06: input changes and their acknowledgement", () => {
     });
   });
 
-  it("through 30% loss both ways, every change sent until acknowledged is applied, in order, never back", async () => {
+  it("through 30% loss both ways, each change sent until acknowledged is applied, in order, never undone", async () => {
     const lossy = simulateNetwork(
       alice.socket,
       { lagMs: 0, jitterMs: 0, lossPercent: 30, duplicatePercent: 30 },

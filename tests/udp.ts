@@ -489,7 +489,7 @@ export function forgerTests(
       carol.close();
     });
   else
-    it("keeps no input for a tick further ahead than a client's clock runs: the player's own counts", async () => {
+    it("keeps no input for a tick beyond a client's clock's reach: the player's own still counts", async () => {
       const { peer: carol, welcome } = await seated("carol", "127.0.4.3");
       /** The first whole DELTA of tick `tick` or later: its tick, its squares, and carol's. */
       const stateFrom = async (tick: number) => {

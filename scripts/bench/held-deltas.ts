@@ -25,7 +25,7 @@ export interface HeldStates {
   /**
    * Applies the datagram's DELTA to the state it names. Returns the new state's
    * tick, or undefined: not a DELTA, or one that names a state not held, or does
-   * not fit it, or (TextDeltas) does not write the bot's own square (with its acks, if `acks`).
+   * not fit it, or (all but BinaryDeltas) does not write the bot's own square (with its acks, if `acks`).
    */
   read(datagram: Buffer): number | undefined;
   /** the ack on the bot's own square in the state read last (step 10) */
