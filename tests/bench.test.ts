@@ -18,6 +18,7 @@ import * as step09 from "../steps/09-lantern-interest/protocol.ts";
 import * as step10 from "../steps/10-delta-snapshots/protocol.ts";
 import * as step11 from "../steps/11-input-buffer/protocol.ts";
 import { SentStates } from "../lib/delta.ts";
+import type { Input } from "../lib/game.ts";
 import * as step13 from "../steps/13-bits-on-the-wire/protocol.ts";
 import { BinaryDeltas, ProtocolDeltas, TextDeltas } from "../scripts/bench/held-deltas.ts";
 import { binaryStep13 } from "../scripts/bench/steps.ts";
@@ -202,27 +203,36 @@ describe("a crowd bot's reading of the DELTAs", () => {
 });
 
 describe("a step 11 crowd bot's inputs", () => {
-  it("go no further ahead of the newest state while the server's ticks run late, and on as they come", () => {
-    const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
-    const server = { host: "127.0.0.1", port: 0 };
-    const bot: BotContext = {
-      name: "bot",
-      localAddress: "127.0.0.1",
-      server,
-      meter: new Meter(),
-      fail() {},
-    };
-    const play = inputsForTicks(bot, states);
-    const sent: TickedInputs[] = [];
-    const newestSent = () =>
-      Math.max(...sent.flatMap(({ inputs }) => inputs.map(({ tick }) => tick)));
-    // A second of frames with no new state, a turn every 5th frame: the bot aims 2 or 3 ticks ahead.
-    for (let frame = 0; frame < 20; frame++)
-      play.frame(frame % 10 < 5 ? "UP" : "LEFT", frame * 50, (message) => sent.push(message));
-    expect(newestSent()).toBe(103);
+  const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
+  const bot: BotContext = {
+    name: "bot",
+    localAddress: "127.0.0.1",
+    server: { host: "127.0.0.1", port: 0 },
+    meter: new Meter(),
+    fail() {},
+  };
+  const play = inputsForTicks(bot, states);
+  /** the ticks of each INPUT sent, read as it goes (its inputs are RecentInputs' own array) */
+  const sent: number[][] = [];
+  const frame = (input: Input) =>
+    play.frame(input, 0, ({ inputs }: TickedInputs) => sent.push(inputs.map(({ tick }) => tick)));
+
+  it("stop 2 ticks ahead of the newest state while the server's ticks run late", () => {
+    for (let frames = 0; frames < 20; frames++) frame("UP");
+    // Frames for ticks 102 and 103, then none: without the pacing, one a frame up to tick 121.
+    expect(sent).toEqual([[102], [102, 103]]);
+  });
+
+  it("go on one tick a frame when late states come in a burst, the copies kept", () => {
+    states.newestTick = 103;
+    frame("LEFT");
+    expect(sent.at(-1)).toEqual([102, 103, 104]);
+  });
+
+  it("jump ahead only where the next tick would come after its own", () => {
     states.newestTick = 110;
-    play.frame("UP", 1000, (message) => sent.push(message));
-    expect(newestSent()).toBe(112);
+    frame("UP");
+    expect(sent.at(-1)).toEqual([112]);
   });
 });
 

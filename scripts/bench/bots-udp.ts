@@ -291,7 +291,9 @@ export function inputChangesHoldingStates(
 /**
  * Ticks ahead of the newest state a step 11 bot aims its inputs: on loopback a state and an
  * input each take well under a tick, and a real client's clock (lib/input-clock.ts) settles 1 or
- * 2 ticks ahead of the state it holds, so the bench needs no clock of its own.
+ * 2 ticks ahead of the state it holds, so the bench needs no clock of its own. Its changes go in
+ * 2 or 3 datagrams (a real client's on loopback, settled at early=0, in 1 or 2): a little more
+ * load than the real thing, never less.
  */
 const BENCH_LEAD_TICKS = 2;
 
@@ -307,11 +309,14 @@ export function inputsForTicks(bot: BotContext, states: HeldStates): Play<Ticked
     frame(input, _now, send) {
       const held = states.newestTick;
       if (held === undefined) return true;
-      // While the server's ticks run late, a real client's clock makes its frames longer
-      // (lib/input-clock.ts); the bot skips a frame. Without it, at 2,000 players its inputs ran
-      // ever further ahead, sent with ever more copies, and the server's queue overflowed.
+      // A real client makes a frame for each tick it measures the server take (lib/tick-clock.ts),
+      // so while the server's ticks run late its frames do too; the bot skips a frame instead.
+      // Without it, at 2,000 players its inputs ran ever further ahead, sent with ever more copies,
+      // and the system dropped them by the ten thousand, the server's queue full.
       if (tick > held + BENCH_LEAD_TICKS) return true;
-      tick = Math.max(tick + 1, held + BENCH_LEAD_TICKS);
+      // One tick a frame, as a client's go: a gap would make RecentInputs forget the copies. Only an
+      // input that would arrive after its tick jumps ahead (the first, or a bot held up).
+      tick = tick + 1 > held ? tick + 1 : held + BENCH_LEAD_TICKS;
       recent.add(tick, input);
       // Aimed BENCH_LEAD_TICKS ahead of the state it holds, an input arrives about that many ticks
       // early: so many copies of a change can come in time (lib/input-clock.ts).
