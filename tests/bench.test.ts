@@ -203,36 +203,47 @@ describe("a crowd bot's reading of the DELTAs", () => {
 });
 
 describe("a step 11 crowd bot's inputs", () => {
-  const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
-  const bot: BotContext = {
-    name: "bot",
-    localAddress: "127.0.0.1",
-    server: { host: "127.0.0.1", port: 0 },
-    meter: new Meter(),
-    fail() {},
-  };
-  const play = inputsForTicks(bot, states);
-  /** the ticks of each INPUT sent, read as it goes (its inputs are RecentInputs' own array) */
-  const sent: number[][] = [];
-  const frame = (input: Input) =>
-    play.frame(input, 0, ({ inputs }: TickedInputs) => sent.push(inputs.map(({ tick }) => tick)));
+  /** A bot whose newest state is of tick 100, and the ticks of each INPUT it sends, read as it goes. */
+  function botAtTick100() {
+    const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
+    const bot: BotContext = {
+      name: "bot",
+      localAddress: "127.0.0.1",
+      server: { host: "127.0.0.1", port: 0 },
+      meter: new Meter(),
+      fail() {},
+    };
+    const play = inputsForTicks(bot, states);
+    const sent: number[][] = [];
+    // its inputs are RecentInputs' own array, which the next frame changes: read them now
+    const frame = (input: Input) =>
+      play.frame(input, 0, ({ inputs }: TickedInputs) => sent.push(inputs.map(({ tick }) => tick)));
+    return { states, frame, sent };
+  }
 
-  it("stop 2 ticks ahead of the newest state while the server's ticks run late", () => {
+  it("stop 3 ticks ahead of the newest state while the server's ticks come late", () => {
+    const { frame, sent } = botAtTick100();
     for (let frames = 0; frames < 20; frames++) frame("UP");
     // Frames for ticks 102 and 103, then none: without the pacing, one a frame up to tick 121.
     expect(sent).toEqual([[102], [102, 103]]);
   });
 
   it("go on one tick a frame when late states come in a burst, the copies kept", () => {
+    const { states, frame, sent } = botAtTick100();
+    frame("UP");
+    frame("UP");
     states.newestTick = 103;
     frame("LEFT");
     expect(sent.at(-1)).toEqual([102, 103, 104]);
   });
 
-  it("jump ahead only where the next tick would come after its own", () => {
-    states.newestTick = 110;
+  it("jump 2 ticks ahead once the newest state has reached the next tick", () => {
+    const { states, frame, sent } = botAtTick100();
     frame("UP");
-    expect(sent.at(-1)).toEqual([112]);
+    frame("UP");
+    states.newestTick = 104;
+    frame("UP");
+    expect(sent.at(-1)).toEqual([106]);
   });
 });
 

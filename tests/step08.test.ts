@@ -59,7 +59,7 @@ describe("step 08: the handshake", () => {
   const answerTo = async (peer: Peer<protocol.ServerMessage>, name: string) =>
     (await handshake(peer, server.port, name)).message;
 
-  it("answers a padded CONNECT with a CHALLENGE no bigger, then a CONNECT with its cookie with a seat", async () => {
+  it("answers a padded CONNECT with a CHALLENGE no bigger, then seats a CONNECT that brings its cookie", async () => {
     const alice = await udpPeer(protocol);
     alice.socket.send(`CONNECT alice`.padEnd(CONNECT_BYTES), server.port, "127.0.0.1");
     const challenge = await alice.next();

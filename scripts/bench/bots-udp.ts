@@ -291,9 +291,9 @@ export function inputChangesHoldingStates(
 /**
  * Ticks ahead of the newest state a step 11 bot aims its inputs: on loopback a state and an
  * input each take well under a tick, and a real client's clock (lib/input-clock.ts) settles 1 or
- * 2 ticks ahead of the state it holds, so the bench needs no clock of its own. Its changes go in
- * 2 or 3 datagrams (a real client's on loopback, settled at early=0, in 1 or 2): a little more
- * load than the real thing, never less.
+ * 2 ticks ahead of the state it holds, so the bench needs no clock of its own. Between states
+ * the bot is 1 to 3 ticks ahead, and a change goes in 1 to 3 datagrams (a real client's on
+ * loopback, settled at early=0, in 1 or 2).
  */
 const BENCH_LEAD_TICKS = 2;
 
@@ -314,11 +314,12 @@ export function inputsForTicks(bot: BotContext, states: HeldStates): Play<Ticked
       // Without it, at 2,000 players its inputs ran ever further ahead, sent with ever more copies,
       // and the system dropped them by the ten thousand, the server's queue full.
       if (tick > held + BENCH_LEAD_TICKS) return true;
-      // One tick a frame, as a client's go: a gap would make RecentInputs forget the copies. Only an
-      // input that would arrive after its tick jumps ahead (the first, or a bot held up).
+      // One tick a frame, as a client's inputs go: a gap would make RecentInputs forget the copies.
+      // Only where that tick's state is already held (the first frame: servers start at tick 1; or
+      // a bot whose frames came late) does it jump, BENCH_LEAD_TICKS ahead.
       tick = tick + 1 > held ? tick + 1 : held + BENCH_LEAD_TICKS;
       recent.add(tick, input);
-      // Aimed BENCH_LEAD_TICKS ahead of the state it holds, an input arrives about that many ticks
+      // Aimed `tick - held` ahead of the state it holds, an input arrives about that many ticks
       // early: so many copies of a change can come in time (lib/input-clock.ts).
       if (recent.due(tick - held)) {
         send({ type: "INPUT", username: bot.name, held, seen: held, inputs: recent.latest });
