@@ -62,7 +62,7 @@ const { values } = parseOptions(
     quick: {
       type: "boolean",
       default: false,
-      description: `a look in under 2 minutes: every step, ${QUICK.players} players, ${QUICK.seconds} s each`,
+      description: `a look in about 3 minutes: every step, ${QUICK.players} players, ${QUICK.seconds} s each`,
     },
     json: {
       type: "boolean",
