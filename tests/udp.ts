@@ -369,6 +369,21 @@ export function mainPortStrangerTests(folder: string): void {
     expect(answered).not.toContain("x"); // ERROR unknown command x: 23 bytes for 1
     stranger.close();
   });
+
+  it("says in its log how many datagrams the system dropped at the main port, its queue full", async () => {
+    // the server stopped is the server busy: 400 datagrams overflow the default queue (256)
+    server.process.kill("SIGSTOP");
+    const stranger = await udpPeer(protocol, "127.0.4.8");
+    try {
+      for (let i = 0; i < 400; i++) stranger.send("z".repeat(100), server.port);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      server.process.kill("SIGCONT");
+      stranger.close();
+    }
+    // the server reports its drops every 5 s
+    expect(await server.line(/[1-9]\d* by the system, its queue full/, 7000)).toBeDefined();
+  });
 }
 
 /** Steps 06 on: a sequence number far ahead of the last one applied is refused and changes nothing. */

@@ -15,7 +15,7 @@ import {
 } from "../../lib/netsim.ts";
 import { PORT_POOL_OPTIONS, PORT_TRIES, isPortTaken, portRange } from "../../lib/port-pool.ts";
 import { GameRoom, SILENCE_OPTIONS, mapOption, mapOptions, silenceOption } from "../../lib/room.ts";
-import { announce, exitOnListenError, log } from "../../lib/serve.ts";
+import { announce, exitOnListenError, kernelDrops, log } from "../../lib/serve.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
 import { type ServerMessage, encodeServerMessage, parseClientMessage } from "./protocol.ts";
@@ -213,10 +213,15 @@ setInterval(() => {
 let reported = "";
 setInterval(() => {
   const { fromStrangers, tooLong, tooBigToAnswer } = dropped;
+  // what the system threw away unread at the main port, its queue full: a flood of joins (each
+  // player's own port has a queue of its own, which one player's 20 datagrams a second never fill)
+  const byTheSystem = kernelDrops(main.address()) ?? 0;
   const report =
     `dropped: ${fromStrangers} from strangers, ${tooLong} too long, ` +
+    `${byTheSystem} by the system, its queue full; ` +
     `${tooBigToAnswer} unanswered (the answer would be too big)`;
-  if (report !== reported && fromStrangers + tooLong + tooBigToAnswer > 0) log(report);
+  const anyDropped = byTheSystem > 0 || fromStrangers + tooLong + tooBigToAnswer > 0;
+  if (report !== reported && anyDropped) log(report);
   reported = report;
 }, 5000);
 
