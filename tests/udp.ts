@@ -310,6 +310,30 @@ export function dedicatedPortTests(folder: string): void {
 }
 
 /** What every UDP server does with strangers on its main port: run inside a describe() of the step's test file. */
+/**
+ * Sends `count` datagrams of 100 bytes to `server`'s port from `address` while the server is
+ * stopped: a stopped server is a busy one, reading nothing, and the system queues them or drops
+ * them. `whileStopped` looks before the server goes on.
+ */
+async function floodWhileStopped(
+  server: RunningServer,
+  protocol: PeerProtocol,
+  address: string,
+  count: number,
+  whileStopped = () => {},
+): Promise<void> {
+  server.process.kill("SIGSTOP");
+  const stranger = await udpPeer(protocol, address);
+  try {
+    for (let i = 0; i < count; i++) stranger.send("x".repeat(100), server.port);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    whileStopped();
+  } finally {
+    server.process.kill("SIGCONT");
+    stranger.close();
+  }
+}
+
 export function mainPortStrangerTests(folder: string): void {
   let protocol: PeerProtocol;
   let server: RunningServer;
@@ -371,16 +395,8 @@ export function mainPortStrangerTests(folder: string): void {
   });
 
   it("says in its log how many datagrams the system dropped at the main port, its queue full", async () => {
-    // the server stopped is the server busy: 400 datagrams overflow the default queue (256)
-    server.process.kill("SIGSTOP");
-    const stranger = await udpPeer(protocol, "127.0.4.8");
-    try {
-      for (let i = 0; i < 400; i++) stranger.send("z".repeat(100), server.port);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      server.process.kill("SIGCONT");
-      stranger.close();
-    }
+    // 400 overflow the default queue (it holds 256)
+    await floodWhileStopped(server, protocol, "127.0.4.8", 400);
     // the server reports its drops every 5 s
     expect(await server.line(/[1-9]\d* by the system, its queue full/, 7000)).toBeDefined();
   });
@@ -570,32 +586,16 @@ export function forgerTests(
   });
 
   it("queues a burst of 400 datagrams while busy, rather than let the system drop them", async () => {
-    // the server stopped is the server busy: nothing is read, and the system queues or drops. 400
-    // overflow the default queue (it holds 256), and fit in the one asked for even where the
+    // 400 overflow the default queue (it holds 256), and fit in the one asked for even where the
     // system caps it at its default net.core.rmem_max (twice 212,992 bytes: 512 datagrams)
-    server.process.kill("SIGSTOP");
-    const stranger = await udpPeer(protocol, "127.0.4.6");
-    try {
-      for (let i = 0; i < 400; i++) stranger.send("x".repeat(100), server.port);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(kernelDrops({ address: "127.0.0.1", port: server.port })).toBe(0);
-    } finally {
-      server.process.kill("SIGCONT");
-      stranger.close();
-    }
+    await floodWhileStopped(server, protocol, "127.0.4.6", 400, () =>
+      expect(kernelDrops({ address: "127.0.0.1", port: server.port })).toBe(0),
+    );
   });
 
   it("says in its log how many datagrams the system dropped when even that queue was full", async () => {
-    server.process.kill("SIGSTOP");
-    const stranger = await udpPeer(protocol, "127.0.4.7");
-    try {
-      // 6,000 of 100 bytes: more than the 3.3 MB queue holds (832 bytes of it each)
-      for (let i = 0; i < 6000; i++) stranger.send("y".repeat(100), server.port);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      server.process.kill("SIGCONT");
-      stranger.close();
-    }
+    // 6,000 of 100 bytes: more than the 3.3 MB queue holds (832 bytes of it each)
+    await floodWhileStopped(server, protocol, "127.0.4.7", 6000);
     // the server reports its drops every 5 s
     expect(await server.line(/[1-9]\d* by the system, its queue full/, 7000)).toBeDefined();
   });
