@@ -14,7 +14,7 @@ import { CHARTS, chartSvg } from "./bench/chart.ts";
 import type { RunPlan, RunResult } from "./bench/figures.ts";
 import { SAFE_DATAGRAM_BYTES, label, resultsMarkdown, resultsText } from "./bench/report.ts";
 import { measureRun, stopEverything } from "./bench/run.ts";
-import { hasFloor, meanStateBytes } from "./bench/floor.ts";
+import { hasFloor, meanInputs, meanStateBytes } from "./bench/floor.ts";
 import { BENCHED_STEPS } from "./bench/steps.ts";
 import { floorCells } from "./bench/crowd.ts";
 import { MAPS, type MapName } from "../lib/map.ts";
@@ -198,7 +198,10 @@ for (const [index, planned] of plans.entries()) {
   const startedAt = performance.now();
   const stepFigures = planned.floorBytes === undefined ? undefined : results.at(-1)?.figures;
   const floorBytes = stepFigures && meanStateBytes(stepFigures);
-  const plan = floorBytes === undefined ? planned : { ...planned, floorBytes };
+  const plan =
+    floorBytes === undefined
+      ? planned
+      : { ...planned, floorBytes, floorInputs: meanInputs(stepFigures!) };
   const progress = (stage: string) =>
     console.error(
       `bench [${index + 1}/${plans.length}] ${label(plan)} × ${plan.players}: ${stage} ` +

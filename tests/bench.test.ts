@@ -26,7 +26,7 @@ import { type BotContext, Meter } from "../scripts/bench/crowd.ts";
 import { type TickedInputs, inputsForTicks } from "../scripts/bench/bots-udp.ts";
 import type { RunResult } from "../scripts/bench/figures.ts";
 import { CHARTS, chartSvg } from "../scripts/bench/chart.ts";
-import { startFloorServer } from "../scripts/bench/floor.ts";
+import { floorAdapter, inputsAtRate, startFloorServer } from "../scripts/bench/floor.ts";
 import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
 import { boundUdpSocket, until } from "./helpers.ts";
 
@@ -247,6 +247,52 @@ describe("a step 11 crowd bot's inputs", () => {
   });
 });
 
+describe("the floor's bots", () => {
+  const bot: BotContext = {
+    name: "bot",
+    localAddress: "127.0.0.1",
+    server: { host: "127.0.0.1", port: 0 },
+    meter: new Meter(),
+    fail() {},
+  };
+
+  it("send as many inputs a second as the step's players sent, whatever the input does", () => {
+    for (const [perSecond, frames, expected] of [
+      [7.2, 20, 7],
+      [14.5, 40, 29],
+      [0, 20, 0],
+      [25, 4, 5],
+    ]) {
+      const play = inputsAtRate(bot, perSecond!);
+      const seqs: number[] = [];
+      for (let frame = 0; frame < frames!; frame++)
+        play.frame(frame % 3 === 0 ? "UP" : "LEFT", 0, ({ seq }) => seqs.push(seq));
+      expect(seqs).toEqual(Array.from({ length: expected! }, (_, i) => i + 1));
+    }
+  });
+
+  it("pad their inputs to the step's mean size, on a real floor server", async () => {
+    const server = await startFloorServer(60);
+    const meter = new Meter();
+    const floorBot = floorAdapter({ perSecond: 20, bytes: 40 })({
+      ...bot,
+      meter,
+      server: { host: server.host, port: server.port },
+    });
+    try {
+      expect((await floorBot.join()).seated).toBe(true);
+      const { messagesUp, bytesUp } = { ...meter.counts };
+      for (let frame = 0; frame < 5; frame++) floorBot.frame("UP", 0);
+      expect(meter.counts.messagesUp - messagesUp).toBe(5);
+      expect(meter.counts.bytesUp - bytesUp).toBe(5 * 40);
+      await until(() => meter.counts.states >= 2, 2000);
+    } finally {
+      floorBot.close();
+      await server.stop();
+    }
+  });
+});
+
 describe("npm run bench", () => {
   const out = mkdtempSync(join(tmpdir(), "bench-test-"));
   let results: RunResult[] = [];
@@ -368,13 +414,13 @@ describe("the charts", () => {
     expect(lines.map((match) => match[1])).toEqual(["09", "10", "floor"]);
     // step 10's line has its two runs only, the floor's two points are step 10's floor rows
     expect(lines.map((match) => match[2]!.split(" ").length)).toEqual([1, 2, 2]);
-    expect(svg).toContain("floor: only the sends, of step 10's sizes");
+    expect(svg).toContain("floor: only the network, of step 10's traffic");
     expect(svg).toMatch(/data-step="floor"[^>]*stroke-dasharray/);
   });
 });
 
 describe("the floor server", () => {
-  it("welcomes a CONNECT, then sends a datagram of --bytes a tick, with the tick and the player's ack", async () => {
+  it("welcomes a CONNECT, then sends a datagram of --bytes a tick, with the tick and the player's padded input's ack", async () => {
     const server = await startFloorServer(120);
     const socket = await boundUdpSocket();
     const datagrams: Buffer[] = [];
@@ -388,11 +434,14 @@ describe("the floor server", () => {
       await until(() => datagrams.length >= 1);
       const welcome = step09.parseServerMessage(datagrams[0]!.toString("utf8"));
       expect(welcome.ok && welcome.message.type).toBe("CONNECTED");
-      socket.send(
-        step09.encodeClientMessage({ type: "INPUT", username: "ann", input: "UP", seq: 7 }),
-        server.port,
-        server.host,
-      );
+      // padded, as the floor's bots pad theirs to a step's mean size
+      const input = step09.encodeClientMessage({
+        type: "INPUT",
+        username: "ann",
+        input: "UP",
+        seq: 7,
+      });
+      socket.send(input.padEnd(40), server.port, server.host);
       await until(() => datagrams.some((datagram) => ackOf(datagram, "ann") === 7), 2000);
       const states = datagrams.slice(1);
       expect(states.every((state) => state.length === 120)).toBe(true);

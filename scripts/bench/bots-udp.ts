@@ -31,7 +31,13 @@ const HEARTBEAT_MS = 1000;
 const HELD_HEARTBEAT_MS = 200;
 
 /** An input as a bot sends it: with its sequence number from step 06, and the tick it holds in step 10. */
-type InputMessage = { type: "INPUT"; username: string; input: Input; seq?: number; held?: number };
+export type InputMessage = {
+  type: "INPUT";
+  username: string;
+  input: Input;
+  seq?: number;
+  held?: number;
+};
 /**
  * Step 11's input: the bot's latest inputs, each tagged with the tick it is meant for; from step 12
  * on with the tick its screen showed, for a bot that draws nothing the newest state it holds.
@@ -52,7 +58,7 @@ type Connect = { type: "CONNECT"; username: string; cookie?: string };
  * How a bot plays once seated: what it sends in a frame (`Message`, its step's input),
  * and what it does with a datagram.
  */
-interface Play<Message extends InputMessage | TickedInputs> {
+export interface Play<Message extends InputMessage | TickedInputs> {
   /** like ProtocolBot.frame; `send` sends one message to the bot's own port */
   frame(input: Input, now: number, send: (message: Message) => void): boolean;
   datagram(datagram: Buffer): void;

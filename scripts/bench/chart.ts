@@ -266,7 +266,7 @@ export function chartSvg(chart: Chart, results: RunResult[]): string {
   if (floorStep && chart.panels.some((panel) => panel.floor))
     entries.push({
       colour: FLOOR_COLOUR,
-      label: `floor: only the sends, of step ${floorStep}'s sizes`,
+      label: `floor: only the network, of step ${floorStep}'s traffic`,
       dashes: ` stroke-dasharray="6 4"`,
     });
   const legend = entries.map(({ colour, label, dashes }, i) => {

@@ -3,6 +3,7 @@
  * and why each is measured this way.
  */
 import { round1 } from "../../lib/stats.ts";
+import type { FloorInputs } from "./floor.ts";
 import type { Counts } from "./crowd.ts";
 import { type ProbeReport, probeLatency } from "./probes.ts";
 import type { ProcessSample } from "./proc.ts";
@@ -23,6 +24,8 @@ export interface RunPlan {
    * a tick; 0 until the step's run before it has measured its mean state
    */
   floorBytes?: number;
+  /** a floor row's: what its bots send, as the step's players did in the run before it */
+  floorInputs?: FloorInputs;
   /** where the server writes its CPU profile (--profile), if it records one */
   profileDir?: string;
 }

@@ -17,7 +17,7 @@ import { freePortRange } from "../harness/ports.ts";
 import { hasPortPool } from "../harness/steps.ts";
 import { Crowd } from "./crowd.ts";
 import { type RunPlan, type RunResult, type WindowSamples, figuresOf } from "./figures.ts";
-import { FLOOR_ADAPTER, startFloorServer } from "./floor.ts";
+import { floorAdapter, startFloorServer } from "./floor.ts";
 import { Probe } from "./probes.ts";
 import { sampleProcess } from "./proc.ts";
 import { BENCHED_STEPS } from "./steps.ts";
@@ -75,7 +75,12 @@ export async function measureRun(
     serverExit = `the server exited (${signal ?? code}) during the run`;
   });
 
-  const crowd = new Crowd(plan.floorBytes === undefined ? step.adapter : FLOOR_ADAPTER, server);
+  const crowd = new Crowd(
+    plan.floorBytes === undefined
+      ? step.adapter
+      : floorAdapter(plan.floorInputs ?? { perSecond: 0, bytes: 0 }),
+    server,
+  );
   const probes: Probe[] = [];
   const stop = () => {
     for (const probe of probes) probe.stop();
