@@ -176,7 +176,7 @@ export const BENCHED_STEPS: Record<string, BenchedStep> = {
   "13": {
     adapter: (bot) => {
       const protocol = binaryStep13();
-      return oneSocket(bot, protocol, inputsForTicks(bot, new BinaryDeltas(protocol)));
+      return oneSocket(bot, protocol, inputsForTicks(bot, new BinaryDeltas(bot.name, protocol)));
     },
     map: "mansion",
     transport: "udp",
