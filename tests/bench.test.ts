@@ -24,9 +24,15 @@ import { BinaryDeltas, ProtocolDeltas, TextDeltas } from "../scripts/bench/held-
 import { binaryStep13 } from "../scripts/bench/steps.ts";
 import { type BotContext, Meter } from "../scripts/bench/crowd.ts";
 import { type TickedInputs, inputsForTicks } from "../scripts/bench/bots-udp.ts";
-import type { RunResult } from "../scripts/bench/figures.ts";
+import type { Figures, RunResult } from "../scripts/bench/figures.ts";
 import { CHARTS, chartSvg } from "../scripts/bench/chart.ts";
-import { floorAdapter, inputsAtRate, startFloorServer } from "../scripts/bench/floor.ts";
+import {
+  floorAdapter,
+  inputsAtRate,
+  meanInputs,
+  meanStateBytes,
+  startFloorServer,
+} from "../scripts/bench/floor.ts";
 import { ackOf, messageType, tickOf } from "../scripts/bench/peek.ts";
 import { boundUdpSocket, until } from "./helpers.ts";
 
@@ -142,7 +148,9 @@ describe("a crowd bot's reading of the DELTAs", () => {
 
   it("holds the states step 13's protocol.ts and lib/delta.ts hold, DELTA by DELTA", () => {
     fc.assert(
-      fc.property(ticks, fc.nat({ max: 100 }), (states, first) => {
+      // `trusting`: a server that takes each DELTA it sends as held, as a broken one would: DELTAs
+      // then name states the bot refused, which its Bases still keep
+      fc.property(ticks, fc.nat({ max: 100 }), fc.boolean(), (states, first, trusting) => {
         const sent = new SentStates(you);
         const server = new step13.Bases();
         const quick = new BinaryDeltas(you, binaryStep13());
@@ -156,6 +164,7 @@ describe("a crowd bot's reading of the DELTAs", () => {
           const delta = sent.next({ tick, ghost: others[0]?.name ?? null, players });
           const datagram = step13.encodeServerMessage({ type: "DELTA", delta, early: 0 }, server);
           server.keep(delta);
+          if (trusting) sent.acknowledge(tick);
           if (!arrives) continue;
           expect(quick.read(datagram)).toBe(full.read(datagram));
           expect(quick.newestTick).toBe(full.newestTick);
@@ -227,17 +236,20 @@ describe("a crowd bot's reading of the DELTAs", () => {
   });
 });
 
+/** A crowd bot's context, for a play tried without a crowd: its server is not there. */
+const botContext = (): BotContext => ({
+  name: "bot",
+  localAddress: "127.0.0.1",
+  server: { host: "127.0.0.1", port: 0 },
+  meter: new Meter(),
+  fail() {},
+});
+
 describe("a step 11 crowd bot's inputs", () => {
   /** A bot whose newest state is of tick 100, and the ticks of each INPUT it sends, read as it goes. */
   function botAtTick100() {
     const states = { newestTick: 100 as number | undefined, ack: undefined, read: () => undefined };
-    const bot: BotContext = {
-      name: "bot",
-      localAddress: "127.0.0.1",
-      server: { host: "127.0.0.1", port: 0 },
-      meter: new Meter(),
-      fail() {},
-    };
+    const bot = botContext();
     const play = inputsForTicks(bot, states);
     const sent: number[][] = [];
     // its inputs are RecentInputs' own array, which the next frame changes: read them now
@@ -273,13 +285,7 @@ describe("a step 11 crowd bot's inputs", () => {
 });
 
 describe("the floor's bots", () => {
-  const bot: BotContext = {
-    name: "bot",
-    localAddress: "127.0.0.1",
-    server: { host: "127.0.0.1", port: 0 },
-    meter: new Meter(),
-    fail() {},
-  };
+  const bot = botContext();
 
   it("send as many inputs a second as the step's players sent, whatever the input does", () => {
     for (const [perSecond, frames, expected] of [
@@ -294,6 +300,18 @@ describe("the floor's bots", () => {
         play.frame(frame % 3 === 0 ? "UP" : "LEFT", 0, ({ seq }) => seqs.push(seq));
       expect(seqs).toEqual(Array.from({ length: expected! }, (_, i) => i + 1));
     }
+  });
+
+  it("send what the step's players sent, measured in the run before", () => {
+    const figures = {
+      messagesPerSecond: { up: 7.2, down: 20 },
+      bytesPerSecond: { up: 151, down: 520 },
+    } as Figures;
+    expect(meanInputs(figures)).toEqual({ perSecond: 7.2, bytes: 21 });
+    expect(meanStateBytes(figures)).toBe(48); // 26 bytes: sent as the floor's smallest
+    const silent = { messagesPerSecond: { up: 0, down: 0 }, bytesPerSecond: { up: 0, down: 0 } };
+    expect(meanInputs(silent as Figures)).toEqual({ perSecond: 0, bytes: 0 });
+    expect(meanStateBytes(silent as Figures)).toBeUndefined();
   });
 
   it("pad their inputs to the step's mean size, on a real floor server", async () => {
@@ -445,7 +463,7 @@ describe("the charts", () => {
 });
 
 describe("the floor server", () => {
-  it("welcomes a CONNECT, then sends a datagram of --bytes a tick, with the tick and the player's padded input's ack", async () => {
+  it("welcomes a CONNECT, then sends --bytes a tick, with its tick and a padded input's ack", async () => {
     const server = await startFloorServer(120);
     const socket = await boundUdpSocket();
     const datagrams: Buffer[] = [];

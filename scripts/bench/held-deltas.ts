@@ -7,7 +7,7 @@
  * typed arrays (TextDeltas): parsing each DELTA into objects with the step's
  * protocol.ts and applying it with ReceivedStates took 57 % of the crowd's busy
  * time at 1,000 players, and the garbage collector 21 % more (step 10: 59 % of a
- * core, where the floor's crowd, which only counts, took 20 %; read from the
+ * core, where the floor's crowd, which then only counted, took 20 %; read from the
  * bytes, 24 to 27 %). A bot still reads every change of every DELTA, checks it
  * against the state it names, and keeps every square's cell; what it leaves to the
  * real clients (the probes) is checking the names. tests/bench.test.ts checks that

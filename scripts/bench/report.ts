@@ -75,7 +75,7 @@ function players({ plan, seated, mapFull }: RunResult): string {
 
 /**
  * A step's server CPU per player over its floor's (floor.ts), measured right after it with
- * as many players: what the step pays above the cost of its own sends.
+ * as many players: what the step pays above the cost of its own network, both ways.
  */
 function timesFloor(result: RunResult, results: RunResult[]): string {
   const { plan } = result;
@@ -145,8 +145,8 @@ function legend(results: RunResult[]): string[] {
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",
     `- **largest B**: the largest message a player received; ⚠ a datagram over ${SAFE_DATAGRAM_BYTES} bytes.`,
     "- **server %**, **RSS MB**: the server's CPU (100 % is one core) and its peak memory.",
-    "- **floor**: a server that only sends each player a datagram a tick, of the step's mean size, " +
-      "and reads what its players send, as many datagrams as the step's did, of their mean size.",
+    "- **floor**: a server that does nothing but send each player a datagram a tick, of the step's mean size, " +
+      "and read what its players send: as many datagrams as the step's did, of their mean size.",
     "- **× floor**: the step's server CPU per player over that of its floor, measured right after it.",
     `- **crowd %**: the crowd's CPU; ⚠ (and for the server) at ${BUSY_PERCENT} % or more, ` +
       "that process was the limit.",

@@ -42,6 +42,8 @@ export async function measureRun(
   plan: RunPlan,
   progress: (stage: string) => void,
 ): Promise<RunResult> {
+  if ((plan.floorBytes === undefined) !== (plan.floorInputs === undefined))
+    throw new Error("a floor row is measured with both its step's state size and its inputs");
   const startedAt = performance.now();
   const step = BENCHED_STEPS[plan.step]!;
   const finish = (measured: Pick<RunResult, "seated" | "mapFull" | "notes" | "figures">) => ({
@@ -76,9 +78,7 @@ export async function measureRun(
   });
 
   const crowd = new Crowd(
-    plan.floorBytes === undefined
-      ? step.adapter
-      : floorAdapter(plan.floorInputs ?? { perSecond: 0, bytes: 0 }),
+    plan.floorInputs === undefined ? step.adapter : floorAdapter(plan.floorInputs),
     server,
   );
   const probes: Probe[] = [];
