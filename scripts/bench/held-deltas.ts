@@ -14,7 +14,7 @@
  * both readings agree. Step 13's binary DELTAs are read by its protocol.ts and kept by its
  * Bases (BinaryDeltas).
  */
-import { type Delta, KEPT_STATES, ReceivedStates } from "../../lib/delta.ts";
+import { KEPT_STATES, ReceivedStates } from "../../lib/delta.ts";
 import { MOST_SQUARES_LIT } from "../../lib/lantern.ts";
 import type { BotProtocol } from "./crowd.ts";
 
@@ -249,7 +249,7 @@ export class BinaryDeltas implements HeldStates {
   read(datagram: Buffer): number | undefined {
     const parsed = this.protocol.parseServerMessage(datagram.toString("latin1"));
     if (!parsed.ok || parsed.message.type !== "DELTA") return;
-    const { tick, base, changes } = parsed.message.delta as Delta;
+    const { tick, base, changes } = parsed.message.delta;
     const baseSlot = base === undefined ? -1 : base % KEPT_STATES;
     if (base !== undefined && this.ticks[baseSlot] !== base) return;
     let ownId = base === undefined ? -1 : this.ownIds[baseSlot]!;
