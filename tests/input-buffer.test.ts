@@ -147,6 +147,84 @@ describe("the server's input buffer", () => {
   });
 });
 
+/**
+ * What InputBuffer answers, said plainly: every input kept by its tick, every tick that had to
+ * repeat an input remembered by its tick, and forgotten once older than REDUNDANT_INPUTS ticks.
+ * (InputBuffer keeps them in rings, written in place, which this must not be able to tell apart.)
+ */
+class InputsByTick {
+  private readonly waiting = new Map<number, { input: Input; seen?: number; arrivedIn: number }>();
+  private readonly missed = new Map<number, Input>();
+  private last: Input = "NONE";
+  readonly dropped = { conflict: 0, late: 0, tooOld: 0, tooEarly: 0 };
+
+  constructor(private tick: number) {}
+
+  receive({ tick, input, seen }: TickedInput): string {
+    if (tick > this.tick + FUTURE_TICKS) return this.drop("tooEarly", "too early");
+    if (tick <= this.tick) {
+      const repeated = this.missed.get(tick);
+      if (tick > this.tick - REDUNDANT_INPUTS && repeated !== undefined && repeated !== input) {
+        this.missed.delete(tick);
+        return this.drop("late", "late");
+      }
+      return tick > this.tick - REDUNDANT_INPUTS ? "copy" : this.drop("tooOld", "too old");
+    }
+    const held = this.waiting.get(tick);
+    if (!held) {
+      this.waiting.set(tick, { input, seen, arrivedIn: this.tick });
+      return "kept";
+    }
+    return held.input === input ? "copy" : this.drop("conflict", "conflict");
+  }
+
+  next(): { tick: number; input: Input; early: number; seen?: number } {
+    const tick = ++this.tick;
+    const held = this.waiting.get(tick);
+    this.waiting.delete(tick);
+    if (!held) {
+      this.missed.set(tick, this.last);
+      return { tick, input: this.last, early: MISSED };
+    }
+    this.last = held.input;
+    return { tick, input: held.input, early: tick - 1 - held.arrivedIn, seen: held.seen };
+  }
+
+  private drop(why: keyof typeof this.dropped, receipt: string): string {
+    this.dropped[why]++;
+    return receipt;
+  }
+}
+
+describe("the server's input buffer, against a plain model of it", () => {
+  it("answers every input and every tick as inputs kept by their tick would, whatever the ticks", () => {
+    // Ticks around the server's, from too old to too early: every slot of both rings is met.
+    const around = fc.integer({ min: -REDUNDANT_INPUTS - 2, max: FUTURE_TICKS + 2 });
+    const anInputFor = fc.record({ ahead: around, input: anInput, seen: fc.nat({ max: 1000 }) });
+    const aStep = fc.oneof(fc.constant("tick" as const), anInputFor, anInputFor);
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 1000 }),
+        fc.array(aStep, { minLength: 100, maxLength: 400 }),
+        (start, steps) => {
+          const [buffer, model] = [new InputBuffer(start), new InputsByTick(start)];
+          let tick = start;
+          for (const step of steps) {
+            if (step === "tick") {
+              tick++;
+              expect(buffer.next()).toEqual(model.next());
+              continue;
+            }
+            const input = { tick: tick + step.ahead, input: step.input, seen: step.seen };
+            expect(buffer.receive(input)).toBe(model.receive(input));
+          }
+          expect(buffer.dropped).toEqual(model.dropped);
+        },
+      ),
+    );
+  });
+});
+
 describe("INPUT with ticks", () => {
   it("writes the inputs as runs, and reads back what it wrote", () => {
     fc.assert(
