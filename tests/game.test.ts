@@ -9,6 +9,7 @@ import {
   applyInput,
   createWorld,
   removePlayer,
+  stepFrom,
 } from "../lib/game.ts";
 import { type GameMap, type Position, HOUSE_MAP, isWall, mapFromRows } from "../lib/map.ts";
 
@@ -168,6 +169,25 @@ describe("any sequence of inputs (property)", () => {
           const squares = [...world.players.values()];
           expect(squares.filter((square) => isWall(HOUSE_MAP, square))).toEqual([]);
           expect(new Set(squares.map(({ x, y }) => `${x},${y}`)).size).toBe(squares.length);
+        }),
+      ),
+    );
+  });
+
+  it("the index of occupied cells answers as a look at every square would, around every square", () => {
+    // a square's own cell (NONE) and the four next to it
+    const around = INPUTS.map((input) => stepFrom({ x: 0, y: 0 }, input));
+    fc.assert(
+      fc.property(moves, (sequence) =>
+        play(sequence, (world) => {
+          const squares = [...world.players.values()];
+          for (const square of squares) {
+            for (const { x, y } of around) {
+              const cell = { x: square.x + x, y: square.y + y };
+              const standing = squares.find((other) => other.x === cell.x && other.y === cell.y);
+              expect(world.players.at(cell)).toBe(standing);
+            }
+          }
         }),
       ),
     );
