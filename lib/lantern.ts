@@ -46,14 +46,32 @@ export function isLit(carrier: Position, cell: Position, reach = LANTERN_REACH):
   return dx * dx + dy * dy <= reach * reach;
 }
 
+/** The upper one first; on one row, the left one. */
+const upperThenLeft = (a: Position, b: Position) => a.y - b.y || a.x - b.x;
+
 /**
- * Nearer first; at the same distance, the upper then the left one. Two squares
- * never share a cell, so the order is total and every server picks the same
- * squares when it must leave some out.
+ * The MOST_SQUARES_LIT squares of `lit` nearest to `carrier` (in `lit`'s order, the carrier's first);
+ * at the same distance, the upper then the left one. Two squares never share a cell, so every
+ * server picks the same squares when it must leave some out.
+ *
+ * A squared distance is a whole number up to reach², so counting the squares at each one finds
+ * the farthest distance kept, and only the squares at that distance are sorted. At 2,000 players
+ * 4 lanterns in 10 light a crowd, and sorting them all made the lanterns 3.8 µs a player and tick
+ * of step 13's 13.5 (in process, no sockets); counting, 2.6.
  */
-function nearestFirst(carrier: Position): (a: Position, b: Position) => number {
+function nearest(lit: Square[], carrier: Position, reach: number): Square[] {
   const distance = ({ x, y }: Position) => (x - carrier.x) ** 2 + (y - carrier.y) ** 2;
-  return (a, b) => distance(a) - distance(b) || a.y - b.y || a.x - b.x;
+  const atDistance = new Array<number>(reach * reach + 1).fill(0);
+  for (const square of lit) atDistance[distance(square)]!++;
+  let farthest = 0;
+  let nearerCount = 0;
+  while (nearerCount + atDistance[farthest]! < MOST_SQUARES_LIT)
+    nearerCount += atDistance[farthest++]!;
+  const atTheEdge = lit.filter((square) => distance(square) === farthest).sort(upperThenLeft);
+  return [
+    ...lit.filter((square) => distance(square) < farthest),
+    ...atTheEdge.slice(0, MOST_SQUARES_LIT - nearerCount),
+  ];
 }
 
 /** `value` brought into 0 … size - 1. (A closure made in every pick was 0.5 % of step 10's server.) */
@@ -107,9 +125,6 @@ export class Lanterns {
           if (square !== carrier && isLit(carrier, square, reach)) lit.push(square);
       }
     }
-    // Sorting costs twice the rest of the pick: only a crowd pays for it.
-    return lit.length <= MOST_SQUARES_LIT
-      ? lit
-      : lit.sort(nearestFirst(carrier)).slice(0, MOST_SQUARES_LIT);
+    return lit.length <= MOST_SQUARES_LIT ? lit : nearest(lit, carrier, reach);
   }
 }
