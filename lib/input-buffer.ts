@@ -79,7 +79,7 @@ interface Waiting {
   arrivedIn: number;
 }
 
-/** The slot of `tick` in `ring`, one for each tick modulo its length (a tick below 0 too: a forger's). */
+/** The slot of `tick` in `ring`, one for each tick modulo its length (below 0 too: it trusts no caller). */
 function slotOf<Slot>(ring: readonly Slot[], tick: number): Slot {
   return ring[((tick % ring.length) + ring.length) % ring.length]!;
 }
@@ -141,7 +141,10 @@ export class InputBuffer {
     }
     const held = slotOf(this.waiting, tick);
     if (held.tick !== tick) {
-      Object.assign(held, { tick, input, seen, arrivedIn: this.tick });
+      held.tick = tick;
+      held.input = input;
+      held.seen = seen;
+      held.arrivedIn = this.tick;
       return "kept";
     }
     // The first word for a tick is final: a client that changes its mind later would be
@@ -160,7 +163,8 @@ export class InputBuffer {
     // This tick's slot held the tick REDUNDANT_INPUTS before, which is now too old to be late.
     const missed = slotOf(this.missed, tick);
     if (held.tick !== tick) {
-      Object.assign(missed, { tick, input: this.last });
+      missed.tick = tick;
+      missed.input = this.last;
       return { tick, input: this.last, early: MISSED };
     }
     missed.tick = NO_TICK;
