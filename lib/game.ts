@@ -60,7 +60,8 @@ export class Squares extends Map<string, Square> {
    */
   override set(name: string, square: Square): this {
     this.forgetCell(this.get(name));
-    this.byCell[this.placeOf(square)] = square;
+    const place = this.placeOf(square);
+    if (place !== -1) this.byCell[place] = square;
     return super.set(name, square);
   }
 
@@ -69,14 +70,19 @@ export class Squares extends Map<string, Square> {
     return super.delete(name);
   }
 
+  /** Empties the cells of the squares only: a replay clears a world of a few squares every frame. */
   override clear(): void {
-    this.byCell.fill(undefined);
+    for (const square of this.values()) this.forgetCell(square);
     super.clear();
   }
 
-  /** A cell's place in the index; -1, none, past the map's sides, where y × width + x is another cell's. */
+  /**
+   * Where `cell` is in the index, y × width + x; -1 (none) off the map, where y × width + x would
+   * be another cell or none (a square off the map is a hostile server's, and is not indexed).
+   */
   private placeOf({ x, y }: Position): number {
-    return x >= 0 && x < this.map.width ? y * this.map.width + x : -1;
+    const { width, height } = this.map;
+    return x >= 0 && x < width && y >= 0 && y < height ? y * width + x : -1;
   }
 
   private forgetCell(square: Square | undefined): void {

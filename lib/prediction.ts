@@ -6,7 +6,7 @@
  * starts again from where the server has the square and replays the frames
  * the server has not simulated yet, so a wrong guess is corrected once.
  */
-import { type Input, applyInput, createWorld } from "./game.ts";
+import { type Input, type World, applyInput, createWorld } from "./game.ts";
 import type { GameMap, Position } from "./map.ts";
 import type { GameState } from "./state.ts";
 
@@ -67,6 +67,12 @@ export class Prediction {
 }
 
 /**
+ * A world for each map to replay on, emptied each time: a world's index of occupied cells has a
+ * place for every cell of its map (lib/game.ts), 12,393 on the mansion, too many to make each frame.
+ */
+const replayWorlds = new WeakMap<GameMap, World>();
+
+/**
  * The server's movement rule, applied to `name`'s square from `from`
  * on a copy of the world as the client last saw it.
  */
@@ -77,7 +83,9 @@ export function replay(
   inputs: Input[],
   state: GameState,
 ): Position {
-  const world = createWorld(map);
+  const world = replayWorlds.get(map) ?? createWorld(map);
+  replayWorlds.set(map, world);
+  world.players.clear();
   for (const { name: other, x, y } of state.players)
     world.players.set(other, { name: other, x, y });
   world.players.set(name, { name, x: from.x, y: from.y });

@@ -213,6 +213,18 @@ describe("the index of occupied cells", () => {
     expect(world.players.at({ x: 2, y: 1 })).toBeUndefined();
   });
 
+  it("finds nobody off the map, where y × width + x would name a cell of the next or previous row", () => {
+    // ROOM is 7 × 5: x = -1 of row 2 would be x = 6 of row 1, and x = 7 of row 0 would be x = 0 of row 1.
+    const world = worldWith(ROOM, ["ann", 6, 1], ["bob", 0, 1]);
+    expect(world.players.at({ x: -1, y: 2 })).toBeUndefined();
+    expect(world.players.at({ x: 7, y: 0 })).toBeUndefined();
+    expect(world.players.at({ x: 6, y: 1 })?.name).toBe("ann");
+    // a square a hostile server put off the map is in the world, but on no cell
+    world.players.set("eve", { name: "eve", x: -1, y: 2 });
+    expect(world.players.at({ x: -1, y: 2 })).toBeUndefined();
+    expect(world.players.at({ x: 6, y: 1 })?.name).toBe("ann");
+  });
+
   it("a move keeps the order of arrival, so the oldest still inherits the curse", () => {
     const world = worldWith(ROOM, ["ghost", 5, 3], ["ann", 1, 1], ["bob", 3, 1]);
     applyInput(world, "ann", "DOWN", 0);
