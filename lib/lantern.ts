@@ -50,9 +50,10 @@ export function isLit(carrier: Position, cell: Position, reach = LANTERN_REACH):
 const upperThenLeft = (a: Position, b: Position) => a.y - b.y || a.x - b.x;
 
 /**
- * The MOST_SQUARES_LIT squares of `lit` nearest to `carrier` (in `lit`'s order, the carrier's first);
- * at the same distance, the upper then the left one. Two squares never share a cell, so every
- * server picks the same squares when it must leave some out.
+ * The MOST_SQUARES_LIT squares of `lit` nearest to `carrier`: those nearer than the farthest
+ * distance kept, in `lit`'s order (the carrier's first), then those at that distance, the upper
+ * then the left one first. Two squares never share a cell, so every server picks the same squares
+ * when it must leave some out.
  *
  * A squared distance is a whole number up to reach², so counting the squares at each one finds
  * the farthest distance kept, and only the squares at that distance are sorted. At 2,000 players
@@ -61,16 +62,19 @@ const upperThenLeft = (a: Position, b: Position) => a.y - b.y || a.x - b.x;
  */
 function nearest(lit: Square[], carrier: Position, reach: number): Square[] {
   const distance = ({ x, y }: Position) => (x - carrier.x) ** 2 + (y - carrier.y) ** 2;
-  const atDistance = new Array<number>(reach * reach + 1).fill(0);
+  const atDistance = new Array<number>(Math.floor(reach * reach) + 1).fill(0);
   for (const square of lit) atDistance[distance(square)]!++;
-  let farthest = 0;
-  let nearerCount = 0;
-  while (nearerCount + atDistance[farthest]! < MOST_SQUARES_LIT)
-    nearerCount += atDistance[farthest++]!;
-  const atTheEdge = lit.filter((square) => distance(square) === farthest).sort(upperThenLeft);
+  // the squared distance of the farthest squares kept, and how many squares are nearer
+  let edge = 0;
+  let nearer = 0;
+  while (nearer + atDistance[edge]! < MOST_SQUARES_LIT) {
+    nearer += atDistance[edge]!;
+    edge++;
+  }
+  const atTheEdge = lit.filter((square) => distance(square) === edge).sort(upperThenLeft);
   return [
-    ...lit.filter((square) => distance(square) < farthest),
-    ...atTheEdge.slice(0, MOST_SQUARES_LIT - nearerCount),
+    ...lit.filter((square) => distance(square) < edge),
+    ...atTheEdge.slice(0, MOST_SQUARES_LIT - nearer),
   ];
 }
 
