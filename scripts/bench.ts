@@ -78,7 +78,9 @@ const { values } = parseOptions(
     profile: {
       type: "string",
       placeholder: "DIR",
-      description: "record each run's server CPU profile as DIR/<step>-<players>.cpuprofile",
+      description:
+        "record each run's server CPU profile as DIR/<step>-<players>.cpuprofile, and what it allocated " +
+        "that outlived V8's young generation as .heapprofile",
     },
     out: {
       type: "string",

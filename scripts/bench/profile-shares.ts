@@ -1,47 +1,77 @@
 /**
- * The shares of a CPU profile (a .cpuprofile, see cpu-profile.ts): the share
- * of the time the process was idle, then of the busy time each file took and
- * each function, their own time (not what they call), the largest first. A
- * function without a file is V8's or Node's own: `send` is the system call,
- * `(garbage collector)` the collector.
+ * The shares of a profile that `npm run bench -- --profile DIR` wrote (server-profiles.ts), the
+ * largest first, by file and by function (what each did itself, not what it called; a function
+ * without a file is V8's or Node's own):
+ * - a `.cpuprofile`: the share of the time the process was idle, then of the busy time. `send`
+ *   is the system call, `(garbage collector)` the collector.
+ * - a `.heapprofile`: how many bytes the server allocated, in the window, that outlived V8's young
+ *   generation, and the share of them each made (sampled: a few hundred KB is noise).
  *
  *     npx tsx scripts/bench/profile-shares.ts bench-profile/10-1000.cpuprofile [TOP]
+ *     npx tsx scripts/bench/profile-shares.ts bench-profile/10-1000.heapprofile [TOP]
  */
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { ROOT } from "../harness/steps.ts";
 
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
+interface CallFrame {
+  functionName: string;
+  url: string;
 }
-interface Profile {
-  nodes: ProfileNode[];
+interface CpuProfile {
+  nodes: { id: number; callFrame: CallFrame }[];
   samples: number[];
+}
+interface HeapNode {
+  callFrame: CallFrame;
+  selfSize: number;
+  children: HeapNode[];
 }
 
 const [file, top = "25"] = process.argv.slice(2);
-if (!file) {
-  console.error("usage: npx tsx scripts/bench/profile-shares.ts FILE.cpuprofile [TOP]");
+if (!file || !/\.(cpu|heap)profile$/.test(file)) {
+  console.error(
+    "usage: npx tsx scripts/bench/profile-shares.ts FILE.cpuprofile|FILE.heapprofile [TOP]",
+  );
   process.exit(2);
 }
-const profile: Profile = JSON.parse(readFileSync(file, "utf8"));
-const frameOf = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
-const samplesOf = { file: new Map<string, number>(), function: new Map<string, number>() };
-const count = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
-for (const id of profile.samples) {
-  const { functionName, url } = frameOf.get(id)!;
+const profile: unknown = JSON.parse(readFileSync(file, "utf8"));
+const weightOf = { file: new Map<string, number>(), function: new Map<string, number>() };
+
+/** Adds `weight` (samples, or bytes) to the frame's file and function. */
+function add({ functionName, url }: CallFrame, weight: number): void {
   const file = url.startsWith("file://") ? relative(ROOT, new URL(url).pathname) : url;
   const name = functionName || "(anonymous)";
-  count(samplesOf.file, file || name);
-  count(samplesOf.function, file ? `${name} ${file}` : name);
+  const count = (map: Map<string, number>, key: string) =>
+    map.set(key, (map.get(key) ?? 0) + weight);
+  count(weightOf.file, file || name);
+  count(weightOf.function, file ? `${name} ${file}` : name);
 }
-const total = profile.samples.length;
-const idle = samplesOf.function.get("(idle)") ?? 0;
-console.log(`${total} samples, ${((idle / total) * 100).toFixed(1)} % idle`);
-for (const [by, samples] of Object.entries(samplesOf)) {
-  console.log(`\nthe busy time by ${by}:`);
-  const busy = [...samples].filter(([name]) => name !== "(idle)").sort((a, b) => b[1] - a[1]);
-  for (const [name, count] of busy.slice(0, Number(top)))
-    console.log(`${((count / (total - idle)) * 100).toFixed(1).padStart(5)} %  ${name}`);
+
+function printShares(of: string, total: number, skip = ""): void {
+  for (const [by, weights] of Object.entries(weightOf)) {
+    console.log(`\n${of} by ${by}:`);
+    const shares = [...weights].filter(([name]) => name !== skip).sort((a, b) => b[1] - a[1]);
+    for (const [name, weight] of shares.slice(0, Number(top)))
+      console.log(`${((weight / total) * 100).toFixed(1).padStart(5)} %  ${name}`);
+  }
+}
+
+if (file.endsWith(".cpuprofile")) {
+  const { nodes, samples } = profile as CpuProfile;
+  const frameOf = new Map(nodes.map((node) => [node.id, node.callFrame]));
+  for (const id of samples) add(frameOf.get(id)!, 1);
+  const idle = weightOf.function.get("(idle)") ?? 0;
+  console.log(`${samples.length} samples, ${((idle / samples.length) * 100).toFixed(1)} % idle`);
+  printShares("the busy time", samples.length - idle, "(idle)");
+} else {
+  let bytes = 0;
+  const walk = (node: HeapNode) => {
+    if (node.selfSize > 0) add(node.callFrame, node.selfSize);
+    bytes += node.selfSize;
+    node.children.forEach(walk);
+  };
+  walk((profile as { head: HeapNode }).head);
+  console.log(`${(bytes / 1e6).toFixed(1)} MB outlived the young generation`);
+  printShares("those bytes", bytes);
 }

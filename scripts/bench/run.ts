@@ -109,7 +109,7 @@ export async function measureRun(
     await sleep(SETTLE_SECONDS * 1000);
 
     progress(`measuring for ${plan.seconds} s`);
-    if (plan.profileDir !== undefined) server.process.kill("SIGUSR2"); // cpu-profile.ts starts
+    if (plan.profileDir !== undefined) server.process.kill("SIGUSR2"); // server-profiles.ts starts
     const samples = await profiledCrowd(plan, () => measureWindow(plan.seconds, crowd, server));
     if (plan.probes > 0) progress("the probes are leaving");
     for (const probe of probes) probe.stop();
@@ -137,18 +137,18 @@ export async function measureRun(
 }
 
 /**
- * With `plan.profileDir`, starts the server with cpu-profile.ts loaded, which writes
- * <dir>/<step>-<players>.cpuprofile when the server is stopped. A child takes the
- * environment at its spawn: the probes, started later, run without it.
+ * With `plan.profileDir`, starts the server with server-profiles.ts loaded, which writes
+ * <dir>/<step>-<players>[-floor].cpuprofile and .heapprofile when the server is stopped. A child
+ * takes the environment at its spawn: the probes, started later, run without it.
  */
 async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T> {
   if (plan.profileDir === undefined) return start();
   const before = { ...process.env };
   const floor = plan.floorBytes === undefined ? "" : "-floor";
-  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}.cpuprofile`);
-  const hook = fileURLToPath(new URL("cpu-profile.ts", import.meta.url));
-  process.env.NODE_OPTIONS = `${before.NODE_OPTIONS ?? ""} --import tsx --import ${hook}`;
-  process.env.BENCH_CPU_PROFILE = file;
+  const files = join(plan.profileDir, `${plan.step}-${plan.players}${floor}`);
+  const hook = fileURLToPath(new URL("server-profiles.ts", import.meta.url));
+  process.env.NODE_OPTIONS = `${before.NODE_OPTIONS ?? ""} --expose-gc --import tsx --import ${hook}`;
+  process.env.BENCH_PROFILE = files;
   try {
     return await start();
   } finally {

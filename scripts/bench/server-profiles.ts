@@ -1,27 +1,50 @@
 /**
- * `npm run bench -- --profile DIR`: each run's server records a CPU profile.
- * run.ts loads this file into the server only (NODE_OPTIONS at its spawn, with
- * BENCH_CPU_PROFILE naming the file): it starts V8's sampling profiler when
- * the measured window opens (the bench sends SIGUSR2: the joins are not
- * profiled) and, when the bench stops the server (SIGTERM), writes the profile
- * and exits as SIGTERM would have. Node's own --cpu-prof profiles the whole
- * process and writes only on a normal exit.
- * `npx tsx scripts/bench/profile-shares.ts FILE` summarises one; Chrome's
- * DevTools (Performance, Load profile) shows it whole.
+ * `npm run bench -- --profile DIR`: each run's server records two profiles of the measured
+ * window. run.ts loads this file into the server only (NODE_OPTIONS at its spawn, with
+ * BENCH_PROFILE naming both files but for their extension). The bench sends SIGUSR2 when the
+ * window opens (the joins are not profiled), and this starts V8's two sampling profilers:
+ * - `.cpuprofile`: where the time went;
+ * - `.heapprofile`: what the server allocated that outlived V8's young generation. An object
+ *   still alive at its second collection there is moved to the old generation, which only a
+ *   full collection empties: such objects are what makes a server's memory grow between those.
+ *   The profiler forgets what the young generation collects, and one last young collection
+ *   before the profile is written (run.ts gives the server --expose-gc for it) forgets the
+ *   garbage still waiting there.
+ * When the bench stops the server (SIGTERM), it writes both and exits as SIGTERM would have.
+ * Node's own --cpu-prof and --heap-prof profile the whole process and write only on a normal
+ * exit. `npx tsx scripts/bench/profile-shares.ts FILE` summarises either; Chrome's DevTools
+ * (Performance, or Memory, then Load profile) shows it whole.
  */
 import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector";
+import { Session } from "node:inspector/promises";
 
-const file = process.env.BENCH_CPU_PROFILE;
-if (file) {
+/** Bytes between two samples on average: at 16 KB, a server at 1,000 players takes a few thousand a second. */
+const HEAP_SAMPLE_BYTES = 16 * 1024;
+
+const files = process.env.BENCH_PROFILE;
+if (files) {
   const session = new Session();
   session.connect();
-  session.post("Profiler.enable");
-  process.once("SIGUSR2", () => session.post("Profiler.start"));
-  process.once("SIGTERM", () => {
-    session.post("Profiler.stop", (error, { profile }) => {
-      if (!error) writeFileSync(file, JSON.stringify(profile));
+  // The two fields after the first are V8's, and not yet in @types/node's list.
+  const survivorsOnly = {
+    samplingInterval: HEAP_SAMPLE_BYTES,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: false,
+  };
+  process.once("SIGUSR2", async () => {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+    await session.post("HeapProfiler.startSampling", survivorsOnly);
+  });
+  process.once("SIGTERM", async () => {
+    try {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(`${files}.cpuprofile`, JSON.stringify(profile));
+      gc?.({ type: "minor" });
+      const { profile: survivors } = await session.post("HeapProfiler.stopSampling");
+      writeFileSync(`${files}.heapprofile`, JSON.stringify(survivors));
+    } finally {
       process.exit(143);
-    });
+    }
   });
 }
