@@ -38,9 +38,8 @@ export interface Square {
  * The index is an array with a place for every cell (x, y at y × width + x, as
  * the map's rooms), not a Map keyed by "x,y": every move built two such keys and
  * left the Map's table to be copied as cells emptied and filled, garbage that
- * outlived V8's young generation. At 1,000 players, step 10's old generation
- * grew 0.9 MB a second with the Map, 0.5 with the array, and the moves took
- * 0.5 µs a player and tick in step 13's server, 0.3 with the array.
+ * outlived V8's young generation. At 1,000 players step 10's server kept 7.3 to
+ * 7.6 MB of it in 8 s; 4.0 to 4.3 with the array (`npm run bench -- --profile`).
  */
 export class Squares extends Map<string, Square> {
   private readonly byCell: (Square | undefined)[];

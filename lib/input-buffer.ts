@@ -89,9 +89,9 @@ function slotOf<Slot>(ring: readonly Slot[], tick: number): Slot {
  *
  * Its inputs wait in rings, one slot for each tick modulo the ring's length, written in place. An
  * input waits a tick or three, and at 1,000 players a server takes 20,000 a second: kept in Maps,
- * their entries and the Maps' tables outlived V8's young generation, and step 11's old generation
- * grew by 2.8 MB a second (0.9 with rings); its peak memory in `npm run bench` at 1,000 players
- * was 142 to 152 MB (134 to 139 with rings).
+ * their entries and the Maps' tables outlived V8's young generation, and step 11's server kept 30
+ * to 34 MB of such garbage in 8 s; with rings, 5 to 6 (two runs each of `npm run bench -- --steps
+ * 11 --players 1000 --seconds 8 --probes 0 --profile DIR`, bench/README.md says how).
  */
 export class InputBuffer {
   /** the inputs for ticks still to come: a tick is at most FUTURE_TICKS ahead, so each has its own slot */
