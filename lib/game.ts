@@ -39,7 +39,8 @@ export interface Square {
  * the map's rooms), not a Map keyed by "x,y": every move built two such keys and
  * left the Map's table to be copied as cells emptied and filled, garbage that
  * outlived V8's young generation. At 1,000 players step 10's server kept 7.3 to
- * 7.6 MB of it in 8 s; 4.0 to 4.3 with the array (`npm run bench -- --profile`).
+ * 7.6 MB past that generation in 8 s, 4.0 to 4.3 with the array (bench/README.md,
+ * "Garbage that outlived the young generation").
  */
 export class Squares extends Map<string, Square> {
   private readonly byCell: (Square | undefined)[];
@@ -50,7 +51,8 @@ export class Squares extends Map<string, Square> {
   }
 
   at(cell: Position): Square | undefined {
-    return this.byCell[this.placeOf(cell)];
+    const place = this.placeOf(cell);
+    return place === -1 ? undefined : this.byCell[place];
   }
 
   /**

@@ -89,9 +89,9 @@ function slotOf<Slot>(ring: readonly Slot[], tick: number): Slot {
  *
  * Its inputs wait in rings, one slot for each tick modulo the ring's length, written in place. An
  * input waits a tick or three, and at 1,000 players a server takes 20,000 a second: kept in Maps,
- * their entries and the Maps' tables outlived V8's young generation, and step 11's server kept 30
- * to 34 MB of such garbage in 8 s; with rings, 5 to 6 (two runs each of `npm run bench -- --steps
- * 11 --players 1000 --seconds 8 --probes 0 --profile DIR`, bench/README.md says how).
+ * their entries and the Maps' tables outlived V8's young generation: step 11's server kept 30 to
+ * 34 MB past it in 8 s, and 5 to 6 with rings and lib/game.ts's array of occupied cells
+ * (bench/README.md, "Garbage that outlived the young generation").
  */
 export class InputBuffer {
   /** the inputs for ticks still to come: a tick is at most FUTURE_TICKS ahead, so each has its own slot */

@@ -58,7 +58,7 @@ const upperThenLeft = (a: Position, b: Position) => a.y - b.y || a.x - b.x;
  * A squared distance is a whole number up to reach², so counting the squares at each one finds
  * the farthest distance kept, and only the squares at that distance are sorted. At 2,000 players
  * on the mansion crowds are common: sorting them all, the lanterns took 19.5 % of step 13's busy
- * time; counting, 15.3 % (`npm run bench -- --steps 13 --players 2000 --profile DIR`).
+ * time; counting, 15.3 % (bench/README.md, "A lantern in a crowd").
  */
 function nearest(lit: Square[], carrier: Position, reach: number): Square[] {
   const distance = ({ x, y }: Position) => (x - carrier.x) ** 2 + (y - carrier.y) ** 2;

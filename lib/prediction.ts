@@ -68,7 +68,8 @@ export class Prediction {
 
 /**
  * A world for each map to replay on, emptied each time: a world's index of occupied cells has a
- * place for every cell of its map (lib/game.ts), 12,393 on the mansion, too many to make each frame.
+ * place for every cell of its map (lib/game.ts), an array of 12,393 on the mansion, too many to
+ * make and fill every frame. Its ghost stays null: a replay moves one square and tags nobody.
  */
 const replayWorlds = new WeakMap<GameMap, World>();
 
@@ -83,8 +84,11 @@ export function replay(
   inputs: Input[],
   state: GameState,
 ): Position {
-  const world = replayWorlds.get(map) ?? createWorld(map);
-  replayWorlds.set(map, world);
+  let world = replayWorlds.get(map);
+  if (!world) {
+    world = createWorld(map);
+    replayWorlds.set(map, world);
+  }
   world.players.clear();
   for (const { name: other, x, y } of state.players)
     world.players.set(other, { name: other, x, y });

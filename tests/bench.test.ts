@@ -265,22 +265,21 @@ describe("a step 11 crowd bot's inputs", () => {
     expect(sent).toEqual([[102], [102, 103]]);
   });
 
-  it("go on one tick a frame when late states come in a burst, the copies kept", () => {
+  it.each([
+    [
+      "go on one tick a frame when late states come in a burst, the copies kept",
+      103,
+      "LEFT",
+      [102, 103, 104],
+    ],
+    ["jump 2 ticks ahead once the newest state has reached the next tick", 104, "UP", [106]],
+  ] as const)("%s", (_, newestTick, input, ticksSent) => {
     const { states, frame, sent } = botAtTick100();
     frame("UP");
     frame("UP");
-    states.newestTick = 103;
-    frame("LEFT");
-    expect(sent.at(-1)).toEqual([102, 103, 104]);
-  });
-
-  it("jump 2 ticks ahead once the newest state has reached the next tick", () => {
-    const { states, frame, sent } = botAtTick100();
-    frame("UP");
-    frame("UP");
-    states.newestTick = 104;
-    frame("UP");
-    expect(sent.at(-1)).toEqual([106]);
+    states.newestTick = newestTick;
+    frame(input);
+    expect(sent.at(-1)).toEqual(ticksSent);
   });
 });
 

@@ -38,17 +38,20 @@ if (!file || !/\.(cpu|heap)profile$/.test(file)) {
 const profile: unknown = JSON.parse(readFileSync(file, "utf8"));
 const weightOf = { file: new Map<string, number>(), function: new Map<string, number>() };
 
+function count(map: Map<string, number>, key: string, weight: number): void {
+  map.set(key, (map.get(key) ?? 0) + weight);
+}
+
 /** Adds `weight` (samples, or bytes) to the frame's file and function. */
 function add({ functionName, url }: CallFrame, weight: number): void {
   const file = url.startsWith("file://") ? relative(ROOT, new URL(url).pathname) : url;
   const name = functionName || "(anonymous)";
-  const count = (map: Map<string, number>, key: string) =>
-    map.set(key, (map.get(key) ?? 0) + weight);
-  count(weightOf.file, file || name);
-  count(weightOf.function, file ? `${name} ${file}` : name);
+  count(weightOf.file, file || name, weight);
+  count(weightOf.function, file ? `${name} ${file}` : name, weight);
 }
 
 function printShares(of: string, total: number, skip = ""): void {
+  if (total === 0) return;
   for (const [by, weights] of Object.entries(weightOf)) {
     console.log(`\n${of} by ${by}:`);
     const shares = [...weights].filter(([name]) => name !== skip).sort((a, b) => b[1] - a[1]);

@@ -31,20 +31,31 @@ if (files) {
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: false,
   };
+  /** A profile the server could not start or write: said on stderr, the bench's log of the server. */
+  const failed = (error: unknown) => {
+    console.error(`server-profiles: ${files}: ${error instanceof Error ? error.message : error}`);
+    process.exitCode = 1;
+  };
   process.once("SIGUSR2", async () => {
-    await session.post("Profiler.enable");
-    await session.post("Profiler.start");
-    await session.post("HeapProfiler.startSampling", survivorsOnly);
+    try {
+      await session.post("Profiler.enable");
+      await session.post("Profiler.start");
+      await session.post("HeapProfiler.startSampling", survivorsOnly);
+    } catch (error) {
+      failed(error);
+    }
   });
   process.once("SIGTERM", async () => {
     try {
       const { profile } = await session.post("Profiler.stop");
       writeFileSync(`${files}.cpuprofile`, JSON.stringify(profile));
-      gc?.({ type: "minor" });
+      globalThis.gc?.({ type: "minor" });
       const { profile: survivors } = await session.post("HeapProfiler.stopSampling");
       writeFileSync(`${files}.heapprofile`, JSON.stringify(survivors));
+    } catch (error) {
+      failed(error);
     } finally {
-      process.exit(143);
+      process.exit(process.exitCode ?? 143);
     }
   });
 }
