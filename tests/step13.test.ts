@@ -9,6 +9,7 @@ import { once } from "node:events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
+import { KEPT_STATES, SentStates } from "../lib/delta.ts";
 import { INPUTS } from "../lib/game.ts";
 import { FUTURE_TICKS, MISSED, REDUNDANT_INPUTS } from "../lib/input-buffer.ts";
 import { MOST_SQUARES_LIT } from "../lib/lantern.ts";
@@ -391,6 +392,50 @@ describe("step 13's messages", () => {
     // a late DELTA never takes the place of a newer state
     bases.keep({ tick: 108, base: 101, ghost: null, changes: [annAt(7)] });
     expect(bases.cellOf(140, 0)).toEqual({ x: 4, y: 5 });
+  });
+
+  it("writes each DELTA against the cells its server's SentStates keep, as a Bases of every DELTA sent would", () => {
+    const others = ["bob", "cy", "dee", "eve", "fay"];
+    const squareArb = fc.record({ name: fc.constantFrom(...others), x: fc.nat(4), y: fc.nat(4) });
+    const tickArb = fc.record({
+      squares: fc.uniqueArray(squareArb, { selector: ({ name }) => name }),
+      ghost: fc.option(fc.constantFrom("ann", ...others), { nil: null }),
+      /** how many ticks back the tick the client says it holds is; undefined: no acknowledgement */
+      heldBack: fc.option(fc.integer({ min: 1, max: KEPT_STATES + 1 }), { nil: undefined }),
+    });
+    // What `kept` holds of the ring's ticks up to `tick`: ann and the others take ids 0 to 5, and
+    // id 6 is empty, or holds what a state older than the slot's left there.
+    const ringOf = (kept: SentStates | Bases, tick: number) =>
+      Array.from({ length: KEPT_STATES }, (_, back) => tick - back).map((held) =>
+        kept.holds(held)
+          ? [
+              kept.ghostOf(held),
+              ...Array.from({ length: others.length + 2 }, (_, id) => kept.cellOf(held, id)),
+            ]
+          : "not held",
+      );
+    fc.assert(
+      // size "max": by default fast-check makes arrays of at most about ten, and the ring never turns
+      fc.property(fc.array(tickArb, { maxLength: 3 * KEPT_STATES, size: "max" }), (ticks) => {
+        const sent = new SentStates("ann");
+        // what the server kept before it read them from SentStates: every DELTA it sent
+        const keptBySending = new Bases();
+        const client = new Bases();
+        ticks.forEach(({ squares, ghost, heldBack }, index) => {
+          const tick = index + 1;
+          if (heldBack !== undefined) sent.acknowledge(tick - heldBack);
+          const players = [{ name: "ann", x: tick % 5, y: 0 }, ...squares];
+          const delta = sent.next({ tick, ghost, players });
+          const datagram = encodeServerMessage({ type: "DELTA", delta, early: MISSED }, sent);
+          const parsed = parseServerMessage(datagram);
+          if (!parsed.ok || parsed.message.type !== "DELTA") throw new Error("not read as a DELTA");
+          expect(client.resolve(parsed.message.delta)).toEqual({ ok: true, message: delta });
+          client.keep(delta);
+          keptBySending.keep(delta);
+          expect(ringOf(sent, tick)).toEqual(ringOf(keptBySending, tick));
+        });
+      }),
+    );
   });
 
   it("refuses a server's tick from 2³¹ on: the client's inputs ahead of it would not fit", () => {

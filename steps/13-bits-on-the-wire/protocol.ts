@@ -49,8 +49,9 @@
  *   bits 2 × back + 1 values need: a base 1 tick back, 2 bits each (0 to 2, and 3 is refused),
  *   2 ticks back, 3 bits; a step of 6 to 10 bits where a move is 17, while the base is under
  *   8 ticks back. A move further, which walking never makes, is written whole. The reader
- *   needs the base's cells to place a step, so both ends keep the cells of the states they sent
- *   or hold (Bases, below); --trace, which has none, prints a step as it travels: `1,+1,-1`.
+ *   needs the base's cells to place a step: the server has them in the states it keeps for its
+ *   deltas (lib/delta.ts), a client keeps the cells of the states it holds (Bases, below);
+ *   --trace, which has none, prints a step as it travels: `1,+1,-1`.
  *   A client applies a DELTA only to the very state its base names.
  * - <verdict>, only to the ghost in the tick of its tag attempt: seentick:32 seen x:8 y:7
  *   <real x:8 y:7?> tagged:1: the tick the server judged the ghost to have seen, where
@@ -224,10 +225,22 @@ export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
 }
 
 /**
+ * The states a DELTA is written against, as a server keeps those it sent a client (SentStates, in
+ * lib/delta.ts) and a client those it read (Bases, below).
+ */
+export interface KeptStates {
+  holds(tick: number): boolean;
+  /** The ghost in the state of `tick`, a tick held. */
+  ghostOf(tick: number): string | null;
+  /** Where the square of `id` stood in the state of `tick`, a tick held; undefined if it had none. */
+  cellOf(tick: number, id: number): Position | undefined;
+}
+
+/**
  * A message's datagram. A DELTA's steps and ghost are written against its base's cells in
  * `bases` (a base not there, its moves are written whole, and its ghost).
  */
-export function encodeServerMessage(message: ServerMessage, bases: Bases = NO_BASES): Buffer {
+export function encodeServerMessage(message: ServerMessage, bases: KeptStates = NO_BASES): Buffer {
   const writer = new BitWriter();
   writer.write(SERVER_TYPES.indexOf(message.type), bitsFor(SERVER_TYPES.length));
   switch (message.type) {
@@ -518,15 +531,15 @@ function readDelta(reader: BitReader): { delta: SentDelta; early: number; verdic
 }
 
 /**
- * The ghost and the cell of each square, by id, of the last KEPT_STATES states, one each tick
- * modulo KEPT_STATES, as lib/delta.ts keeps the states themselves: what a DELTA is written
- * against. The server keeps those it sent a client, the client those it read.
+ * The ghost and the cell of each square, by id, of the last KEPT_STATES states a client read, one
+ * each tick modulo KEPT_STATES, as lib/delta.ts keeps the states themselves: what a DELTA is read
+ * against. The server reads its bases from the states lib/delta.ts keeps for each client.
  *
- * The cells are numbers in two flat arrays, written in place. Kept as the changes that brought
- * them, a thousand players' changes outlived V8's young generation (277 MB at 1,000 players in the
- * bench); as an object with two small arrays for each state, they were 19 MB of the heap at 1,000
- * players, and V8 let the heap grow twice that before it collected (the server peaked at 257 MB;
- * flat, at 191).
+ * The cells are numbers in two flat arrays, written in place. Measured when the server kept one
+ * for each player too: kept as the changes that brought them, a thousand players' changes outlived
+ * V8's young generation (277 MB at 1,000 players in the bench); as an object with two small arrays
+ * for each state, they were 19 MB of the heap at 1,000 players, and V8 let the heap grow twice that
+ * before it collected (the server peaked at 257 MB; flat, at 191).
  */
 export class Bases {
   /** the tick of the state in each slot, -1 for none */

@@ -26,7 +26,6 @@ import { TokenBucket, TokenBuckets } from "../../lib/token-bucket.ts";
 import { TRACE_OPTIONS, traceFrom } from "../../lib/trace.ts";
 import { MAX_MESSAGE_BYTES } from "../../lib/words.ts";
 import {
-  Bases,
   type Connect,
   type ServerMessage,
   type TickedState,
@@ -154,8 +153,6 @@ interface Seat {
   early: number;
   /** the last states sent to this player, and the newest of them the player holds */
   sent: SentStates;
-  /** the cells of those states, by id: what the next DELTA's steps are written against */
-  bases: Bases;
   /** the ghost's tag attempt in the last tick, judged: sent with its state, then forgotten */
   verdict: TagVerdict | undefined;
 }
@@ -234,7 +231,6 @@ function handshake(datagram: Buffer, from: dgram.RemoteInfo): void {
     inputs: new InputBuffer(tick, droppedInputs),
     early: MISSED,
     sent: new SentStates(username),
-    bases: new Bases(),
     verdict: undefined,
   };
   seats.set(username, seat);
@@ -387,18 +383,17 @@ setInterval(() => {
   // lost delta costs that tick only, never a square in a wrong place.
   const lanterns = new Lanterns(room.world);
   for (const seat of seats.values()) {
-    const delta = seat.sent.next(stateFor(seat, lanterns));
-    const datagram = encodeServerMessage(
+    // Its steps are written against the cells of its base, one of the states seat.sent keeps.
+    const delta = encodeServerMessage(
       {
         type: "DELTA",
-        delta,
+        delta: seat.sent.next(stateFor(seat, lanterns)),
         early: seat.early,
         ...(seat.verdict && { verdict: verdictFor(seat.verdict) }),
       },
-      seat.bases,
+      seat.sent,
     );
-    seat.bases.keep(delta);
-    network.send(datagram, seat.clientPort, seat.address);
+    network.send(delta, seat.clientPort, seat.address);
   }
 }, 1000 / tickRate);
 
