@@ -103,7 +103,7 @@ describe("a crowd bot's reading of the DELTAs", () => {
       arrives: fc.boolean(),
       acknowledged: fc.boolean(),
     }),
-    { maxLength: 60 },
+    { maxLength: 60, size: "max" },
   );
 
   for (const [step, acks, encode] of [

@@ -150,7 +150,7 @@ describe("any sequence of inputs (property)", () => {
   ];
   const moves = fc.array(
     fc.tuple(fc.integer({ min: 0, max: CROWD.length - 1 }), fc.constantFrom(...INPUTS)),
-    { maxLength: 200 },
+    { maxLength: 200, size: "max" },
   );
 
   /** Plays the moves, one every 100 ms so that tags happen too, and checks `invariant` after each. */

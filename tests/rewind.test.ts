@@ -187,6 +187,7 @@ const gameArb = fc.record({
     {
       minLength: 0,
       maxLength: 3 * CAP,
+      size: "max",
     },
   ),
   ghostInput: fc.constantFrom(...INPUTS),
