@@ -104,6 +104,13 @@ const newcomers: PlayerState[] = [];
  * generation: kept as arrays of squares, 20,000 a second at 1,000 players, they were copied to the
  * old one and collected there, and a server sending deltas peaked at 185 to 245 MB (one sending
  * whole states: 130 MB); written in place, at 143 to 185 MB (ten runs, the machine shared).
+ *
+ * Each kept state can be read back (holds, ghostOf, cellOf): a binary DELTA writes a square's walk
+ * since the base, from the base's cell. Read here, where next() has just been, and not from a second
+ * copy of each state, step 13's server took 29.2 and 28.4 % of a core at 1,000 players instead of
+ * 31.0 and 31.4, and peaked 10 MB lower (npm run bench -- --steps 13 --players 1000 --seconds 5
+ * --probes 0, twice each). next() keeps the new state first, so a base KEPT_STATES ticks back,
+ * whose slot the new state takes, is no longer held: that DELTA is written whole.
  */
 export class SentStates {
   /** the tick of the state in each slot (one for each tick modulo KEPT_STATES), -1 for none */
@@ -114,7 +121,8 @@ export class SentStates {
   );
   // 16 bits, not 32: every client's ring is cold by its turn in the tick, and half the bytes made
   // next() 5-10 % faster in a benchmark of 1,000 clients. A cell past 65,535 only costs its square
-  // a move written every tick.
+  // a move written every tick, and cellOf would answer it wrapped: no map is that big (step 13 writes
+  // x in 8 bits).
   private readonly xs = new Uint16Array(KEPT_STATES * MOST_SQUARES_LIT);
   private readonly ys = new Uint16Array(KEPT_STATES * MOST_SQUARES_LIT);
   /** one past each slot's highest id: the ids above it are empty (most states light fewer than MOST_SQUARES_LIT) */
@@ -160,11 +168,6 @@ export class SentStates {
     if (baseline === undefined) return { tick, ghost, changes };
     return { tick, base: baseline, ghost, changes };
   }
-
-  // What a DELTA of step 13 is written against: its steps are read from the cells of its base.
-  // Read here, not from a second copy of each state the server kept (Bases, step 13's
-  // protocol.ts), step 13's server took 7 % less CPU at 1,000 players (npm run bench -- --steps 13
-  // --players 1000 --seconds 5 --probes 0, twice each: 31.0 and 31.4 %, then 29.2 and 28.4 %).
 
   /** Whether the state of `tick` was sent to the client and is still kept. */
   holds(tick: number): boolean {

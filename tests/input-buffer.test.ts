@@ -211,7 +211,7 @@ describe("the server's input buffer, against a plain model of it", () => {
     fc.assert(
       fc.property(
         fc.nat({ max: 1000 }),
-        fc.array(aStep, { minLength: 100, maxLength: 400 }),
+        fc.array(aStep, { minLength: 100, maxLength: 400, size: "max" }),
         (start, steps) => {
           const [buffer, model] = [new InputBuffer(start), new InputsByTick(start)];
           let tick = start;

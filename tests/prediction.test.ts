@@ -334,7 +334,7 @@ describe("entity interpolation", () => {
             fc.constantFrom<Input>("UP", "DOWN", "LEFT", "RIGHT"),
             fc.integer({ min: 1, max: 5 }),
           ),
-          { maxLength: 20 },
+          { maxLength: 20, size: "max" },
         ),
       )
       .map(([start, segments]) => {

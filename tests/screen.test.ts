@@ -138,7 +138,7 @@ describe("colours", () => {
       columns: fc.integer({ min: 1, max: 200 }),
       rows: fc.integer({ min: 1, max: 60 }),
     });
-    const longText = fc.string({ maxLength: 300 });
+    const longText = fc.string({ maxLength: 300, size: "max" });
     const place = fc.record({
       x: fc.integer({ min: 0, max: 160 }),
       y: fc.integer({ min: 0, max: 90 }),

@@ -43,7 +43,10 @@ const x = fc.nat({ max: MANSION.width - 1 });
 const y = fc.nat({ max: MANSION.height - 1 });
 const position = fc.record({ x, y });
 const square = fc.record({ name: username, x, y });
-const ids = fc.uniqueArray(fc.nat({ max: MOST_SQUARES_LIT - 1 }), { maxLength: MOST_SQUARES_LIT });
+const ids = fc.uniqueArray(fc.nat({ max: MOST_SQUARES_LIT - 1 }), {
+  maxLength: MOST_SQUARES_LIT,
+  size: "max",
+});
 
 const connect: fc.Arbitrary<Connect> = fc.oneof(
   fc.record({ type: fc.constant("CONNECT" as const), username }),
@@ -198,7 +201,11 @@ const welcome = fc
     mapName: fc.constantFrom(...(Object.keys(MAPS) as MapName[])),
     tick: serverTick,
     ghost: fc.option(username),
-    players: fc.uniqueArray(square, { maxLength: MOST_SQUARES_LIT, selector: (one) => one.name }),
+    players: fc.uniqueArray(square, {
+      maxLength: MOST_SQUARES_LIT,
+      selector: (one) => one.name,
+      size: "max",
+    }),
   })
   .map(({ port, username, mapName, tick, ghost, players }) => ({
     type: "CONNECTED" as const,
@@ -403,8 +410,8 @@ describe("step 13's messages", () => {
       /** how many ticks back the tick the client says it holds is; undefined: no acknowledgement */
       heldBack: fc.option(fc.integer({ min: 1, max: KEPT_STATES + 1 }), { nil: undefined }),
     });
-    // What `kept` holds of the ring's ticks up to `tick`: ann and the others take ids 0 to 5, and
-    // id 6 is empty, or holds what a state older than the slot's left there.
+    // What `kept` holds of the ring's ticks up to `tick`: ann and the others take ids 0 to 5, and a
+    // slot whose state has fewer holds what an older state left past its end. Id 6 stays empty.
     const ringOf = (kept: SentStates | Bases, tick: number) =>
       Array.from({ length: KEPT_STATES }, (_, back) => tick - back).map((held) =>
         kept.holds(held)

@@ -229,6 +229,7 @@ export function encodeClientMessage(message: ClientMessage | Connect): Buffer {
  * lib/delta.ts) and a client those it read (Bases, below).
  */
 export interface KeptStates {
+  /** Whether the state of `tick` is kept: against a state not kept, a DELTA is written whole. */
   holds(tick: number): boolean;
   /** The ghost in the state of `tick`, a tick held. */
   ghostOf(tick: number): string | null;
@@ -565,7 +566,7 @@ export class Bases {
     return x < 0 ? undefined : { x, y: this.ys[cell]! };
   }
 
-  /** Keeps the state `delta` makes of its base's (none without one): the server, for each DELTA it sends. */
+  /** Keeps the state `delta` makes of its base's (none without one): the client, for each DELTA it applies. */
   keep(delta: Delta): void {
     const slot = delta.tick % KEPT_STATES;
     if (this.ticks[slot]! >= delta.tick) return;

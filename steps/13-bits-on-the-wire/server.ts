@@ -383,7 +383,7 @@ setInterval(() => {
   // lost delta costs that tick only, never a square in a wrong place.
   const lanterns = new Lanterns(room.world);
   for (const seat of seats.values()) {
-    // Its steps are written against the cells of its base, one of the states seat.sent keeps.
+    // A DELTA's steps start from its base's cells: seat.sent keeps them with the states it sent.
     const delta = encodeServerMessage(
       {
         type: "DELTA",
