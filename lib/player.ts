@@ -173,10 +173,6 @@ export class PlayerSession {
   }
 
   /** Where this player's own square was in the last state shown. */
-  position(): { x: number; y: number } | undefined {
-    return this.state?.players.find((square) => square.name === this.options.name);
-  }
-
   ping(ms: number): void {
     this.stats.ping(ms);
     this.net.roundTrip(ms);

@@ -139,7 +139,7 @@ function legend(results: RunResult[]): string[] {
     "- **p50/p99 ms**: the latency the probes measured, the median probe's (a 1-player row has no probe). " +
       `\`${LATENCY_LABELS["round trip"]}\`: a request's round trip (02–04); ` +
       `\`${LATENCY_LABELS["input to state shown"]}\`: from an input to the first state that shows it (05 on), ` +
-      "waiting for the tick included.",
+      "waiting for the tick included; a step onto another square, which waits for it, is not timed.",
     `- **states/s**, **lost %**: per player, from the crowd; ⚠ under ${HELD_SHARE * TICK_RATE}. ` +
       "Lost: tick gaps (05 on), requests never answered (04).",
     "- **down**, **up B/s**: payload bytes a second per player, server → player and player → server.",

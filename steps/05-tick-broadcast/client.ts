@@ -105,7 +105,7 @@ try {
   // states arrive when the server's tick sends them.
   let newestTick = -1;
   let lastHeardAt = performance.now();
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   socket.on("message", (datagram, from) => {
     const parsed = parseServerMessage(datagram.toString("utf8"));
     if (!parsed.ok || !fromServer(from)) return;
@@ -117,7 +117,7 @@ try {
       newestTick = parsed.message.state.tick;
     }
     player.received(parsed.message);
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -125,7 +125,7 @@ try {
     const frameStart = performance.now();
     const input = player.input();
     const message: ClientMessage = { type: "INPUT", username, input };
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     player.sent();
     network.send(encodeClientMessage(message), serverPort, serverAddress);
     if (frameStart - lastHeardAt > SERVER_SILENCE_MS) {

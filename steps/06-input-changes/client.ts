@@ -110,7 +110,7 @@ try {
   // states arrive when the server's tick sends them.
   let newestTick = -1;
   let lastHeardAt = performance.now();
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   let input: Input = "NONE";
   let sequence = 0;
   let acknowledged = 0;
@@ -130,7 +130,7 @@ try {
       acknowledged =
         parsed.message.state.players.find((square) => square.name === username)?.ack ?? 0;
     }
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -141,7 +141,7 @@ try {
       input = next;
       sequence++;
     }
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     // The rack: an unacknowledged change goes again every
     // frame; otherwise only a heartbeat now and then.
     if (acknowledged < sequence || frameStart - lastSentAt >= HEARTBEAT_MS) {

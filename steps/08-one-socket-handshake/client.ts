@@ -196,7 +196,7 @@ try {
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   let input: Input = "NONE";
   let sequence = 0;
   let acknowledged = 0;
@@ -230,7 +230,7 @@ try {
       interpolation.add(parsed.message.state);
       if (predict) prediction.reconcile(parsed.message.state);
     }
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -241,7 +241,7 @@ try {
       input = next;
       sequence++;
     }
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(input, sequence, player.state);
     const { count, cells, blocked } = prediction.corrections;

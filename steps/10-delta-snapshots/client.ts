@@ -201,7 +201,7 @@ try {
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   let input: Input = "NONE";
   let sequence = 0;
   let acknowledged = 0;
@@ -238,7 +238,7 @@ try {
       interpolation.add(state);
       if (predict) prediction.reconcile(state);
     } else player.received(parsed.message);
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -249,7 +249,7 @@ try {
       input = next;
       sequence++;
     }
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(input, sequence, player.state);
     const { count, cells, blocked } = prediction.corrections;

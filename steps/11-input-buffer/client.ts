@@ -207,7 +207,7 @@ try {
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   let recent = new RecentInputs();
   socket.on("message", (datagram) => {
     const parsed = parseServerMessage(datagram.toString("utf8"));
@@ -242,7 +242,7 @@ try {
       interpolation.add(state);
       if (predict) prediction.reconcile(state);
     } else player.received(parsed.message);
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -253,7 +253,7 @@ try {
     const input = player.input();
     const tick = inputClock.tick;
     recent.add(tick, input);
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(tick, input, player.state);
     const { count, cells, blocked } = prediction.corrections;

@@ -222,7 +222,7 @@ try {
   let newestTick = -1;
   let newestAt = performance.now();
   let implausibleTicks = 0;
-  const reaction = new ReactionTimer();
+  const reaction = new ReactionTimer(username);
   let recent = new RecentInputs();
   // As the ghost: our tag attempts, each answered by the state of its tick, and the cell where
   // the last one saw its human (the --net view marks it blue when the server's verdict comes).
@@ -271,7 +271,7 @@ try {
       if (predict) prediction.reconcile(state);
       attempts.heard(state, performance.now());
     } else player.received(parsed.message);
-    const reactionMs = reaction.stateShown(player.position(), performance.now());
+    const reactionMs = reaction.stateShown(player.state, performance.now());
     if (reactionMs !== undefined) player.ping(reactionMs);
   });
 
@@ -293,7 +293,7 @@ try {
     // is drawn, the present: a tick 0 would be clamped to the cap.
     const seen = (interpolate ? interpolation.displayedTick() : received.newestTick) ?? tick;
     recent.add(tick, input);
-    reaction.inputSent(input, player.position(), frameStart);
+    reaction.inputSent(input, player.state, frameStart);
     // Our own move, shown now rather than a round trip from now.
     if (predict && player.state) prediction.step(tick, input, player.state);
     const { count, cells, blocked } = prediction.corrections;
