@@ -172,7 +172,7 @@ export class PlayerSession {
     this.draw();
   }
 
-  /** Where this player's own square was in the last state shown. */
+  /** A ping measured: a round trip (steps 02 to 04), or a reaction (05 on, lib/reaction.ts). */
   ping(ms: number): void {
     this.stats.ping(ms);
     this.net.roundTrip(ms);

@@ -43,10 +43,16 @@ describe("the reaction timer", () => {
     const timer = new ReactionTimer("ann");
     timer.inputSent("RIGHT", shown(3), 1000);
     expect(timer.stateShown(shown(3, 9), 1050)).toBeUndefined();
+    // bob next to the cell, not on it: on 4,6, below 4,5
+    const bobBelow = { ghost: "ann", players: [...shown(3).players, { name: "bob", x: 4, y: 6 }] };
+    expect(timer.stateShown(bobBelow, 1100)).toBeUndefined();
     expect(timer.stateShown(shown(4), 1500)).toBe(500);
   });
 
   it("gives up on a direction not shown within 2 s: walked into a wall, or lost", () => {
+    const late = new ReactionTimer("ann");
+    late.inputSent("RIGHT", shown(3), 1000);
+    expect(late.stateShown(shown(4), 3001)).toBeUndefined();
     const timer = new ReactionTimer("ann");
     timer.inputSent("UP", shown(3), 1000);
     expect(timer.stateShown(shown(3), 3001)).toBeUndefined();
