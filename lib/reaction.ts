@@ -47,8 +47,9 @@ export class ReactionTimer {
     const movedThatWay = (position.x - from.x) * step.x + (position.y - from.y) * step.y > 0;
     // Your own square on that cell has moved that way, and is timed; any other stands in its way.
     const blocked = shown.players.some(({ x, y }) => x === to.x && y === to.y);
-    if (movedThatWay || blocked || now - sentAt > GIVE_UP_MS) this.waiting = undefined;
-    return movedThatWay && now - sentAt <= GIVE_UP_MS ? now - sentAt : undefined;
+    const elapsed = now - sentAt;
+    if (movedThatWay || blocked || elapsed > GIVE_UP_MS) this.waiting = undefined;
+    return movedThatWay && elapsed <= GIVE_UP_MS ? elapsed : undefined;
   }
 
   private positionIn(shown: GameState | undefined): Position | undefined {

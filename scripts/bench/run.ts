@@ -136,6 +136,11 @@ export async function measureRun(
   }
 }
 
+/** Where a run's profiles go, less their ending: <dir>/<step>-<players>, and -floor for a floor's. */
+function profilePath(plan: RunPlan, dir: string): string {
+  return join(dir, `${plan.step}-${plan.players}${plan.floorBytes === undefined ? "" : "-floor"}`);
+}
+
 /**
  * With `plan.profileDir`, starts the server with server-profiles.ts loaded, which writes
  * <dir>/<step>-<players>[-floor].cpuprofile and .heapprofile when the server is stopped. A child
@@ -144,8 +149,7 @@ export async function measureRun(
 async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T> {
   if (plan.profileDir === undefined) return start();
   const before = { ...process.env };
-  const floor = plan.floorBytes === undefined ? "" : "-floor";
-  const files = join(plan.profileDir, `${plan.step}-${plan.players}${floor}`);
+  const files = profilePath(plan, plan.profileDir);
   const hook = fileURLToPath(new URL("server-profiles.ts", import.meta.url));
   process.env.NODE_OPTIONS = `${before.NODE_OPTIONS ?? ""} --expose-gc --import tsx --import ${hook}`;
   process.env.BENCH_PROFILE = files;
@@ -163,8 +167,7 @@ async function profiledIf<T>(plan: RunPlan, start: () => Promise<T>): Promise<T>
  */
 async function profiledCrowd<T>(plan: RunPlan, window: () => Promise<T>): Promise<T> {
   if (plan.profileDir === undefined) return window();
-  const floor = plan.floorBytes === undefined ? "" : "-floor";
-  const file = join(plan.profileDir, `${plan.step}-${plan.players}${floor}-crowd.cpuprofile`);
+  const file = `${profilePath(plan, plan.profileDir)}-crowd.cpuprofile`;
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
