@@ -49,6 +49,16 @@ describe("the reaction timer", () => {
     expect(timer.stateShown(shown(4), 1500)).toBe(500);
   });
 
+  it("keeps waiting through a state without your square, as a broken or hostile server may send", () => {
+    const timer = new ReactionTimer("ann");
+    timer.inputSent("RIGHT", shown(3), 1000);
+    expect(timer.stateShown({ ghost: null, players: [] }, 1050)).toBeUndefined();
+    expect(timer.stateShown(undefined, 1060)).toBeUndefined();
+    // your name twice: the first is yours, as everywhere else the client looks for it
+    const twice = { ghost: null, players: [...shown(4).players, { name: "ann", x: 3, y: 5 }] };
+    expect(timer.stateShown(twice, 1100)).toBe(100);
+  });
+
   it("gives up on a direction not shown within 2 s: walked into a wall, or lost", () => {
     const late = new ReactionTimer("ann");
     late.inputSent("RIGHT", shown(3), 1000);
