@@ -94,8 +94,11 @@ const writing = {
   squares: new Array<PlayerState | undefined>(MOST_SQUARES_LIT).fill(undefined),
   end: 0,
 };
-/** The squares of that state without an id yet. */
+/** The squares of that state without an id yet, and their places in its list. */
 const newcomers: PlayerState[] = [];
+const newcomerPlaces: number[] = [];
+/** The id of each square of that state, in the order of its list. */
+const idsInOrder = new Uint8Array(MOST_SQUARES_LIT);
 
 /**
  * The server's side, one for each client: the states it sent, and which of them the client holds.
@@ -132,6 +135,18 @@ export class SentStates {
   private readonly lastNames = new Array<string | undefined>(MOST_SQUARES_LIT).fill(undefined);
   /** one past the highest id of the last state sent: the ids above it have no name */
   private lastEnd = 0;
+  /**
+   * The ids of the last state sent in the order of its list, how many, and each id's place in
+   * that order. The lantern lists the squares in much the same order every tick, so number()
+   * looks for a square first right after the one it found before: 88 % are there (1,000 players
+   * on the mansion), one comparison instead of a search through every name. Searching, step 10's
+   * server took 27.0 % of a core at 1,000 players, and step 13's 28.0 and 27.6; looking there first,
+   * 25.6 and 25.4, and 27.2 and 27.0 (npm run bench -- --steps 10,13 --players 1000 --seconds 5
+   * --probes 0, twice each).
+   */
+  private readonly lastOrder = new Uint8Array(MOST_SQUARES_LIT);
+  private lastCount = 0;
+  private readonly lastPlaceOf = new Uint8Array(MOST_SQUARES_LIT);
   /** the newest tick the client says it holds, if it is one this client was sent */
   private acknowledged: number | undefined;
 
@@ -194,23 +209,38 @@ export class SentStates {
    */
   private number(players: readonly PlayerState[]): void {
     const { squares } = writing;
-    const { lastNames } = this;
+    const { lastNames, lastOrder, lastCount, lastPlaceOf } = this;
     let end = 0;
-    for (const square of players) {
-      const id = lastNames.indexOf(square.name);
-      if (id === -1) newcomers.push(square);
-      else {
-        squares[id] = square;
-        if (id >= end) end = id + 1;
+    // the place in the last state's order right after the square found last
+    let next = 0;
+    for (let place = 0; place < players.length; place++) {
+      const { name } = players[place]!;
+      const likely = next < lastCount && lastNames[lastOrder[next]!] === name;
+      const id = likely ? lastOrder[next]! : lastNames.indexOf(name);
+      if (id === -1) {
+        newcomers.push(players[place]!);
+        newcomerPlaces.push(place);
+        continue;
       }
+      squares[id] = players[place];
+      idsInOrder[place] = id;
+      next = lastPlaceOf[id]! + 1;
+      if (id >= end) end = id + 1;
     }
     let free = 0;
-    for (const square of newcomers) {
+    for (let index = 0; index < newcomers.length; index++) {
       while (squares[free]) free++;
-      squares[free] = square;
+      squares[free] = newcomers[index];
+      idsInOrder[newcomerPlaces[index]!] = free;
       if (free >= end) end = free + 1;
     }
     newcomers.length = 0;
+    newcomerPlaces.length = 0;
+    for (let place = 0; place < players.length; place++) {
+      lastOrder[place] = idsInOrder[place]!;
+      lastPlaceOf[idsInOrder[place]!] = place;
+    }
+    this.lastCount = players.length;
     // Only the ids that either state holds (the others have no name in either, keep() having
     // emptied `writing`): all MOST_SQUARES_LIT of them were 15 % of next().
     const heldByEither = Math.max(end, this.lastEnd);
