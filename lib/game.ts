@@ -181,21 +181,25 @@ export type TagJudge = (cell: Position) => Square | undefined;
 /**
  * The one movement rule: a square moves one cell, never into a wall nor onto
  * another square. The ghost stepping onto a human passes the curse on: the
- * human `judge` finds on that cell, if they are still in the game.
+ * human `judge` finds on that cell (by default whoever stands there now), if
+ * they are still in the game.
  */
 export function applyInput(
   world: World,
   name: string,
   input: Input,
   now: number,
-  judge: TagJudge = (cell) => world.players.at(cell),
+  judge?: TagJudge,
 ): void {
   const player = world.players.get(name);
   if (!player || input === "NONE") return;
   const target = stepFrom(player, input);
   if (isWall(world.map, target)) return;
-  const tagged = world.ghost === name ? judge(target) : undefined;
-  if (!world.players.at(target)) world.players.set(name, { name, ...target });
+  // No default judge, and the square written out, not { name, ...target }: a closure made and a
+  // spread for every move took a move 0.13 µs instead of 0.09 (1,000 players on the mansion).
+  let tagged: Square | undefined;
+  if (world.ghost === name) tagged = judge ? judge(target) : world.players.at(target);
+  if (!world.players.at(target)) world.players.set(name, { name, x: target.x, y: target.y });
   if (!tagged || tagged.name === name || !world.players.has(tagged.name)) return;
   if (now - world.lastTagAt < TAG_GRACE_MS) return;
   world.ghost = tagged.name;
