@@ -124,10 +124,11 @@ export class SentStates {
    * keeps its serial as long as its id: a slot's id holds the same square as now if it holds
    * the same serial. Numbers, not names: the names were an array of 8 KB of pointers a client, far
    * from the cells in memory and written every tick, and every client's ring is cold by its turn in
-   * the tick. With serials, three A/B runs at 1,000 players: step 10's server 27.2, 27.0 and 27.4 %
-   * of a core, then 27.6, 27.2 and 25.6; step 13's 27.8, 27.6 and 27.8, then 26.4, 25.4 and 25.6,
-   * and 6 to 8 MB less at the peak. 16 bits: two squares on one id share a serial only 65,535 newcomers
-   * apart, and the ring holds at most 32 ticks of 32.
+   * the tick. With serials, three A/B runs at 1,000 players: step 13's server, which reads the cells
+   * back, 27.8, 27.6 and 27.8 % of a core, then 26.4, 25.4 and 25.6; step 10's within its noise
+   * (27.2, 27.0 and 27.4, then 27.6, 27.2 and 25.6); both 6 to 8 MB less at the peak. 16 bits: two
+   * squares on one id share a serial only 65,535 newcomers apart, and a base held is at most
+   * KEPT_STATES ticks old, each tick's next() bringing at most MOST_SQUARES_LIT: 1,024 serials.
    */
   private readonly serials = new Uint16Array(KEPT_STATES * MOST_SQUARES_LIT);
   // 16 bits, not 32: every client's ring is cold by its turn in the tick, and half the bytes made
@@ -265,7 +266,8 @@ export class SentStates {
 
   /**
    * What turns the state in `slot` (-1: none) into `writing`, id by id. A square whose id held
-   * another square before comes with its name; so does one whose id changed. `you` is always written.
+   * another square before comes with its name; so does one whose id changed, or that left and came
+   * back to it (a new serial). `you` is always written.
    */
   private changesFrom(slot: number): SquareChange[] {
     const { serials, serialOf, xs, ys, you } = this;

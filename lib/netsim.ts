@@ -173,10 +173,12 @@ export function simulateNetwork(
     counts,
     send,
     drain() {
-      return new Promise((resolve) => {
+      // Then one turn of the event loop: a datagram sent to an address leaves the socket in a
+      // process.nextTick (node looks the address up first), which a close made sooner would cancel.
+      return new Promise<void>((resolve) => {
         drained.push(resolve);
         settle();
-      });
+      }).then(() => new Promise((resolve) => setImmediate(resolve)));
     },
     close() {
       for (const timer of inFlight) clearTimeout(timer);

@@ -70,6 +70,25 @@ describe("simulateNetwork", () => {
     expect(received.map((datagram) => datagram.text)).toEqual(["hello"]);
   });
 
+  it("loses nothing sent before drain() when the socket closes right after it, perfect network or not", async () => {
+    const { port, received } = await listen();
+    for (const conditions of [PERFECT_NETWORK, { ...PERFECT_NETWORK, lagMs: 20 }]) {
+      const socket = createSocket("udp4");
+      await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+      const sender = simulateNetwork(socket, conditions);
+
+      sender.send(`goodbye after ${conditions.lagMs} ms`, port, "127.0.0.1");
+      await sender.drain();
+      await new Promise<void>((resolve) => socket.close(resolve));
+    }
+
+    await until(() => received.length === 2);
+    expect(received.map((datagram) => datagram.text)).toEqual([
+      "goodbye after 0 ms",
+      "goodbye after 20 ms",
+    ]);
+  });
+
   it("hands the caller's own buffer to the socket on a perfect network: no copy per send", async () => {
     const { port, received } = await listen();
     const socket = udpSocket();

@@ -111,8 +111,9 @@ export const experiment: Experiment = {
         " the bots count theirs from the states)",
     );
     // How many attempts a minute has depends on where the bots meet: 2 to 31 in runs on this machine.
-    // What holds in every run is checked: every attempt tags with the rewind, and without it only a
-    // human who had not moved is tagged; the cap bounds how far a tagged human can have gone.
+    // So the README checks what the judge guarantees in every run, and a change to it breaks: with the
+    // rewind every attempt tags, without it a tag lands only where the human still stands, and the cap
+    // bounds how far a tagged human can have gone.
     for (const [mode, { server: judged }] of [
       ["on", on],
       ["off", off],
